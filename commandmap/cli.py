@@ -1,0 +1,69 @@
+"""The `commandmap` command. Each subcommand lives in `commandmap.commands.<name>`
+and registers itself, so adding one never touches the others."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+# module names under commandmap.commands; each has register(subparsers)
+SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate")
+
+
+class UserError(Exception):
+    """A problem the user can fix: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="commandmap",
+        description="CommandMap (指挥一张图): one live map for the city's law-enforcement operation. "
+                    "Without a subcommand it opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"commandmap {__version__}")
+    parser.add_argument("--db", metavar="URL", help="store URL (sqlite:///PATH or postgresql://HOST/DB); "
+                        "default: $COMMANDMAP_DB_URL or the per-user SQLite file")
+    parser.add_argument("--theme", choices=("workstation", "wall"), default=None, help="UI theme")
+    parser.add_argument("--wall", action="store_true", help="open full-screen in video-wall mode")
+    parser.add_argument("--lang", choices=("zh_CN", "en"), default=None, help="UI language")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"commandmap.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"commandmap.commands.{name}":
+                continue  # subcommand not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    """`--db` on a subcommand too, without clobbering the top-level value."""
+    parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                        help="store URL (sqlite:///PATH or postgresql://HOST/DB)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .store.errors import StoreError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from .app import run_app
+            return run_app(args)
+        return int(args.func(args) or 0)
+    except (StoreError, UserError) as exc:
+        print(f"commandmap: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

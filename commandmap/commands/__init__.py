@@ -1,0 +1,1 @@
+"""One module per `commandmap` subcommand; each defines register(subparsers)."""

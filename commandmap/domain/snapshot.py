@@ -1,0 +1,123 @@
+"""Frozen, array-backed snapshots that map layers draw.
+
+Layers must not touch the store, so everything they draw arrives here as
+numpy arrays in the city's projected metres (x east, y north). `LiveState`
+builds an `OperationSnapshot` each tick; `CityStatic` is built once per city.
+Arrays are treated as read-only by every consumer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Status / priority codes used in the int8 arrays below (stable for colouring).
+OFFICER_STATUS_CODES: dict[str, int] = {
+    "off_duty": 0, "available": 1, "dispatched": 2, "en_route": 3, "on_scene": 4,
+}
+INCIDENT_STATUS_CODES: dict[str, int] = {
+    "new": 0, "dispatched": 1, "en_route": 2, "on_scene": 3, "resolved": 4, "closed": 5, "cancelled": 6,
+}
+ROAD_CLASS_CODES: dict[str, int] = {
+    "motorway": 0, "trunk": 1, "primary": 2, "secondary": 3, "tertiary": 4, "residential": 5, "service": 6,
+}
+
+
+@dataclass(frozen=True)
+class PolygonSet:
+    """Polygons as flat rings: `coords` (N,2) metres; `ring_offsets` (R+1,) into coords;
+    `poly_ring` (R,) which polygon each ring belongs to; per-polygon `ids`, `names`
+    and label points."""
+
+    ids: np.ndarray
+    names: tuple[str, ...]
+    coords: np.ndarray
+    ring_offsets: np.ndarray
+    poly_ring: np.ndarray
+    label_xy: np.ndarray
+    parent_ids: np.ndarray  # district id for towns, town id for grids, -1 for districts
+
+
+@dataclass(frozen=True)
+class RoadSet:
+    """Road polylines: `coords` (N,2) metres, `offsets` (M+1,) into coords,
+    `road_class` (M,) int8 codes (ROAD_CLASS_CODES), `names` (M,) tuple."""
+
+    coords: np.ndarray
+    offsets: np.ndarray
+    road_class: np.ndarray
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SiteSet:
+    ids: np.ndarray
+    xy: np.ndarray          # (N,2) metres
+    category: np.ndarray    # int16 index into `categories`
+    categories: tuple[str, ...]
+    names: tuple[str, ...]
+    risk_level: np.ndarray  # int8 1..4
+
+
+@dataclass(frozen=True)
+class CityStatic:
+    """Everything static about the city: drawn once into cached images."""
+
+    crs: str                # projected CRS of all xy, e.g. "EPSG:32651"
+    bounds: tuple[float, float, float, float]  # xmin, ymin, xmax, ymax (metres)
+    districts: PolygonSet
+    towns: PolygonSet
+    grids: PolygonSet
+    roads: RoadSet
+    sites: SiteSet
+
+
+@dataclass(frozen=True)
+class OfficerArrays:
+    ids: np.ndarray         # int64
+    xy: np.ndarray          # (N,2) float64 metres; NaN when no fix
+    heading_deg: np.ndarray # float32, 0 = north, clockwise; NaN unknown
+    status: np.ndarray      # int8 OFFICER_STATUS_CODES
+    fix_age_s: np.ndarray   # float32; inf when no fix
+    stale: np.ndarray       # bool
+    department: np.ndarray  # int32 department id
+    badges: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IncidentArrays:
+    ids: np.ndarray
+    xy: np.ndarray
+    priority: np.ndarray    # int8 1..4
+    status: np.ndarray      # int8 INCIDENT_STATUS_CODES
+    age_s: np.ndarray       # float32 seconds since reported
+    codes: tuple[str, ...]
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RouteArrays:
+    """Polylines of dispatched routes (and an optional preview)."""
+
+    coords: np.ndarray      # (N,2)
+    offsets: np.ndarray     # (M+1,)
+    task_ids: np.ndarray    # (M,) -1 for the preview
+    eta_s: np.ndarray       # (M,) remaining ETA
+    preview: np.ndarray     # (M,) bool
+
+
+def empty_routes() -> RouteArrays:
+    return RouteArrays(np.zeros((0, 2)), np.zeros(1, np.int64), np.zeros(0, np.int64),
+                       np.zeros(0, np.float32), np.zeros(0, bool))
+
+
+@dataclass(frozen=True)
+class OperationSnapshot:
+    """One tick of the live operation, shared by every dynamic layer."""
+
+    sequence: int           # last change-feed sequence folded in
+    time_s: float           # wall-clock epoch seconds of the snapshot
+    officers: OfficerArrays
+    incidents: IncidentArrays
+    routes: RouteArrays = field(default_factory=empty_routes)

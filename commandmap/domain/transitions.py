@@ -1,0 +1,97 @@
+"""The only place state transitions are decided.
+
+Services ask `check_*` before writing; the store's conditional updates then
+make the same decision race-safe. Keeping the tables here (not in SQL or UI)
+lets property tests prove no event sequence reaches an illegal state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .enums import IncidentStatus as I
+from .enums import OfficerStatus as O
+from .enums import TaskStatus as T
+
+
+class IllegalTransition(ValueError):
+    """Raised when an event is not allowed from the current state."""
+
+    def __init__(self, machine: str, current: str, event: str) -> None:
+        super().__init__(f"{machine}: event '{event}' is not allowed in state '{current}'")
+        self.machine = machine
+        self.current = current
+        self.event = event
+
+
+OFFICER_EVENTS: Mapping[str, Mapping[O, O]] = {
+    "go_on_duty": {O.OFF_DUTY: O.AVAILABLE},
+    "go_off_duty": {O.AVAILABLE: O.OFF_DUTY},
+    "dispatch": {O.AVAILABLE: O.DISPATCHED},
+    "start_route": {O.DISPATCHED: O.EN_ROUTE},
+    "arrive": {O.DISPATCHED: O.ON_SCENE, O.EN_ROUTE: O.ON_SCENE},
+    "release": {O.DISPATCHED: O.AVAILABLE, O.EN_ROUTE: O.AVAILABLE, O.ON_SCENE: O.AVAILABLE},
+}
+
+_OPEN_INCIDENT = (I.NEW, I.DISPATCHED, I.EN_ROUTE, I.ON_SCENE)
+
+INCIDENT_EVENTS: Mapping[str, Mapping[I, I]] = {
+    "dispatch": {I.NEW: I.DISPATCHED},
+    "start_route": {I.DISPATCHED: I.EN_ROUTE},
+    "arrive": {I.DISPATCHED: I.ON_SCENE, I.EN_ROUTE: I.ON_SCENE},
+    "resolve": {I.ON_SCENE: I.RESOLVED},
+    "close": {I.RESOLVED: I.CLOSED},
+    "cancel": {s: I.CANCELLED for s in _OPEN_INCIDENT},
+    # the assigned officer was withdrawn: the incident waits for a new dispatch
+    "requeue": {I.DISPATCHED: I.NEW, I.EN_ROUTE: I.NEW},
+}
+
+TASK_EVENTS: Mapping[str, Mapping[T, T]] = {
+    "acknowledge": {T.DISPATCHED: T.ACKNOWLEDGED},
+    "start_route": {T.DISPATCHED: T.EN_ROUTE, T.ACKNOWLEDGED: T.EN_ROUTE},
+    "arrive": {T.DISPATCHED: T.ON_SCENE, T.ACKNOWLEDGED: T.ON_SCENE, T.EN_ROUTE: T.ON_SCENE},
+    "complete": {T.ON_SCENE: T.COMPLETED},
+    "cancel": {s: T.CANCELLED for s in (T.DISPATCHED, T.ACKNOWLEDGED, T.EN_ROUTE, T.ON_SCENE)},
+    "reassign": {s: T.REASSIGNED for s in (T.DISPATCHED, T.ACKNOWLEDGED, T.EN_ROUTE)},
+}
+
+OPEN_TASK_STATUSES: frozenset[T] = frozenset({T.DISPATCHED, T.ACKNOWLEDGED, T.EN_ROUTE, T.ON_SCENE})
+OPEN_INCIDENT_STATUSES: frozenset[I] = frozenset(_OPEN_INCIDENT)
+BUSY_OFFICER_STATUSES: frozenset[O] = frozenset({O.DISPATCHED, O.EN_ROUTE, O.ON_SCENE})
+
+
+def _next(machine: str, table: Mapping[str, Mapping], current, event: str):
+    allowed = table.get(event)
+    if allowed is None:
+        raise IllegalTransition(machine, str(current), event)
+    target = allowed.get(current)
+    if target is None:
+        raise IllegalTransition(machine, str(current), event)
+    return target
+
+
+def next_officer_status(current: O, event: str) -> O:
+    """The officer's status after `event`; raises IllegalTransition."""
+    return _next("officer", OFFICER_EVENTS, O(current), event)
+
+
+def next_incident_status(current: I, event: str) -> I:
+    """The incident's status after `event`; raises IllegalTransition."""
+    return _next("incident", INCIDENT_EVENTS, I(current), event)
+
+
+def next_task_status(current: T, event: str) -> T:
+    """The task's status after `event`; raises IllegalTransition."""
+    return _next("task", TASK_EVENTS, T(current), event)
+
+
+def officer_can(current: O, event: str) -> bool:
+    return O(current) in OFFICER_EVENTS.get(event, {})
+
+
+def incident_can(current: I, event: str) -> bool:
+    return I(current) in INCIDENT_EVENTS.get(event, {})
+
+
+def task_can(current: T, event: str) -> bool:
+    return T(current) in TASK_EVENTS.get(event, {})

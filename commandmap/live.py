@@ -1,0 +1,1 @@
+"""In-memory live snapshot of the operation, refreshed from the change feed."""

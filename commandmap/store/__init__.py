@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy schema, engines, migrations, change feed, audit chain."""

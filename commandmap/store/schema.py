@@ -1,0 +1,230 @@
+"""The data model of DESIGN §4 as SQLAlchemy Core tables.
+
+Core tables (not ORM classes) because the hot paths — dispatch's conditional
+update, batched position writes, the change feed — are set-based statements.
+Coordinates are WGS84 lon/lat in plain float columns so SQLite and PostgreSQL
+share one schema (no PostGIS needed).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, String, Table, Text, UniqueConstraint, text)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+})
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger there would not.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+TS = DateTime(timezone=True)
+
+city_meta = Table(
+    "city_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+district = Table(
+    "district", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("population", Integer, nullable=False, server_default="0"),
+    Column("geometry_wkb", LargeBinary, nullable=False),  # MultiPolygon, WGS84
+)
+
+town = Table(
+    "town", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("district_id", ForeignKey("district.id"), nullable=False, index=True),
+    Column("code", String(24), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("geometry_wkb", LargeBinary, nullable=False),
+)
+
+grid = Table(
+    "grid", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("town_id", ForeignKey("town.id"), nullable=False, index=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("geometry_wkb", LargeBinary, nullable=False),
+)
+
+department = Table(
+    "department", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+)
+
+officer = Table(
+    "officer", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("badge", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("department_id", ForeignKey("department.id"), nullable=False, index=True),
+    Column("home_town_id", ForeignKey("town.id"), nullable=False, index=True),
+    Column("mode", String(8), nullable=False),            # TravelMode
+    Column("skills", JSON, nullable=False, default=list),
+    Column("on_duty", Boolean, nullable=False, server_default=text("true")),
+    Column("status", String(16), nullable=False, index=True),  # OfficerStatus
+    Column("device_id", String(64), unique=True),
+    Column("device_token", String(128)),
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+
+officer_position = Table(
+    "officer_position", metadata,  # latest good fix, one row per officer
+    Column("officer_id", ForeignKey("officer.id"), primary_key=True),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("heading_deg", Float),
+    Column("speed_mps", Float),
+    Column("accuracy_m", Float),
+    Column("fix_time", TS, nullable=False),
+    Column("received_at", TS, nullable=False),
+)
+
+position_fix = Table(
+    "position_fix", metadata,  # history, every fix with its verdict
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("officer_id", ForeignKey("officer.id"), nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("heading_deg", Float),
+    Column("speed_mps", Float),
+    Column("accuracy_m", Float),
+    Column("fix_time", TS, nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("verdict", String(16), nullable=False),        # FixVerdict
+    Column("source", String(16), nullable=False),         # simulator / osmand / mqtt
+    UniqueConstraint("officer_id", "fix_time"),           # a duplicate fix is a no-op
+)
+
+site = Table(
+    "site", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("category", String(32), nullable=False, index=True),
+    Column("domain", String(32), nullable=False),
+    Column("address", String(256), nullable=False),
+    Column("risk_level", Integer, nullable=False),
+    Column("grid_id", ForeignKey("grid.id"), nullable=False, index=True),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("last_inspected", TS),
+)
+
+incident = Table(
+    "incident", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("category", String(32), nullable=False),
+    Column("domain", String(32), nullable=False),
+    Column("priority", String(2), nullable=False),
+    Column("source", String(24), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("lon", Float, nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("site_id", ForeignKey("site.id")),
+    Column("district_id", ForeignKey("district.id")),
+    Column("town_id", ForeignKey("town.id")),
+    Column("grid_id", ForeignKey("grid.id")),
+    Column("department_ids", JSON, nullable=False, default=list),
+    Column("status", String(16), nullable=False, index=True),
+    Column("reported_at", TS, nullable=False),
+    Column("sla_due_at", TS),
+    Column("version", Integer, nullable=False, server_default="1"),
+)
+
+task = Table(
+    "task", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("incident_id", ForeignKey("incident.id"), nullable=False, index=True),
+    Column("officer_id", ForeignKey("officer.id"), nullable=False, index=True),
+    Column("dispatched_by", String(64), nullable=False),
+    Column("dispatched_at", TS, nullable=False),
+    Column("predicted_eta_s", Float, nullable=False),
+    Column("route_lonlat", JSON, nullable=False, default=list),
+    Column("status", String(16), nullable=False),
+    Column("acknowledged_at", TS),
+    Column("en_route_at", TS),
+    Column("arrived_at", TS),
+    Column("completed_at", TS),
+    Column("version", Integer, nullable=False, server_default="1"),
+    # one open task per officer, decided by the database, not by the caller
+    Index("uq_task_open_officer", "officer_id", unique=True,
+          sqlite_where=text("status IN ('dispatched','acknowledged','en_route','on_scene')"),
+          postgresql_where=text("status IN ('dispatched','acknowledged','en_route','on_scene')")),
+)
+
+inspection_plan = Table(
+    "inspection_plan", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),   # joint (综合查一次) / random (双随机)
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("seed", BigInteger),
+    Column("status", String(16), nullable=False),
+)
+
+inspection_item = Table(
+    "inspection_item", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", ForeignKey("inspection_plan.id"), nullable=False, index=True),
+    Column("site_id", ForeignKey("site.id"), nullable=False),
+    Column("officer_id", ForeignKey("officer.id")),
+    Column("department_ids", JSON, nullable=False, default=list),
+    Column("check_items", JSON, nullable=False, default=list),
+    Column("sequence", Integer, nullable=False, server_default="0"),
+    Column("status", String(16), nullable=False),
+)
+
+app_user = Table(
+    "app_user", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),   # UserRole
+)
+
+audit_event = Table(
+    "audit_event", metadata,  # hash-chained: each row's hash covers the previous hash
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", TS, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", BigInteger, nullable=False),
+    Column("detail", JSON, nullable=False, default=dict),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+change = Table(
+    "change", metadata,  # the change feed: readers poll by seq
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("at", TS, nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", BigInteger, nullable=False),
+    Column("op", String(16), nullable=False),   # insert / update / delete / bulk
+    Index("ix_change_entity", "entity", "entity_id"),
+)
+
+road_network = Table(
+    "road_network", metadata,  # the compiled road graph, so every seat routes on the same roads
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),   # "demo" or an import name
+    Column("source", String(256), nullable=False),
+    Column("crs", String(32), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("payload", LargeBinary, nullable=False),            # routing's RoadGraph.to_bytes()
+)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One command for the whole check: install, dependency contracts, the test suite
+# (SQLite always; PostgreSQL/MQTT when their servers answer), then prove the
+# wheel works from a fresh venv in another folder. Extra args go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export QT_QPA_PLATFORM=offscreen
+export COMMANDMAP_TEST_PG_URL=${COMMANDMAP_TEST_PG_URL:-postgresql://127.0.0.1:5432/test}
+export COMMANDMAP_TEST_MQTT=${COMMANDMAP_TEST_MQTT:-127.0.0.1:1883}
+echo "== import contracts"
+.venv/bin/lint-imports
+echo "== tests"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+echo "== wheel in a fresh venv"
+bash scripts/check-wheel.sh
