@@ -1,0 +1,1 @@
+"""Benchmark suites behind `commandmap bench`."""

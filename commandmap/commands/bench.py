@@ -1,0 +1,31 @@
+"""`commandmap bench <suite>`: benchmarks that print a table and always run the
+baseline in the same process, so every figure is read as a ratio."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+# suite name -> module under commandmap.bench with add_arguments(parser) and run(args) -> int
+SUITES: dict[str, str] = {
+    "routing": "commandmap.bench.routing",
+    "render": "commandmap.bench.render",
+    "ingest": "commandmap.bench.ingest",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="run a benchmark suite and print its table",
+                                   description=__doc__)
+    suites = parser.add_subparsers(dest="suite", metavar="SUITE", required=True)
+    for name, module_name in SUITES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        sub = suites.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0],
+                                description=module.__doc__)
+        module.add_arguments(sub)
+        sub.set_defaults(func=module.run)
