@@ -216,6 +216,8 @@ change = Table(
     Column("entity_id", BigInteger, nullable=False),
     Column("op", String(16), nullable=False),   # insert / update / delete / bulk
     Index("ix_change_entity", "entity", "entity_id"),
+    # never reuse a seq after the feed is pruned, or a reader past it would miss rows
+    sqlite_autoincrement=True,
 )
 
 road_network = Table(

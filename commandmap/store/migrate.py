@@ -1,0 +1,137 @@
+"""Schema migrations run from code: upgrade to head, refuse a newer store.
+
+Alembic's scripts ship inside the package (`migrations/`), so an installed
+wheel can upgrade a store with no alembic.ini. The revision check and the
+upgrade happen in one transaction under a lock, so two seats starting at
+once never both migrate, and a store written by a newer CommandMap is
+refused instead of being migrated down or misread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine, inspect, text
+
+from .engine import open_engine
+from .errors import SchemaTooNew, StoreError
+from .schema import metadata
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# pg_advisory_xact_lock key for "someone is migrating this database"
+_MIGRATE_LOCK_KEY = 0x636D_6D69  # "cmmi"
+
+
+def _config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
+def head_revision() -> str:
+    """The newest revision this code knows."""
+    head = _scripts().get_current_head()
+    assert head is not None, "no migrations shipped"
+    return head
+
+
+def _current(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The store's revision, or None for a store never migrated."""
+    with engine.connect() as conn:
+        return _current(conn)
+
+
+def _is_known(revision: str) -> bool:
+    try:
+        return _scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _refuse_unknown(revision: str | None, url: str) -> None:
+    if revision is not None and not _is_known(revision):
+        raise SchemaTooNew(
+            f"store {url} has schema revision {revision!r}, which this CommandMap does not know "
+            f"(its newest is {head_revision()!r}): it was written by a newer version; "
+            "upgrade CommandMap instead (the store was not changed)")
+
+
+def _lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATE_LOCK_KEY})
+    # SQLite: the engine's BEGIN IMMEDIATE already holds the write lock
+
+
+def _refuse_unversioned_tables(conn: Connection, url: str) -> None:
+    ours = set(metadata.tables) & set(inspect(conn).get_table_names())
+    if ours:
+        raise StoreError(
+            f"store {url} has CommandMap tables ({', '.join(sorted(ours)[:3])}, …) but no schema "
+            "revision: it was not created by `commandmap db upgrade`; refusing to touch it")
+
+
+def _display(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def upgrade(engine: Engine) -> str:
+    """Migrate to head (never down) and return the revision now in force."""
+    url = _display(engine)
+    with engine.begin() as conn:
+        _lock(conn)
+        before = _current(conn)
+        _refuse_unknown(before, url)
+        if before is None:
+            _refuse_unversioned_tables(conn, url)
+        head = head_revision()
+        if before != head:
+            command.upgrade(_config(conn), "head")
+        return head
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Upgrade a store that is behind; refuse one written by newer code.
+
+    Cheap when already at head (one read, no write lock), so every seat can
+    call it on start-up."""
+    current = current_revision(engine)
+    _refuse_unknown(current, _display(engine))
+    if current != head_revision():
+        upgrade(engine)
+
+
+def open_store(url: str | None = None, *, upgrade: bool = True) -> Engine:
+    """An engine on a store at head: `open_engine` then `ensure_schema`.
+
+    With `upgrade=False` a store that is behind is refused with the command
+    that fixes it, for callers that must not write (read-only viewers)."""
+    engine = open_engine(url)
+    try:
+        if upgrade:
+            ensure_schema(engine)
+        else:
+            current = current_revision(engine)
+            _refuse_unknown(current, _display(engine))
+            if current != head_revision():
+                from .errors import SchemaMissing
+                raise SchemaMissing(
+                    f"store {_display(engine)} is at schema revision {current or 'none'}, "
+                    f"this CommandMap needs {head_revision()!r}: run `commandmap db upgrade`")
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine

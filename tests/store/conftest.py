@@ -1,0 +1,1 @@
+from tests.fixtures_store import *  # noqa: F401,F403

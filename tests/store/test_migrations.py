@@ -1,0 +1,88 @@
+"""Migrations: an empty store reaches head, matches schema.py, and a store
+written by newer code is refused untouched."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+
+from commandmap.store import schema
+from commandmap.store.engine import open_engine
+from commandmap.store.errors import SchemaMissing, SchemaTooNew, StoreError
+from commandmap.store.migrate import current_revision, ensure_schema, head_revision, open_store, upgrade
+
+
+def test_empty_store_upgrades_to_head(store_url: str) -> None:
+    engine = open_engine(store_url)
+    try:
+        assert current_revision(engine) is None
+        assert upgrade(engine) == head_revision()
+        assert current_revision(engine) == head_revision()
+        tables = set(inspect(engine).get_table_names())
+        assert set(schema.metadata.tables) <= tables
+        # a second upgrade is a no-op, not an error
+        assert upgrade(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_equals_schema_py(store_engine) -> None:  # type: ignore[no-untyped-def]
+    """A schema.py change without a new revision fails here."""
+    with store_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), schema.metadata)
+    assert diff == []
+
+
+def test_open_task_index_is_partial_on_both_backends(store_engine) -> None:  # type: ignore[no-untyped-def]
+    indexes = {ix["name"]: ix for ix in inspect(store_engine).get_indexes("task")}
+    ix = indexes["uq_task_open_officer"]
+    assert ix["unique"] and ix["column_names"] == ["officer_id"]
+    where = ix.get("dialect_options", {})
+    assert any("status" in str(v) for k, v in where.items() if k.endswith("_where")), where
+
+
+def _stamp(engine, revision: str) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
+def test_newer_schema_is_refused_and_left_untouched(store_engine) -> None:  # type: ignore[no-untyped-def]
+    with store_engine.begin() as conn:
+        conn.execute(schema.city_meta.insert(), {"key": "city", "value": "宁波"})
+    _stamp(store_engine, "9999_from_the_future")
+    url = store_engine.url.render_as_string(hide_password=False)
+    for attempt in (lambda: ensure_schema(store_engine), lambda: upgrade(store_engine),
+                    lambda: open_store(url), lambda: open_store(url, upgrade=False)):
+        with pytest.raises(SchemaTooNew) as info:
+            attempt()
+        message = str(info.value)
+        assert "9999_from_the_future" in message and head_revision() in message
+        assert "\n" not in message
+    assert current_revision(store_engine) == "9999_from_the_future"
+    with store_engine.connect() as conn:
+        assert conn.execute(select(schema.city_meta.c.value)).scalar_one() == "宁波"
+        assert set(schema.metadata.tables) <= set(inspect(conn).get_table_names())
+
+
+def test_open_store_without_upgrade_refuses_a_store_behind(store_url: str) -> None:
+    with pytest.raises(SchemaMissing, match="commandmap db upgrade"):
+        open_store(store_url, upgrade=False)
+    engine = open_store(store_url)  # the default upgrades
+    try:
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_unversioned_commandmap_tables_are_not_touched(store_url: str) -> None:
+    engine = open_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            schema.district.create(conn)
+        with pytest.raises(StoreError, match="no schema revision"):
+            ensure_schema(engine)
+        assert current_revision(engine) is None
+    finally:
+        engine.dispose()
