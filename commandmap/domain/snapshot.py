@@ -71,6 +71,7 @@ class CityStatic:
     grids: PolygonSet
     roads: RoadSet
     sites: SiteSet
+    water: PolygonSet | None = None  # rivers, lakes, sea inside the bounds (drawn under roads)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,20 @@ def empty_routes() -> RouteArrays:
 
 
 @dataclass(frozen=True)
+class RasterGrid:
+    """A regular grid of values over the city (heatmaps, drive-time coverage).
+
+    Row 0 is the SOUTH edge: cell (r, c) covers x0 + c*cell_m .. x0 + (c+1)*cell_m,
+    y0 + r*cell_m .. y0 + (r+1)*cell_m. NaN means "no data" and is drawn transparent.
+    """
+
+    x0: float               # west edge (metres)
+    y0: float               # south edge (metres)
+    cell_m: float
+    values: np.ndarray      # (rows, cols) float32
+
+
+@dataclass(frozen=True)
 class OperationSnapshot:
     """One tick of the live operation, shared by every dynamic layer."""
 
@@ -121,3 +136,5 @@ class OperationSnapshot:
     officers: OfficerArrays
     incidents: IncidentArrays
     routes: RouteArrays = field(default_factory=empty_routes)
+    incident_density: RasterGrid | None = None  # incidents per km², e.g. last 24 h
+    coverage_s: RasterGrid | None = None        # drive time (s) from the nearest available officer
