@@ -1,0 +1,14 @@
+"""Pure routing for CommandMap: road graph, snapping, nearest-by-drive-time, coverage, tours.
+
+No Qt, no SQL, no application code: the services layer calls in with arrays.
+"""
+
+from .build import BuildReport, build_from_arrays
+from .errors import GraphBuildError, RoadFileError, RoutingError
+from .graph import RoadGraph
+from .speeds import ROAD_CLASSES, TRAVEL_MODES, SpeedTable
+
+__all__ = [
+    "ROAD_CLASSES", "TRAVEL_MODES", "BuildReport", "GraphBuildError", "RoadFileError", "RoadGraph",
+    "RoutingError", "SpeedTable", "build_from_arrays",
+]

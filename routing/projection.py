@@ -1,0 +1,51 @@
+"""Pick a metric CRS for a data set and convert between lon/lat and metres."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from pyproj import CRS, Transformer
+
+
+def utm_crs_for(lonlat: np.ndarray) -> str:
+    """WGS84 UTM zone (EPSG:326xx north / 327xx south) containing the data's centroid."""
+    pts = np.asarray(lonlat, dtype=np.float64)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if len(pts) == 0:
+        raise ValueError("cannot pick a projection: no finite coordinates")
+    lon, lat = float(np.median(pts[:, 0])), float(np.median(pts[:, 1]))
+    zone = int(np.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
+def check_metric_crs(crs: str) -> str:
+    try:
+        parsed = CRS.from_user_input(crs)
+    except Exception as exc:  # pyproj raises CRSError with a long message
+        raise ValueError(f"unknown CRS {crs!r}: {exc}") from None
+    if not parsed.is_projected:
+        raise ValueError(f"CRS {crs!r} is not a projected (metric) CRS")
+    unit = parsed.axis_info[0].unit_name if parsed.axis_info else "metre"
+    if unit not in ("metre", "meter"):
+        raise ValueError(f"CRS {crs!r} is in {unit}, not metres")
+    return crs
+
+
+@lru_cache(maxsize=16)
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def to_xy(crs: str, lonlat: np.ndarray) -> np.ndarray:
+    """(N,2) lon/lat -> (N,2) metres in `crs`."""
+    pts = np.asarray(lonlat, dtype=np.float64).reshape(-1, 2)
+    x, y = _transformer("EPSG:4326", crs).transform(pts[:, 0], pts[:, 1])
+    return np.column_stack([x, y])
+
+
+def to_lonlat(crs: str, xy: np.ndarray) -> np.ndarray:
+    """(N,2) metres in `crs` -> (N,2) lon/lat."""
+    pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    lon, lat = _transformer(crs, "EPSG:4326").transform(pts[:, 0], pts[:, 1])
+    return np.column_stack([lon, lat])
