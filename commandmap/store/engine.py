@@ -19,6 +19,8 @@ from .errors import BadDatabaseUrl, DatabaseUnreachable
 
 ENV_DB_URL = "COMMANDMAP_DB_URL"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# engine.connect().execution_options(read_only=True): a reading connection (see _configure_sqlite)
+READ_ONLY_OPTION = "read_only"
 
 
 def default_db_url() -> str:
@@ -57,7 +59,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # readers that promise not to write (execution_options(read_only=True)) start a
+        # deferred transaction, so a poll or a long read never holds the write lock
+        deferred = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def open_engine(url: str | None = None, *, check: bool = True) -> Engine:

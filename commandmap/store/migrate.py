@@ -51,7 +51,7 @@ def _current(conn: Connection) -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """The store's revision, or None for a store never migrated."""
-    with engine.connect() as conn:
+    with engine.connect().execution_options(read_only=True) as conn:
         return _current(conn)
 
 

@@ -1,0 +1,79 @@
+"""The change feed: one row per change, written in the changing transaction.
+
+Readers keep the last `seq` they processed and ask for `seq > last`. That is
+only safe if a smaller seq can never become visible after a larger one; the
+journal lock (see `journal.py`) guarantees it on PostgreSQL, BEGIN IMMEDIATE
+on SQLite. Gaps are normal (a rolled-back writer burns its number): readers
+simply step over them. On PostgreSQL each writing transaction also sends
+`NOTIFY commandmap_change, '<seq>'`, delivered at commit, to wake listeners
+(`notify.ChangeListener`) instead of making them poll tightly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, func, select, text
+
+from .journal import hold_journal_lock
+from .schema import change
+
+CHANNEL = "commandmap_change"
+OPS: frozenset[str] = frozenset({"insert", "update", "delete", "bulk"})
+_ENTITY_MAX = change.c.entity.type.length or 32
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    seq: int
+    at: datetime
+    entity: str
+    entity_id: int
+    op: str
+
+
+def _row(entity: str, entity_id: int, op: str, at: datetime) -> dict:
+    if op not in OPS:
+        raise ValueError(f"change op {op!r} is not one of {sorted(OPS)}")
+    if not entity or len(entity) > _ENTITY_MAX:
+        raise ValueError(f"change entity {entity!r} must be 1–{_ENTITY_MAX} characters")
+    return {"at": at, "entity": entity, "entity_id": int(entity_id), "op": op}
+
+
+def _notify(conn: Connection, seq: int) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_notify(:ch, :seq)"), {"ch": CHANNEL, "seq": str(seq)})
+
+
+def record_change(conn: Connection, entity: str, entity_id: int, op: str) -> int:
+    """Append one change in the caller's transaction and return its seq."""
+    row = _row(entity, entity_id, op, datetime.now(UTC))
+    hold_journal_lock(conn)
+    seq = int(conn.execute(change.insert().values(**row)).inserted_primary_key[0])
+    _notify(conn, seq)
+    return seq
+
+
+def record_changes(conn: Connection, rows: Iterable[tuple[str, int, str]]) -> None:
+    """Append many changes in one executemany (a 25k-fix position tick)."""
+    now = datetime.now(UTC)
+    batch = [_row(entity, entity_id, op, now) for entity, entity_id, op in rows]
+    if not batch:
+        return
+    hold_journal_lock(conn)
+    conn.execute(change.insert(), batch)
+    _notify(conn, latest_seq(conn))
+
+
+def latest_seq(conn: Connection) -> int:
+    """The highest seq visible to `conn` (0 for an empty feed): where a new reader starts."""
+    return int(conn.execute(select(func.coalesce(func.max(change.c.seq), 0))).scalar_one())
+
+
+def changes_since(conn: Connection, seq: int, limit: int = 100_000) -> list[ChangeRow]:
+    """Changes with seq > `seq`, oldest first, at most `limit` (call again for more)."""
+    query = (select(change.c.seq, change.c.at, change.c.entity, change.c.entity_id, change.c.op)
+             .where(change.c.seq > seq).order_by(change.c.seq).limit(limit))
+    return [ChangeRow(int(r.seq), r.at, r.entity, int(r.entity_id), r.op) for r in conn.execute(query)]
