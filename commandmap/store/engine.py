@@ -99,8 +99,9 @@ def open_engine(url: str | None = None, *, check: bool = True) -> Engine:
                 f"cannot reach database {parsed.render_as_string(hide_password=True)}: {reason}") from None
         except SQLAlchemyError as exc:
             engine.dispose()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]  # one line, no SQLAlchemy footer
             raise DatabaseUnreachable(
-                f"cannot use database {parsed.render_as_string(hide_password=True)}: {exc}") from None
+                f"cannot use database {parsed.render_as_string(hide_password=True)}: {reason}") from None
     return engine
 
 

@@ -55,7 +55,8 @@ def current_revision(engine: Engine) -> str | None:
         return _current(conn)
 
 
-def _is_known(revision: str) -> bool:
+def is_known_revision(revision: str) -> bool:
+    """Whether this code ships `revision` (False for a store written by newer code)."""
     try:
         return _scripts().get_revision(revision) is not None
     except CommandError:
@@ -63,7 +64,7 @@ def _is_known(revision: str) -> bool:
 
 
 def _refuse_unknown(revision: str | None, url: str) -> None:
-    if revision is not None and not _is_known(revision):
+    if revision is not None and not is_known_revision(revision):
         raise SchemaTooNew(
             f"store {url} has schema revision {revision!r}, which this CommandMap does not know "
             f"(its newest is {head_revision()!r}): it was written by a newer version; "
