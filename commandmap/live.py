@@ -1,1 +1,378 @@
-"""In-memory live snapshot of the operation, refreshed from the change feed."""
+"""In-memory live snapshot of the operation, refreshed from the change feed.
+
+`LiveState` loads officers, positions, open incidents and open tasks once, then
+`refresh()` reads only `changes_since(last_seq)` and reloads only the rows those
+changes name (a 'bulk' change, or very many ids, reloads that table in one
+scan). `snapshot()` hands the map an `OperationSnapshot` of numpy arrays in
+projected metres. The store is the only source of truth, so any number of
+seats following one store show the same operation.
+
+On PostgreSQL, `follow()` sleeps on LISTEN/NOTIFY and wakes at once on a
+change; it always catches up by seq, so a lost notification or a reconnect
+costs latency, never data. SQLite polls.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+
+from .domain.fix_validation import DEFAULT_STALE_AFTER_S
+from .domain.snapshot import (INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES, IncidentArrays, OfficerArrays,
+                              OperationSnapshot, RouteArrays)
+from .domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
+from .store.changes import changes_since, latest_seq
+from .store.engine import READ_ONLY_OPTION
+
+DEFAULT_CRS = "EPSG:32651"       # UTM 51N: Ningbo
+SIM_CLOCK_KEY = "sim_clock"      # city_meta entry the simulator keeps: {"wall0", "sim0", "speed"}
+_FULL_RELOAD_IDS = 2_000         # more touched ids than this: scan the table instead of IN (...)
+_SHOWN_INCIDENTS = tuple(s.value for s in OPEN_INCIDENT_STATUSES) + ("resolved",)
+_OPEN_TASKS = tuple(s.value for s in OPEN_TASK_STATUSES)
+
+
+@lru_cache(maxsize=4)
+def _transformer(crs: str):  # type: ignore[no-untyped-def]
+    from pyproj import Transformer
+    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+def project(crs: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """(N,2) metres in `crs`; NaN stays NaN."""
+    x, y = _transformer(crs).transform(np.asarray(lon, float), np.asarray(lat, float))
+    return np.column_stack([np.asarray(x, float), np.asarray(y, float)]).reshape(-1, 2)
+
+
+def _epoch_sql(conn: Connection, column: str) -> str:
+    if conn.dialect.name == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})::float8"
+    return f"(julianday({column}) - 2440587.5) * 86400.0"
+
+
+def _in_list(conn: Connection, ids: Iterable[int]) -> str:
+    return ",".join(str(int(i)) for i in ids)  # ints only: safe to inline, one statement
+
+
+def _fetch_floats(conn: Connection, sql: str, ncols: int) -> np.ndarray:
+    """(rows, ncols) float64 straight from the driver's cursor: the 25k-row hot path skips
+    SQLAlchemy's Row objects and builds the array without a per-row tuple→list step.
+    Columns must be non-NULL (COALESCE in the SQL)."""
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(sql)
+        rows = cur.fetchall()
+    finally:
+        cur.close()
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * ncols)
+    return flat.reshape(len(rows), ncols)
+
+
+def _json(value: object) -> object:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class RefreshStats:
+    changes: int
+    sequence: int
+    elapsed_ms: float
+    reloaded: tuple[str, ...]   # tables reloaded in full
+
+
+class _Table:
+    """Rows of one entity as parallel numpy columns, kept sorted by id."""
+
+    def __init__(self, columns: dict[str, np.dtype]) -> None:
+        self.dtypes = columns
+        self.ids = np.zeros(0, np.int64)
+        self.cols: dict[str, np.ndarray] = {k: np.zeros(0, dt) for k, dt in columns.items()}
+        self.text: dict[str, list] = {}
+
+    def index_of(self, ids: np.ndarray) -> np.ndarray:
+        """Row of each id; -1 where absent."""
+        ids = np.asarray(ids, np.int64)
+        if len(self.ids) == 0:
+            return np.full(len(ids), -1, np.int64)
+        pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        return np.where(self.ids[pos] == ids, pos, -1)
+
+    def replace_all(self, ids: np.ndarray, cols: dict[str, np.ndarray], text: dict[str, list]) -> None:
+        order = np.argsort(ids, kind="stable")
+        self.ids = np.asarray(ids, np.int64)[order]
+        self.cols = {k: np.asarray(cols[k], self.dtypes[k])[order] for k in self.dtypes}
+        self.text = {k: [v[i] for i in order] for k, v in text.items()}
+
+    def upsert(self, ids: np.ndarray, cols: dict[str, np.ndarray], text: dict[str, list],
+               gone: np.ndarray) -> None:
+        """Rows `ids` now hold `cols`; rows `gone` disappear."""
+        keep = ~np.isin(self.ids, np.concatenate([ids, gone]).astype(np.int64))
+        all_ids = np.concatenate([self.ids[keep], ids])
+        merged = {k: np.concatenate([self.cols[k][keep], np.asarray(cols[k], self.dtypes[k])]) for k in self.dtypes}
+        kept = np.flatnonzero(keep)
+        merged_text = {k: [self.text[k][i] for i in kept] + list(text[k]) for k in text}
+        self.replace_all(all_ids, merged, merged_text)
+
+
+class LiveState:
+    """The operation as arrays, following one store's change feed."""
+
+    def __init__(self, engine: Engine, *, crs: str = DEFAULT_CRS, stale_after_s: float = DEFAULT_STALE_AFTER_S,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.engine = engine
+        self.crs = crs
+        self.stale_after_s = stale_after_s
+        self._clock_override = clock
+        self._sim_clock: tuple[float, float, float] | None = None   # wall0, sim0, speed
+        self._lock = threading.RLock()
+        self.sequence = 0
+        self.officers = _Table({"department": np.int32, "status": np.int8, "on_duty": bool, "lon": np.float64,
+                                "lat": np.float64, "x": np.float64, "y": np.float64, "heading": np.float32,
+                                "fix_t": np.float64})
+        self.incidents = _Table({"priority": np.int8, "status": np.int8, "lon": np.float64, "lat": np.float64,
+                                 "x": np.float64, "y": np.float64, "reported_t": np.float64})
+        self.tasks = _Table({"officer_id": np.int64, "incident_id": np.int64, "dispatched_t": np.float64,
+                             "eta_s": np.float64, "acknowledged_t": np.float64, "arrived_t": np.float64})
+        self.load()
+
+    # -- clock ----------------------------------------------------------------------------------
+    def now(self) -> float:
+        """Operation time: the caller's clock, else the simulator's (shared via the store), else wall."""
+        if self._clock_override is not None:
+            return self._clock_override()
+        wall = time.time()
+        if self._sim_clock is not None:
+            wall0, sim0, speed = self._sim_clock
+            return sim0 + (wall - wall0) * speed
+        return wall
+
+    # -- loading --------------------------------------------------------------------------------
+    def _read(self) -> Connection:
+        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+
+    def load(self) -> None:
+        """Full load (start-up, or after the feed was truncated)."""
+        with self._lock, self._read() as conn:
+            self.sequence = latest_seq(conn)
+            self._load_meta(conn)
+            self._load_officers(conn, None)
+            self._load_positions(conn, None)
+            self._load_incidents(conn, None)
+            self._load_tasks(conn, None)
+
+    def _load_meta(self, conn: Connection) -> None:
+        row = conn.exec_driver_sql("SELECT value FROM city_meta WHERE key = ?" if conn.dialect.name == "sqlite"
+                                   else "SELECT value FROM city_meta WHERE key = %s", (SIM_CLOCK_KEY,)).first()
+        self._sim_clock = None
+        if row is not None:
+            try:
+                v = json.loads(row[0])
+                self._sim_clock = (float(v["wall0"]), float(v["sim0"]), float(v["speed"]))
+            except (ValueError, KeyError, TypeError):
+                self._sim_clock = None
+
+    def _load_officers(self, conn: Connection, ids: np.ndarray | None) -> None:
+        where = "" if ids is None else f" WHERE id IN ({_in_list(conn, ids)})"
+        rows = conn.exec_driver_sql(f"SELECT id, badge, department_id, status, on_duty FROM officer{where}").all()
+        got = np.array([r[0] for r in rows], np.int64)
+        t = self.officers
+        old = t.index_of(got) if ids is not None else np.full(len(got), -1)
+        n = len(rows)
+
+        def keep(name: str, default: float) -> np.ndarray:
+            out = np.full(n, default, t.dtypes[name])
+            hit = old >= 0
+            out[hit] = t.cols[name][old[hit]]
+            return out
+        cols = {"department": np.array([r[2] for r in rows], np.int32),
+                "status": np.array([OFFICER_STATUS_CODES.get(r[3], 0) for r in rows], np.int8),
+                "on_duty": np.array([bool(r[4]) for r in rows], bool),
+                "lon": keep("lon", np.nan), "lat": keep("lat", np.nan), "x": keep("x", np.nan),
+                "y": keep("y", np.nan), "heading": keep("heading", np.nan), "fix_t": keep("fix_t", np.nan)}
+        text = {"badge": [r[1] for r in rows]}
+        if ids is None:
+            t.replace_all(got, cols, text)
+        else:
+            t.upsert(got, cols, text, np.setdiff1d(ids, got))
+
+    def _load_positions(self, conn: Connection, ids: np.ndarray | None) -> None:
+        where = "" if ids is None else f" WHERE officer_id IN ({_in_list(conn, ids)})"
+        arr = _fetch_floats(conn, f"SELECT officer_id, lon, lat, COALESCE(heading_deg, -1.0), "
+                                  f"{_epoch_sql(conn, 'fix_time')} FROM officer_position{where}", 5)
+        t = self.officers
+        if ids is None:
+            for name in ("lon", "lat", "x", "y", "heading", "fix_t"):
+                t.cols[name][:] = np.nan
+        if not len(arr):
+            return
+        idx = t.index_of(arr[:, 0].astype(np.int64))
+        ok = idx >= 0
+        idx, arr = idx[ok], arr[ok]
+        xy = project(self.crs, arr[:, 1], arr[:, 2])
+        t.cols["lon"][idx], t.cols["lat"][idx] = arr[:, 1], arr[:, 2]
+        t.cols["x"][idx], t.cols["y"][idx] = xy[:, 0], xy[:, 1]
+        t.cols["heading"][idx] = np.where(arr[:, 3] < 0, np.nan, arr[:, 3])
+        t.cols["fix_t"][idx] = arr[:, 4]
+
+    def _load_incidents(self, conn: Connection, ids: np.ndarray | None) -> None:
+        shown = ",".join(f"'{s}'" for s in _SHOWN_INCIDENTS)
+        where = f"status IN ({shown})" if ids is None else f"id IN ({_in_list(conn, ids)})"
+        rows = conn.exec_driver_sql(f"SELECT id, code, category, priority, status, lon, lat, "
+                                    f"{_epoch_sql(conn, 'reported_at')} FROM incident WHERE {where}").all()
+        rows = [r for r in rows if r[4] in _SHOWN_INCIDENTS]
+        got = np.array([r[0] for r in rows], np.int64)
+        lon = np.array([r[5] for r in rows], float)
+        lat = np.array([r[6] for r in rows], float)
+        xy = project(self.crs, lon, lat) if len(rows) else np.zeros((0, 2))
+        cols = {"priority": np.array([int(str(r[3])[1:] or 4) for r in rows], np.int8),
+                "status": np.array([INCIDENT_STATUS_CODES.get(r[4], 0) for r in rows], np.int8),
+                "lon": lon, "lat": lat, "x": xy[:, 0], "y": xy[:, 1],
+                "reported_t": np.array([r[7] for r in rows], float)}
+        text = {"code": [r[1] for r in rows], "category": [r[2] for r in rows]}
+        if ids is None:
+            self.incidents.replace_all(got, cols, text)
+        else:
+            self.incidents.upsert(got, cols, text, np.setdiff1d(ids, got))
+
+    def _load_tasks(self, conn: Connection, ids: np.ndarray | None) -> None:
+        open_ = ",".join(f"'{s}'" for s in _OPEN_TASKS)
+        where = f"status IN ({open_})" if ids is None else f"id IN ({_in_list(conn, ids)})"
+        e = _epoch_sql
+        rows = conn.exec_driver_sql(
+            f"SELECT id, officer_id, incident_id, {e(conn, 'dispatched_at')}, predicted_eta_s, route_lonlat, "
+            f"status, {e(conn, 'acknowledged_at')}, {e(conn, 'arrived_at')} FROM task WHERE {where}").all()
+        rows = [r for r in rows if r[6] in _OPEN_TASKS]
+        got = np.array([r[0] for r in rows], np.int64)
+        routes = []
+        for r in rows:
+            pts = np.asarray(_json(r[5]) or [], dtype=np.float64).reshape(-1, 2)
+            routes.append(project(self.crs, pts[:, 0], pts[:, 1]) if len(pts) else np.zeros((0, 2)))
+
+        def opt(v: object) -> float:
+            return np.nan if v is None else float(v)  # type: ignore[arg-type]
+        cols = {"officer_id": np.array([r[1] for r in rows], np.int64),
+                "incident_id": np.array([r[2] for r in rows], np.int64),
+                "dispatched_t": np.array([r[3] for r in rows], float),
+                "eta_s": np.array([r[4] for r in rows], float),
+                "acknowledged_t": np.array([opt(r[7]) for r in rows], float),
+                "arrived_t": np.array([opt(r[8]) for r in rows], float)}
+        text = {"route_xy": routes, "status": [r[6] for r in rows]}
+        if ids is None:
+            self.tasks.replace_all(got, cols, text)
+        else:
+            self.tasks.upsert(got, cols, text, np.setdiff1d(ids, got))
+
+    # -- following the feed -----------------------------------------------------------------------
+    def refresh(self) -> RefreshStats:
+        """Fold in every change since the last refresh; cheap when nothing changed."""
+        started = time.perf_counter()
+        n = 0
+        full: set[str] = set()
+        with self._lock, self._read() as conn:
+            while True:
+                batch = changes_since(conn, self.sequence)
+                if not batch:
+                    break
+                n += len(batch)
+                touched: dict[str, set[int]] = {}
+                bulk: set[str] = set()
+                for c in batch:
+                    if c.op == "bulk":
+                        bulk.add(c.entity)
+                    else:
+                        touched.setdefault(c.entity, set()).add(c.entity_id)
+                self._apply(conn, touched, bulk, full)
+                self.sequence = batch[-1].seq
+        return RefreshStats(n, self.sequence, (time.perf_counter() - started) * 1000, tuple(sorted(full)))
+
+    def _apply(self, conn: Connection, touched: dict[str, set[int]], bulk: set[str], full: set[str]) -> None:
+        loaders = (("officer", self._load_officers), ("officer_position", self._load_positions),
+                   ("incident", self._load_incidents), ("task", self._load_tasks))
+        if "city_meta" in touched or "city_meta" in bulk:
+            self._load_meta(conn)
+        if "officer" in bulk:   # a new roster: positions must be re-attached to the new rows
+            bulk.add("officer_position")
+        for entity, loader in loaders:
+            ids = touched.get(entity, set())
+            if entity in bulk or len(ids) > _FULL_RELOAD_IDS:
+                loader(conn, None)
+                full.add(entity)
+            elif ids:
+                loader(conn, np.fromiter(ids, np.int64, len(ids)))
+                if entity == "officer":  # a new officer's position may predate its officer row here
+                    new = np.fromiter(ids, np.int64, len(ids))
+                    self._load_positions(conn, new)
+
+    def follow(self, stop: threading.Event, *, listener=None, poll_s: float = 0.25,  # type: ignore[no-untyped-def]
+               on_refresh: Callable[[RefreshStats], None] | None = None) -> None:
+        """Refresh until `stop` is set: woken by `listener.wait` (LISTEN/NOTIFY) or every `poll_s`.
+
+        Meant for a worker thread; database errors are retried after `poll_s`, so a
+        server restart only delays the picture.
+        """
+        from sqlalchemy.exc import OperationalError
+
+        while not stop.is_set():
+            if listener is not None:
+                listener.wait(poll_s)
+            else:
+                stop.wait(poll_s)
+            if stop.is_set():
+                break
+            try:
+                stats = self.refresh()
+            except OperationalError:
+                stop.wait(poll_s)
+                continue
+            if on_refresh is not None and stats.changes:
+                on_refresh(stats)
+
+    # -- the picture ------------------------------------------------------------------------------
+    def snapshot(self, now_s: float | None = None) -> OperationSnapshot:
+        """Copies of the current arrays (safe to hand to another thread)."""
+        now = self.now() if now_s is None else now_s
+        with self._lock:
+            o, i, t = self.officers, self.incidents, self.tasks
+            age = (now - o.cols["fix_t"]).astype(np.float32)
+            age[np.isnan(age)] = np.inf
+            officers = OfficerArrays(
+                ids=o.ids.copy(), xy=np.column_stack([o.cols["x"], o.cols["y"]]),
+                heading_deg=o.cols["heading"].copy(), status=o.cols["status"].copy(), fix_age_s=age,
+                stale=age > self.stale_after_s, department=o.cols["department"].copy(),
+                badges=tuple(o.text.get("badge", ())))
+            incidents = IncidentArrays(
+                ids=i.ids.copy(), xy=np.column_stack([i.cols["x"], i.cols["y"]]), priority=i.cols["priority"].copy(),
+                status=i.cols["status"].copy(), age_s=(now - i.cols["reported_t"]).astype(np.float32),
+                codes=tuple(i.text.get("code", ())), categories=tuple(i.text.get("category", ())))
+            routes = self._routes(now)
+            return OperationSnapshot(sequence=self.sequence, time_s=now, officers=officers, incidents=incidents,
+                                     routes=routes)
+
+    def _routes(self, now: float) -> RouteArrays:
+        t = self.tasks
+        polylines = t.text.get("route_xy", [])
+        keep = [k for k, p in enumerate(polylines) if len(p) >= 2 and t.text["status"][k] != "on_scene"]
+        if not keep:
+            return RouteArrays(np.zeros((0, 2)), np.zeros(1, np.int64), np.zeros(0, np.int64),
+                               np.zeros(0, np.float32), np.zeros(0, bool))
+        lengths = np.array([len(polylines[k]) for k in keep])
+        remaining = np.maximum(t.cols["eta_s"][keep] - (now - t.cols["dispatched_t"][keep]), 0.0)
+        return RouteArrays(np.concatenate([polylines[k] for k in keep]), np.r_[0, np.cumsum(lengths)].astype(np.int64),
+                           t.ids[keep].copy(), remaining.astype(np.float32), np.zeros(len(keep), bool))
+
+    def provider(self) -> Callable[[], OperationSnapshot]:
+        """The callable the map's QTimer polls."""
+        return self.snapshot
+
+    def open_task_of(self, officer_id: int) -> int | None:
+        """Id of the officer's open task, if the snapshot knows one (for the UI's detail panels)."""
+        with self._lock:
+            hit = np.flatnonzero(self.tasks.cols["officer_id"] == officer_id)
+            return int(self.tasks.ids[hit[0]]) if len(hit) else None

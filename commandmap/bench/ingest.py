@@ -1,0 +1,178 @@
+"""Position ingest: validated fixes per second into SQLite and PostgreSQL, and the live snapshot's refresh time.
+
+25,000 officers report once per tick (a whole city at once, the worst case for
+the writer); each tick is validated and written in one transaction through the
+same FixIngestor every feed uses. Then a LiveState that was current before the
+tick refreshes from the change feed; that refresh time is what a seat pays to
+show a 25k-fix tick. Scratch stores only: a temporary SQLite file and a
+throwaway PostgreSQL database (created and dropped), never the user's store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..paths import user_data_dir
+
+DEFAULT_PG_URL = "postgresql://127.0.0.1:5432/test"
+NOTES_PATH = Path("/work/notes/ingest_bench.md")
+CENTER = (121.55, 29.87)
+
+
+@dataclass
+class CaseResult:
+    backend: str
+    fixes_per_s: float | None
+    tick_s: float | None
+    refresh_ms: float | None
+    note: str = ""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", default=None,
+                        help="PostgreSQL server to use for the PostgreSQL row (a scratch database is created "
+                             f"and dropped there); default $COMMANDMAP_TEST_PG_URL or {DEFAULT_PG_URL}")
+    parser.add_argument("--json", metavar="OUT", default=None, help="also write the figures as JSON")
+    parser.add_argument("--officers", type=int, default=25_000, help="officers reporting per tick (default 25000)")
+    parser.add_argument("--ticks", type=int, default=5, help="timed ticks per backend (default 5)")
+    parser.add_argument("--notes", metavar="PATH", default=None,
+                        help=f"write the table as Markdown here (default {NOTES_PATH} when its folder exists)")
+
+
+def seed_roster(engine, n: int, now_s: float) -> None:  # type: ignore[no-untyped-def]
+    """Minimal city: one district/town/department and `n` officers, none with a fix yet."""
+    import shapely
+    from sqlalchemy import insert
+
+    from ..store import schema
+    box = shapely.to_wkb(shapely.box(CENTER[0] - 0.3, CENTER[1] - 0.3, CENTER[0] + 0.3, CENTER[1] + 0.3))
+    modes = np.array(["car", "ebike", "foot"])[np.arange(n) % 3]
+    with engine.begin() as conn:
+        conn.execute(insert(schema.district).values(id=1, code="330200", name="宁波", geometry_wkb=box))
+        conn.execute(insert(schema.town).values(id=1, district_id=1, code="330200001", name="街道", geometry_wkb=box))
+        conn.execute(insert(schema.department).values(id=1, code="zhzf", name="综合行政执法"))
+        conn.execute(insert(schema.officer), [
+            {"id": i + 1, "badge": f"B{i + 1:06d}", "name": f"执法员{i + 1}", "department_id": 1, "home_town_id": 1,
+             "mode": str(modes[i]), "skills": [], "on_duty": True, "status": "available", "version": 1}
+            for i in range(n)])
+
+
+def run_case(url: str, backend: str, n: int, ticks: int) -> CaseResult:
+    from ..live import LiveState
+    from ..services.ingest import FixBatch, FixIngestor
+    from ..store.migrate import open_store
+
+    now0 = time.time()
+    engine = open_store(url)
+    try:
+        seed_roster(engine, n, now0)
+        rng = np.random.default_rng(7)
+        ids = np.arange(1, n + 1, dtype=np.int64)
+        lon = CENTER[0] + rng.uniform(-0.2, 0.2, n)
+        lat = CENTER[1] + rng.uniform(-0.2, 0.2, n)
+        clock = {"now": now0}
+        ingestor = FixIngestor(engine, clock=lambda: clock["now"])
+        live = LiveState(engine, clock=lambda: clock["now"])
+        tick_times, refresh_ms = [], []
+        for k in range(ticks + 1):           # tick 0 warms caches (first fixes), not timed
+            clock["now"] = now0 + 5.0 * (k + 1)
+            lon = lon + rng.normal(0, 2e-5, n)  # ~2 m of movement per 5 s tick
+            lat = lat + rng.normal(0, 2e-5, n)
+            batch = FixBatch(ids, lon, lat, np.full(n, clock["now"] - 1.0), heading_deg=rng.uniform(0, 360, n),
+                             speed_mps=rng.uniform(0, 10, n), accuracy_m=np.full(n, 8.0))
+            started = time.perf_counter()
+            report = ingestor.ingest(batch)
+            elapsed = time.perf_counter() - started
+            if len(report.moved_officer_ids) != n:
+                raise RuntimeError(f"bench tick moved {len(report.moved_officer_ids)} of {n} officers: {report.counts}")
+            stats = live.refresh()
+            if k:
+                tick_times.append(elapsed)
+                refresh_ms.append(stats.elapsed_ms)
+        snap = live.snapshot()
+        if int(np.isfinite(snap.officers.xy[:, 0]).sum()) != n:
+            raise RuntimeError("bench snapshot lost officers")
+        tick = statistics.median(tick_times)
+        return CaseResult(backend, n / tick, tick, statistics.median(refresh_ms))
+    finally:
+        engine.dispose()
+
+
+def _pg_scratch(server_url: str):  # type: ignore[no-untyped-def]
+    """Create a throwaway database on the server; returns (url, drop)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server_url)
+    name = f"cmbench_{os.getpid()}"
+    conninfo = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = psycopg.connect(conninfo, autocommit=True, connect_timeout=3)
+    admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.execute(f"CREATE DATABASE {name}")
+
+    def drop() -> None:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def table(results: list[CaseResult], n: int) -> str:
+    lines = [f"Position ingest, {n:,} officers reporting per tick (median of timed ticks; "
+             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
+             "| backend | fixes/s | tick (s) | snapshot refresh after tick (ms) | target | note |",
+             "|---|---:|---:|---:|---|---|"]
+    targets = {"sqlite": "≥ 25,000 fixes/s", "postgresql": "≥ 10,000 fixes/s"}
+    for r in results:
+        if r.fixes_per_s is None:
+            lines.append(f"| {r.backend} | — | — | — | {targets.get(r.backend, '')} | {r.note} |")
+        else:
+            lines.append(f"| {r.backend} | {r.fixes_per_s:,.0f} | {r.tick_s:.3f} | {r.refresh_ms:.1f} | "
+                         f"{targets.get(r.backend, '')}; refresh ≤ 50 ms | {r.note} |")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..cli import UserError
+
+    n, ticks = int(args.officers), int(args.ticks)
+    if n < 1 or ticks < 1:
+        raise UserError("--officers and --ticks must be at least 1")
+    results: list[CaseResult] = []
+    with tempfile.TemporaryDirectory(dir=user_data_dir()) as tmp:
+        results.append(run_case(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "sqlite", n, ticks))
+    server = args.db or os.environ.get("COMMANDMAP_TEST_PG_URL") or DEFAULT_PG_URL
+    if not server.startswith("postgresql"):
+        raise UserError(f"--db must name a PostgreSQL server (postgresql://HOST/DB), got {server!r}")
+    try:
+        url, drop = _pg_scratch(server)
+    except Exception as exc:  # noqa: BLE001 - any failure here means "no PostgreSQL row"
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        results.append(CaseResult("postgresql", None, None, None, f"skipped: PostgreSQL not available ({first})"))
+    else:
+        try:
+            results.append(run_case(url, "postgresql", n, ticks))
+        finally:
+            drop()
+    text = table(results, n)
+    print(text)
+    refresh = [r.refresh_ms for r in results if r.refresh_ms is not None]
+    payload = {"officers": n, "ticks": ticks,
+               "cases": [{"backend": r.backend, "fixes_per_s": r.fixes_per_s, "tick_s": r.tick_s,
+                          "refresh_ms": r.refresh_ms, "note": r.note} for r in results],
+               "snapshot_refresh_ms": max(refresh) if refresh else None}
+    if args.json:
+        Path(args.json).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    notes = Path(args.notes) if args.notes else (NOTES_PATH if NOTES_PATH.parent.is_dir() else None)
+    if notes is not None:
+        notes.write_text(text + "\n", encoding="utf-8")
+    return 0
