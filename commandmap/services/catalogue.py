@@ -63,6 +63,7 @@ class IncidentCategory:
     priority: Priority       # default priority
     site_related: bool       # usually reported against a regulated site
     weight: float
+    site_categories: tuple[str, ...] = ()  # site category codes it is usually reported against
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ def _load(folder: Path) -> Catalogue:
 
     path = folder / "incident_categories.csv"
     incidents: list[IncidentCategory] = []
+    site_codes = {s.code for s in sites}
     for line, row in _read(path, ("code", "name", "name_en", "domain", "departments", "priority", "site_related",
                                   "weight")):
         code, name = _need(path, line, row, "code"), _need(path, line, row, "name")
@@ -296,13 +298,17 @@ def _load(folder: Path) -> Catalogue:
         flag = _need(path, line, row, "site_related")
         if flag not in ("0", "1"):
             raise CatalogueError(f"{path.name} line {line}: field 'site_related' must be 0 or 1, got {flag!r}")
+        linked: tuple[str, ...] = ()
+        if row.get("site_categories"):
+            linked = _codes(path, line, row, "site_categories", site_codes, "site category")
+        if flag == "1" and not linked:
+            raise CatalogueError(f"{path.name} line {line}: site_related is 1 but field 'site_categories' is empty")
         incidents.append(IncidentCategory(code, name, _need(path, line, row, "name_en"), _domain(path, line, row),
                                           _codes(path, line, row, "departments", dep_codes, "department"),
-                                          priority, flag == "1", _float(path, line, row, "weight")))
+                                          priority, flag == "1", _float(path, line, row, "weight"), linked))
 
     path = folder / "check_items.csv"
     items: list[CheckItem] = []
-    site_codes = {s.code for s in sites}
     seen = set()
     for line, row in _read(path, ("category", "code", "text", "text_en", "department")):
         cat = _need(path, line, row, "category")
