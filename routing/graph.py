@@ -193,7 +193,8 @@ class RoadGraph:
 
         Nodes: x, y (metres), lon, lat. Edges keyed by edge index: length (m),
         travel_time (s, car), travel_time_foot / travel_time_ebike / travel_time_car
-        (inf = barred), road_class, speed (car km/h), name, oneway, geometry (shapely, metres).
+        (inf = barred), road_class, speed (car km/h), name, oneway, twin (key of the reverse
+        edge of the same segment, -1 if one-way), geometry (shapely, metres).
         """
         if self._nx is not None:
             return self._nx
@@ -209,6 +210,7 @@ class RoadGraph:
         classes = [ROAD_CLASSES[c] for c in self.edge_class.tolist()]
         names = self.edge_names
         oneway = self.edge_oneway.tolist()
+        twins = self.edge_twin.tolist()
         geoms: list[Any] | None = None
         if with_geometry:
             import shapely
@@ -218,7 +220,8 @@ class RoadGraph:
         for e in range(self.n_edges):
             attrs = {"length": lengths[e], "travel_time": tts["car"][e], "travel_time_car": tts["car"][e],
                      "travel_time_ebike": tts["ebike"][e], "travel_time_foot": tts["foot"][e],
-                     "road_class": classes[e], "speed": car_kmh[e], "name": names[e], "oneway": oneway[e]}
+                     "road_class": classes[e], "speed": car_kmh[e], "name": names[e], "oneway": oneway[e],
+                     "twin": twins[e]}
             if geoms is not None:
                 attrs["geometry"] = geoms[e]
             g.add_edge(us[e], vs[e], key=e, **attrs)

@@ -1,0 +1,128 @@
+"""Compiled per-mode network: CSR arrays (forward and reverse) over the arcs a travel
+mode may use. This is what the hot path searches; networkx never appears here.
+
+An *arc* is a directed edge as a mode may traverse it. Usually arc == edge; a mode that
+ignores one-way rules (walking) also gets the reverse of every one-way edge. Parallel
+arcs between the same two nodes are reduced to the fastest, as any shortest path would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .graph import RoadGraph
+
+
+@dataclass(eq=False)
+class ModeNet:
+    mode: str
+    n_nodes: int
+    arc_tail: np.ndarray     # (A,) int32
+    arc_head: np.ndarray     # (A,) int32
+    arc_time_s: np.ndarray   # (A,) float64
+    arc_edge: np.ndarray     # (A,) int32 edge index
+    arc_reversed: np.ndarray  # (A,) bool: traverses the edge against its direction
+    f_indptr: np.ndarray     # forward CSR rows = tail
+    f_arc: np.ndarray        # arc ids sorted by tail
+    r_indptr: np.ndarray     # reverse CSR rows = head
+    r_arc: np.ndarray        # arc ids sorted by head
+    seg_fwd_time_s: np.ndarray  # (E,) time along edge e in its direction (inf: barred)
+    seg_bwd_time_s: np.ndarray  # (E,) time along edge e's segment against its direction (inf: barred)
+    edge_u: np.ndarray       # (E,) the graph's edge_u / edge_v (shared, not copied)
+    edge_v: np.ndarray
+    arc_length_m: np.ndarray  # (A,)
+    _lists: dict[str, list] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, graph: RoadGraph, mode: str) -> ModeNet:
+        tt = graph.travel_time_s(mode)
+        allowed = np.isfinite(tt)
+        edges = np.flatnonzero(allowed)
+        ignores = mode in graph.speeds.ignores_oneway
+        rev_edges = edges[graph.edge_twin[edges] < 0] if ignores else np.empty(0, dtype=edges.dtype)
+        tail = np.concatenate([graph.edge_u[edges], graph.edge_v[rev_edges]])
+        head = np.concatenate([graph.edge_v[edges], graph.edge_u[rev_edges]])
+        time_s = np.concatenate([tt[edges], tt[rev_edges]])
+        edge = np.concatenate([edges, rev_edges]).astype(np.int32)
+        reversed_ = np.concatenate([np.zeros(len(edges), bool), np.ones(len(rev_edges), bool)])
+        # fastest of parallel arcs
+        order = np.lexsort((time_s, head, tail))
+        tail, head, time_s, edge, reversed_ = tail[order], head[order], time_s[order], edge[order], reversed_[order]
+        first = np.ones(len(tail), dtype=bool)
+        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+        tail, head, time_s, edge, reversed_ = tail[first], head[first], time_s[first], edge[first], reversed_[first]
+        n = graph.n_nodes
+        f_indptr = np.searchsorted(tail, np.arange(n + 1)).astype(np.int64)   # already sorted by tail
+        f_arc = np.arange(len(tail), dtype=np.int32)
+        r_arc = np.argsort(head, kind="stable").astype(np.int32)
+        r_indptr = np.searchsorted(head[r_arc], np.arange(n + 1)).astype(np.int64)
+        twin = graph.edge_twin
+        bwd = np.where(twin >= 0, tt[np.maximum(twin, 0)], tt if ignores else np.inf)
+        return cls(mode=mode, n_nodes=n, arc_tail=tail.astype(np.int32), arc_head=head.astype(np.int32),
+                   arc_time_s=time_s.astype(np.float64), arc_edge=edge, arc_reversed=reversed_,
+                   f_indptr=f_indptr, f_arc=f_arc, r_indptr=r_indptr, r_arc=r_arc,
+                   seg_fwd_time_s=np.asarray(tt, dtype=np.float64), seg_bwd_time_s=bwd.astype(np.float64),
+                   edge_u=graph.edge_u, edge_v=graph.edge_v, arc_length_m=graph.edge_length_m[edge])
+
+    @property
+    def n_arcs(self) -> int:
+        return int(len(self.arc_tail))
+
+    # ---- scipy matrices (C Dijkstra for wide searches) -----------------------------------
+    @cached_property
+    def forward_matrix(self) -> csr_matrix:
+        """N×N CSR, entry [tail, head] = travel time. Arcs are unique per (tail, head)."""
+        return csr_matrix((self.arc_time_s, self.arc_head.astype(np.int32), self.f_indptr.astype(np.int32)),
+                          shape=(self.n_nodes, self.n_nodes))
+
+    @cached_property
+    def reverse_matrix(self) -> csr_matrix:
+        """N×N CSR of the reversed graph: entry [head, tail]."""
+        return csr_matrix((self.arc_time_s[self.r_arc], self.arc_tail[self.r_arc].astype(np.int32),
+                           self.r_indptr.astype(np.int32)), shape=(self.n_nodes, self.n_nodes))
+
+    # ---- Python lists (the heapq search reads them element by element) ------------------
+    def reverse_lists(self) -> tuple[list[int], list[int], list[float], list[int]]:
+        """(indptr, tail, time_s, arc) of the reverse CSR as Python lists, built once."""
+        got = self._lists.get("reverse")
+        if got is None:
+            got = (self.r_indptr.tolist(), self.arc_tail[self.r_arc].tolist(),
+                   self.arc_time_s[self.r_arc].tolist(), self.r_arc.tolist())
+            self._lists["reverse"] = got  # type: ignore[assignment]
+        return got  # type: ignore[return-value]
+
+    def forward_lists(self) -> tuple[list[int], list[int], list[float], list[int]]:
+        got = self._lists.get("forward")
+        if got is None:
+            got = (self.f_indptr.tolist(), self.arc_head.tolist(), self.arc_time_s.tolist(), self.f_arc.tolist())
+            self._lists["forward"] = got  # type: ignore[assignment]
+        return got  # type: ignore[return-value]
+
+    @cached_property
+    def _arc_keys(self) -> np.ndarray:
+        # arcs are sorted by (tail, head) and unique per pair, so tail*N+head is sorted
+        return self.arc_tail.astype(np.int64) * self.n_nodes + self.arc_head
+
+    def arcs_between(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+        """Arc ids for node pairs (vectorised); -1 where there is no such arc."""
+        keys = np.asarray(tails, dtype=np.int64) * self.n_nodes + np.asarray(heads, dtype=np.int64)
+        pos = np.searchsorted(self._arc_keys, keys)
+        pos = np.minimum(pos, len(self._arc_keys) - 1)
+        return np.where(self._arc_keys[pos] == keys, pos, -1)
+
+    def arc_between(self, tail: int, head: int) -> int:
+        """The arc id from `tail` to `head` (-1 if none)."""
+        return int(self.arcs_between(np.array([tail]), np.array([head]))[0])
+
+    @cached_property
+    def median_speed_mps(self) -> float:
+        """Typical speed over the arcs (used to turn distances into first time guesses)."""
+        if not self.n_arcs:
+            return 1.0
+        return float(np.median(self.arc_length_m / self.arc_time_s))

@@ -1,0 +1,409 @@
+"""Snapping lon/lat points onto the nearest road *edge* (not node), in batches.
+
+Why edges: an officer halfway along a 400 m block is 200 m from either junction;
+snapping to nodes would add or remove up to half a block of driving. The ETA model
+(see routing.search) starts and ends partway along edges.
+
+Index: a uniform grid of cells (side `cell_m`); each straight piece of every segment is
+registered in every cell that comes within `buffer_m` of the piece's bounding box.
+So a point's own cell lists every piece within `buffer_m` of it, and the answer from
+that one cell is exact whenever the best distance found is <= `buffer_m`. Points where
+that does not hold look at the 3×3 block (exact up to buffer + distance to the block's
+border), and the rare rest (far from any road) go to a shapely STRtree, exact too.
+Points are processed in cell order and pieces are stored in cell order, so the gathers
+stay cache-friendly (this is what makes 25,000 points take milliseconds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .speeds import check_mode
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .graph import RoadGraph
+
+SNAP_OK, SNAP_OFF_NETWORK, SNAP_INVALID = 0, 1, 2
+SNAP_STATUS = ("ok", "off_network", "invalid")
+_MAX_CELLS = 8_000_000
+_MIN_CELL_M = 50.0
+_BUFFER_SHARE = 0.6      # buffer_m = share * cell_m
+_SPLIT_CELLS = 3.0       # pieces longer than this many cells are split for the index
+
+
+@dataclass(eq=False)
+class SnapIndex:
+    origin: np.ndarray        # (2,) grid origin (metres); piece coordinates are relative to it
+    cell_m: float
+    buffer_m: float
+    nx: int
+    ny: int
+    cell_indptr: np.ndarray   # (nx*ny+1,) into cell_piece
+    cell_piece: np.ndarray    # (R,) int32 piece ids
+    piece_rec: np.ndarray     # (P,5) ax, ay, dx, dy, len2 (start relative to origin, vector, squared length)
+    piece_edge: np.ndarray    # (P,) int32 representative edge
+    piece_s0_m: np.ndarray    # (P,) distance along the edge where the piece starts
+    edge_length_m: np.ndarray  # (E,)
+    _tree: object = None
+
+    @classmethod
+    def build(cls, graph: RoadGraph, mode: str | None = None) -> SnapIndex:
+        """Index the segments `mode` may use (one representative edge per two-way pair)."""
+        e_all = np.arange(graph.n_edges)
+        rep = (graph.edge_twin < 0) | (e_all < graph.edge_twin)
+        if mode is not None:
+            net = graph.net(check_mode(mode))
+            rep &= np.isfinite(net.seg_fwd_time_s) | np.isfinite(net.seg_bwd_time_s)
+        edges = np.flatnonzero(rep)
+        off = graph.edge_geom_offsets
+        xy = graph.edge_geom_xy
+        cnt = off[edges + 1] - off[edges] - 1  # pieces per edge
+        piece_edge = np.repeat(edges, cnt).astype(np.int32)
+        first_piece = np.repeat(np.cumsum(cnt) - cnt, cnt)
+        start_row = np.repeat(off[edges], cnt) + np.arange(int(cnt.sum())) - first_piece
+        a = xy[start_row]
+        b = xy[start_row + 1]
+        seglen = np.hypot(*(b - a).T)
+        cum = np.concatenate([[0.0], np.cumsum(seglen)])
+        s0 = cum[:-1] - cum[first_piece]
+        keep = seglen > 0
+        a, b, s0, piece_edge, seglen = a[keep], b[keep], s0[keep], piece_edge[keep], seglen[keep]
+        if len(a):
+            lo = np.minimum(a.min(axis=0), b.min(axis=0))
+            hi = np.maximum(a.max(axis=0), b.max(axis=0))
+        else:
+            lo = hi = np.zeros(2)
+        span = np.maximum(hi - lo, 1.0)
+        cell = max(_MIN_CELL_M, float(np.sqrt(span[0] * span[1] / _MAX_CELLS)))
+        buffer_m = _BUFFER_SHARE * cell
+        n_sub = np.maximum(1, np.ceil(seglen / (_SPLIT_CELLS * cell)).astype(np.int64))
+        if n_sub.max() > 1:
+            rep_i = np.repeat(np.arange(len(a)), n_sub)
+            k = np.arange(int(n_sub.sum())) - np.repeat(np.cumsum(n_sub) - n_sub, n_sub)
+            frac0 = k / n_sub[rep_i]
+            frac1 = (k + 1) / n_sub[rep_i]
+            d = b - a
+            a, b = a[rep_i] + frac0[:, None] * d[rep_i], a[rep_i] + frac1[:, None] * d[rep_i]
+            s0 = s0[rep_i] + frac0 * seglen[rep_i]
+            piece_edge = piece_edge[rep_i]
+        origin = lo - 3 * cell  # margin all round so 3×3 blocks never leave the grid
+        a = a - origin
+        b = b - origin
+        nx = int(np.floor(span[0] / cell)) + 7
+        ny = int(np.floor(span[1] / cell)) + 7
+        # store pieces in cell order of their midpoints: neighbours in space are neighbours in memory
+        mid = (a + b) / 2
+        order = np.argsort(np.floor(mid[:, 1] / cell) * nx + np.floor(mid[:, 0] / cell), kind="stable")
+        a, b, s0, piece_edge = a[order], b[order], s0[order], piece_edge[order]
+        d = b - a
+        cx0 = np.floor((np.minimum(a[:, 0], b[:, 0]) - buffer_m) / cell).astype(np.int64)
+        cx1 = np.floor((np.maximum(a[:, 0], b[:, 0]) + buffer_m) / cell).astype(np.int64)
+        cy0 = np.floor((np.minimum(a[:, 1], b[:, 1]) - buffer_m) / cell).astype(np.int64)
+        cy1 = np.floor((np.maximum(a[:, 1], b[:, 1]) + buffer_m) / cell).astype(np.int64)
+        wx = cx1 - cx0 + 1
+        per = wx * (cy1 - cy0 + 1)
+        pid = np.repeat(np.arange(len(a), dtype=np.int32), per)
+        k = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+        wxr = np.repeat(wx, per)
+        cells = (np.repeat(cy0, per) + k // wxr) * nx + np.repeat(cx0, per) + k % wxr
+        corder = np.argsort(cells, kind="stable")
+        idx_dtype = np.int32 if len(corder) < 2**31 else np.int64
+        indptr = np.zeros(nx * ny + 1, dtype=idx_dtype)
+        np.cumsum(np.bincount(cells, minlength=nx * ny), out=indptr[1:])
+        rec = np.column_stack([a, d, (d * d).sum(axis=1)])
+        return cls(origin=origin, cell_m=cell, buffer_m=buffer_m, nx=nx, ny=ny, cell_indptr=indptr,
+                   cell_piece=pid[corder], piece_rec=rec, piece_edge=piece_edge, piece_s0_m=s0,
+                   edge_length_m=graph.edge_length_m)
+
+    @property
+    def n_pieces(self) -> int:
+        return int(len(self.piece_edge))
+
+    # ------------------------------------------------------------------------------------
+    def _cells_pass(self, q: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Best piece among the cells of the block×block square centred on each point's
+        cell (block 1 or 3). Points must be sorted by cell for speed. (piece, t, d2, exact)."""
+        n = len(q)
+        half = block // 2
+        gx = q[:, 0] / self.cell_m
+        gy = q[:, 1] / self.cell_m
+        ix = np.floor(gx)
+        iy = np.floor(gy)
+        inside = (ix >= half) & (ix < self.nx - half) & (iy >= half) & (iy < self.ny - half)
+        base = (np.where(inside, iy, half) * self.nx + np.where(inside, ix, half)).astype(np.int64)
+        if block == 1:
+            cells = base
+        else:
+            dy, dx = np.divmod(np.arange(block * block), block)
+            cells = (base[:, None] + ((dy - half) * self.nx + (dx - half))).ravel()
+        st = self.cell_indptr[cells].astype(np.int64)
+        cn = self.cell_indptr[cells + 1] - st
+        if not inside.all():
+            cn = np.where(np.repeat(inside, block * block), cn, 0)
+        per = cn if block == 1 else cn.reshape(n, block * block).sum(axis=1)
+        tot = int(per.sum())
+        best_piece = np.full(n, -1, dtype=np.int64)
+        best_t = np.zeros(n)
+        best_d2 = np.full(n, np.inf)
+        if tot:
+            pos = np.arange(tot) - np.repeat(np.cumsum(cn) - cn - st, cn)
+            pc = self.cell_piece[pos]
+            pt = np.repeat(np.arange(n), per)
+            r = np.take(self.piece_rec, pc, axis=0)
+            px = q[:, 0][pt] - r[:, 0]
+            py = q[:, 1][pt] - r[:, 1]
+            t = np.clip((px * r[:, 2] + py * r[:, 3]) / r[:, 4], 0.0, 1.0)
+            ex = px - t * r[:, 2]
+            ey = py - t * r[:, 3]
+            d2 = ex * ex + ey * ey
+            has = per > 0
+            best_d2[has] = np.minimum.reduceat(d2, (np.cumsum(per) - per)[has])
+            hit = np.flatnonzero(d2 == best_d2[pt])
+            grp = pt[hit]
+            new_grp = np.ones(len(hit), dtype=bool)
+            new_grp[1:] = grp[1:] != grp[:-1]
+            if len(hit) > new_grp.sum():  # ties (a point nearest to a junction): lowest piece id wins
+                min_pc = np.minimum.reduceat(pc[hit], np.flatnonzero(new_grp))
+                first = pc[hit] == np.repeat(min_pc, np.diff(np.append(np.flatnonzero(new_grp), len(hit))))
+                hit, grp = hit[first], grp[first]
+                new_grp = np.ones(len(hit), dtype=bool)
+                new_grp[1:] = grp[1:] != grp[:-1]
+            best_piece[grp[new_grp]] = pc[hit[new_grp]]
+            best_t[grp[new_grp]] = t[hit[new_grp]]
+        margin = self.buffer_m
+        if block > 1:  # plus the distance from the point to the border of the block
+            fx, fy = gx - ix, gy - iy
+            margin = margin + (half + np.minimum(np.minimum(fx, 1 - fx), np.minimum(fy, 1 - fy))) * self.cell_m
+        exact = inside & (best_d2 <= np.square(margin))
+        return best_piece, best_t, best_d2, exact
+
+    def _fallback(self, q: np.ndarray, max_distance_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        import shapely
+        if self._tree is None:
+            a = self.piece_rec[:, 0:2]
+            self._tree = shapely.STRtree(shapely.linestrings(np.stack([a, a + self.piece_rec[:, 2:4]], axis=1)))
+        n = len(q)
+        piece = np.full(n, -1, dtype=np.int64)
+        t = np.zeros(n)
+        d2 = np.full(n, np.inf)
+        if n == 0 or self.n_pieces == 0:
+            return piece, t, d2
+        res = self._tree.query_nearest(shapely.points(q), max_distance=max_distance_m, all_matches=True)  # type: ignore[attr-defined]
+        if res.shape[1] == 0:
+            return piece, t, d2
+        qi, pc = res[0], res[1]
+        r = self.piece_rec[pc]
+        p = q[qi] - r[:, 0:2]
+        tt = np.clip((p * r[:, 2:4]).sum(axis=1) / r[:, 4], 0.0, 1.0)
+        e = p - tt[:, None] * r[:, 2:4]
+        dist2 = (e * e).sum(axis=1)
+        order = np.lexsort((pc, dist2, qi))
+        qi, pc, tt, dist2 = qi[order], pc[order], tt[order], dist2[order]
+        first = np.concatenate([[True], qi[1:] != qi[:-1]])
+        piece[qi[first]] = pc[first]
+        t[qi[first]] = tt[first]
+        d2[qi[first]] = dist2[first]
+        return piece, t, d2
+
+    def query_xy(self, xy: np.ndarray, max_distance_m: float,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(edge, fraction, distance_m, point_xy) for points in metres; edge -1 when nothing is in range."""
+        q_in = np.asarray(xy, dtype=np.float64) - self.origin
+        n = len(q_in)
+        order = np.argsort((np.floor(q_in[:, 1] / self.cell_m) * self.nx + np.floor(q_in[:, 0] / self.cell_m)),
+                           kind="stable")
+        q = q_in[order]
+        piece, t, d2, exact = self._cells_pass(q, 1)
+        todo = np.flatnonzero(~exact)
+        if len(todo):
+            p2, t2, d22, ex2 = self._cells_pass(q[todo], 3)
+            piece[todo], t[todo], d2[todo] = p2, t2, d22
+            todo = todo[~ex2]
+        if len(todo):
+            p3, t3, d23 = self._fallback(q[todo], max_distance_m)
+            better = (d23 < d2[todo]) | ((d23 == d2[todo]) & (p3 >= 0) & ((p3 < piece[todo]) | (piece[todo] < 0)))
+            piece[todo] = np.where(better, p3, piece[todo])
+            t[todo] = np.where(better, t3, t[todo])
+            d2[todo] = np.where(better, d23, d2[todo])
+        dist = np.sqrt(d2)
+        ok = (piece >= 0) & (dist <= max_distance_m)
+        pc = np.where(ok, piece, 0)
+        edge = np.full(n, -1, dtype=np.int32)
+        frac = np.full(n, np.nan)
+        point = np.full((n, 2), np.nan)
+        out_dist = np.where(ok, dist, np.inf)
+        if self.n_pieces:
+            r = self.piece_rec[pc]
+            e_ok = self.piece_edge[pc]
+            along = self.piece_s0_m[pc] + t * np.sqrt(r[:, 4])
+            f_ok = np.clip(along / self.edge_length_m[e_ok], 0.0, 1.0)
+            edge[order] = np.where(ok, e_ok, -1)
+            frac[order] = np.where(ok, f_ok, np.nan)
+            point[order] = np.where(ok[:, None], r[:, 0:2] + t[:, None] * r[:, 2:4] + self.origin, np.nan)
+        result_dist = np.empty(n)
+        result_dist[order] = out_dist
+        return edge, frac, result_dist, point
+
+
+@dataclass(eq=False)
+class SnapResult:
+    """Batched snap: one entry per input point. `edge` is a representative directed edge
+    of the segment (-1 when not snapped); `fraction` runs along that edge from edge_u to
+    edge_v by length; `point_xy` is the projected point on the road."""
+
+    status: np.ndarray        # int8 codes into SNAP_STATUS
+    edge: np.ndarray          # (P,) int32, -1 if not ok
+    fraction: np.ndarray      # (P,) float64, NaN if not ok
+    distance_m: np.ndarray    # (P,) distance from the point to the road (inf if nothing in range, NaN if invalid)
+    query_xy: np.ndarray      # (P,2) the input projected (NaN when invalid)
+    point_xy: np.ndarray      # (P,2) snapped point on the road (NaN if not ok)
+    mode: str | None
+    max_distance_m: float
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.status == SNAP_OK
+
+    def status_names(self) -> list[str]:
+        return [SNAP_STATUS[s] for s in self.status.tolist()]
+
+    def __len__(self) -> int:
+        return int(len(self.status))
+
+    def partial_times_s(self, graph: RoadGraph, mode: str = "car") -> tuple[np.ndarray, np.ndarray]:
+        """(to_head_s, to_tail_s): time from the snapped point to the edge's head node
+        going forward, and to its tail node going backward (inf where barred / not ok)."""
+        net = graph.net(mode)
+        e = np.maximum(self.edge, 0)
+        f = self.fraction
+        fwd = np.where(self.ok, (1.0 - f) * net.seg_fwd_time_s[e], np.inf)
+        bwd = np.where(self.ok, f * net.seg_bwd_time_s[e], np.inf)
+        return np.nan_to_num(fwd, nan=np.inf), np.nan_to_num(bwd, nan=np.inf)
+
+    def point_lonlat(self, graph: RoadGraph) -> np.ndarray:
+        return graph.xy_to_lonlat(self.point_xy)
+
+
+def _along(pts: np.ndarray, s_m: float) -> np.ndarray:
+    seg = np.hypot(*np.diff(pts, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    j = int(np.clip(np.searchsorted(cum, s_m, side="right") - 1, 0, len(seg) - 1))
+    t = 0.0 if seg[j] == 0 else min(max((s_m - cum[j]) / seg[j], 0.0), 1.0)
+    return pts[j] + t * (pts[j + 1] - pts[j])
+
+
+def split_polyline(pts: np.ndarray, s_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The polyline cut at distance `s_m` from its start: (before, after), both including the cut point."""
+    seg = np.hypot(*np.diff(pts, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    j = int(np.clip(np.searchsorted(cum, s_m, side="right") - 1, 0, len(seg) - 1))
+    t = 0.0 if seg[j] == 0 else min(max((s_m - cum[j]) / seg[j], 0.0), 1.0)
+    cut = pts[j] + t * (pts[j + 1] - pts[j])
+    return np.vstack([pts[:j + 1], cut[None]]), np.vstack([cut[None], pts[j + 1:]])
+
+
+def snap(graph: RoadGraph, lonlat: np.ndarray, max_distance_m: float = 500.0,
+         mode: str | None = None) -> SnapResult:
+    """Snap (P,2) lon/lat points onto the nearest edge usable by `mode` (None: any road).
+
+    Points with NaN or out-of-range coordinates get status 'invalid'; points farther than
+    `max_distance_m` from every usable road get 'off_network'. Nothing is guessed.
+    """
+    pts = np.asarray(lonlat, dtype=np.float64)
+    if pts.ndim == 1 and pts.shape == (2,):
+        pts = pts[None, :]
+    if pts.ndim != 2 or pts.shape[1] != 2:
+        raise ValueError(f"lonlat must be (P,2) longitude/latitude pairs, got shape {pts.shape}")
+    if not (np.isfinite(max_distance_m) and max_distance_m >= 0):
+        raise ValueError(f"max_distance_m must be a finite number >= 0, got {max_distance_m!r}")
+    n = len(pts)
+    valid = np.isfinite(pts).all(axis=1) & (np.abs(pts[:, 0]) <= 180.0) & (np.abs(pts[:, 1]) <= 90.0)
+    q = np.full((n, 2), np.nan)
+    if valid.any():
+        q[valid] = graph.lonlat_to_xy(pts[valid])
+    valid &= np.isfinite(q).all(axis=1)
+    edge = np.full(n, -1, dtype=np.int32)
+    frac = np.full(n, np.nan)
+    dist = np.full(n, np.nan)
+    point = np.full((n, 2), np.nan)
+    if valid.any():
+        e, f, d, p = graph.snapper(mode).query_xy(q[valid], max_distance_m)
+        edge[valid], frac[valid], dist[valid], point[valid] = e, f, d, p
+    status = np.where(~valid, SNAP_INVALID, np.where(edge >= 0, SNAP_OK, SNAP_OFF_NETWORK)).astype(np.int8)
+    return SnapResult(status=status, edge=edge, fraction=frac, distance_m=dist, query_xy=q, point_xy=point,
+                      mode=mode, max_distance_m=float(max_distance_m))
+
+
+@dataclass(frozen=True)
+class PointSnap:
+    """One point snapped (the fast path for a single scene)."""
+
+    status: str               # 'ok' | 'off_network' | 'invalid'
+    edge: int = -1
+    fraction: float = float("nan")
+    distance_m: float = float("nan")
+    x: float = float("nan")
+    y: float = float("nan")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def snap_point(graph: RoadGraph, lon: float, lat: float, max_distance_m: float = 500.0,
+               mode: str | None = None) -> PointSnap:
+    """Snap one lon/lat; same answer as `snap` but without array overhead (~20 µs)."""
+    import math
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        return PointSnap("invalid")
+    if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180.0 and abs(lat) <= 90.0):
+        return PointSnap("invalid")
+    from .projection import _transformer
+    x, y = _transformer("EPSG:4326", graph.crs).transform(lon, lat)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return PointSnap("invalid")
+    index = graph.snapper(mode)
+    qx, qy = x - float(index.origin[0]), y - float(index.origin[1])
+    ix, iy = math.floor(qx / index.cell_m), math.floor(qy / index.cell_m)
+    fx, fy = qx / index.cell_m - ix, qy / index.cell_m - iy
+    indptr, cell_piece, rec = index.cell_indptr, index.cell_piece, index.piece_rec
+    best = (math.inf, -1, 0.0)
+    for half in (0, 1):
+        if not (half <= ix < index.nx - half and half <= iy < index.ny - half):
+            break
+        for cy in range(iy - half, iy + half + 1):
+            for cx in range(ix - half, ix + half + 1):
+                if half and cx == ix and cy == iy:
+                    continue  # already looked at
+                c = cy * index.nx + cx
+                a, b = int(indptr[c]), int(indptr[c + 1])
+                if b <= a:
+                    continue
+                pcs = cell_piece[a:b].tolist()
+                for pc, (ax, ay, dx, dy, l2) in zip(pcs, rec[pcs].tolist()):
+                    px, py = qx - ax, qy - ay
+                    t = min(max((px * dx + py * dy) / l2, 0.0), 1.0)
+                    ex, ey = px - t * dx, py - t * dy
+                    d2 = ex * ex + ey * ey
+                    if d2 < best[0] or (d2 == best[0] and pc < best[1]):
+                        best = (d2, pc, t)
+        margin = index.buffer_m + (half * index.cell_m + min(fx, 1 - fx, fy, 1 - fy) * index.cell_m if half else 0.0)
+        d2, pc, t = best
+        if pc >= 0 and d2 <= margin * margin:
+            dist = math.sqrt(d2)
+            if dist > max_distance_m:
+                return PointSnap("off_network", distance_m=dist)
+            ax, ay, dx, dy, l2 = rec[pc].tolist()
+            e = int(index.piece_edge[pc])
+            frac = min(max((float(index.piece_s0_m[pc]) + t * math.sqrt(l2)) / float(index.edge_length_m[e]), 0.0), 1.0)
+            return PointSnap("ok", e, frac, dist, ax + t * dx + float(index.origin[0]), ay + t * dy + float(index.origin[1]))
+    res = snap(graph, np.array([[lon, lat]]), max_distance_m, mode)
+    if not res.ok[0]:
+        return PointSnap(SNAP_STATUS[int(res.status[0])], distance_m=float(res.distance_m[0]))
+    return PointSnap("ok", int(res.edge[0]), float(res.fraction[0]), float(res.distance_m[0]),
+                     float(res.point_xy[0, 0]), float(res.point_xy[0, 1]))
