@@ -1,0 +1,177 @@
+"""A task's life after dispatch: acknowledge, en route, arrive, resolve, close, cancel, reassign.
+
+Each action is one transaction of conditional updates decided by
+`commandmap.domain.transitions` (via `transition_sql`), with its stage
+timestamp, an audit row and change rows. A step that is no longer allowed
+(another seat or the officer's phone got there first) returns
+`ActionResult(ok=False, …)` with the reason; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..domain.transitions import OPEN_TASK_STATUSES
+from ..store.audit import append_audit
+from ..store.changes import record_changes
+from ..store.schema import incident, officer, task
+from .clock import from_epoch, wall_clock
+from .dispatch import _Lost, assign_in, explain_incident, explain_officer
+from .transition_sql import transition
+
+_OPEN = [s.value for s in OPEN_TASK_STATUSES]
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    message: str
+    task_id: int | None = None
+    conflict: str | None = None
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, conflict: str = "not_allowed") -> None:
+        super().__init__(message)
+        self.conflict = conflict
+
+
+def _task_row(conn: Connection, task_id: int) -> Any:
+    row = conn.execute(select(task.c.id, task.c.status, task.c.officer_id, task.c.incident_id)
+                       .where(task.c.id == task_id)).first()
+    if row is None:
+        raise _Refused(f"there is no task {task_id}", "not_found")
+    return row
+
+
+def _run(engine: Engine, actor: str, action: str, entity: str, entity_id: int, now: float, body) -> ActionResult:  # type: ignore[no-untyped-def]
+    """Run `body(conn)` (returns the change rows and audit detail) as one transaction."""
+    try:
+        with engine.begin() as conn:
+            changes, detail, message = body(conn)
+            record_changes(conn, changes)
+            append_audit(conn, actor, action, entity, entity_id, detail, at=from_epoch(now))
+    except _Refused as refused:
+        return ActionResult(False, str(refused), entity_id if entity == "task" else None, refused.conflict)
+    return ActionResult(True, message, entity_id if entity == "task" else None)
+
+
+def _task_step(engine: Engine, task_id: int, *, actor: str, now_s: float | None, task_event: str,
+               stamp: str, officer_event: str | None, incident_event: str | None, label: str,
+               coalesce_ack: bool = False) -> ActionResult:
+    now = wall_clock() if now_s is None else float(now_s)
+
+    def body(conn: Connection):  # type: ignore[no-untyped-def]
+        row = _task_row(conn, task_id)
+        values: dict[str, Any] = {stamp: from_epoch(now)}
+        if coalesce_ack:   # moving or arriving is contact too
+            values["acknowledged_at"] = func.coalesce(task.c.acknowledged_at, from_epoch(now))
+        if not transition(conn, task, task_id, task_event, values=values):
+            raise _Refused(f"task {task_id} cannot {label}: it is {row.status.replace('_', ' ')}")
+        changes = [("task", task_id, "update")]
+        if officer_event and transition(conn, officer, row.officer_id, officer_event):
+            changes.append(("officer", row.officer_id, "update"))
+        if incident_event and transition(conn, incident, row.incident_id, incident_event):
+            changes.append(("incident", row.incident_id, "update"))
+        return changes, {"incident_id": row.incident_id, "officer_id": row.officer_id}, f"task {task_id}: {label}"
+
+    return _run(engine, actor, f"task.{task_event}", "task", task_id, now, body)
+
+
+def acknowledge(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+    """The officer confirmed the order (stops the 60 s contact clock)."""
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="acknowledge", stamp="acknowledged_at",
+                      officer_event=None, incident_event=None, label="acknowledge")
+
+
+def start_route(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="start_route", stamp="en_route_at",
+                      officer_event="start_route", incident_event="start_route", label="start the route",
+                      coalesce_ack=True)
+
+
+def arrive(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+    """On scene (stops the 5 min arrival clock); also called by the position-based detector."""
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="arrive", stamp="arrived_at",
+                      officer_event="arrive", incident_event="arrive", label="arrive", coalesce_ack=True)
+
+
+def resolve(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+    """Handled on scene: the task completes, the officer is available again, the incident resolved."""
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="complete", stamp="completed_at",
+                      officer_event="release", incident_event="resolve", label="resolve")
+
+
+def close(engine: Engine, incident_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+    now = wall_clock() if now_s is None else float(now_s)
+
+    def body(conn: Connection):  # type: ignore[no-untyped-def]
+        if not transition(conn, incident, incident_id, "close"):
+            raise _Refused(explain_incident(conn, incident_id)[1] + "; only a resolved incident can be closed")
+        return [("incident", incident_id, "update")], {}, f"incident {incident_id} closed"
+
+    return _run(engine, actor, "incident.close", "incident", incident_id, now, body)
+
+
+def cancel(engine: Engine, incident_id: int, *, actor: str, reason: str = "", now_s: float | None = None) -> ActionResult:
+    """Cancel an open incident; its open task is cancelled and the officer released."""
+    now = wall_clock() if now_s is None else float(now_s)
+
+    def body(conn: Connection):  # type: ignore[no-untyped-def]
+        if not transition(conn, incident, incident_id, "cancel"):
+            raise _Refused(explain_incident(conn, incident_id)[1] + "; it cannot be cancelled")
+        changes = [("incident", incident_id, "update")]
+        for t in conn.execute(select(task.c.id, task.c.officer_id)
+                              .where(task.c.incident_id == incident_id, task.c.status.in_(_OPEN))).all():
+            transition(conn, task, t.id, "cancel", values={"completed_at": from_epoch(now)})
+            changes.append(("task", t.id, "update"))
+            if transition(conn, officer, t.officer_id, "release"):
+                changes.append(("officer", t.officer_id, "update"))
+        return changes, {"reason": reason}, f"incident {incident_id} cancelled"
+
+    return _run(engine, actor, "incident.cancel", "incident", incident_id, now, body)
+
+
+def reassign(engine: Engine, task_id: int, new_officer_id: int, *, actor: str, predicted_eta_s: float,
+             route_lonlat: Sequence[Sequence[float]] = (), officer_version: int | None = None,
+             now_s: float | None = None) -> ActionResult:
+    """Withdraw the task's officer and dispatch another in one transaction.
+
+    If the new officer was taken meanwhile, nothing changes (the old officer keeps the task).
+    The result's task_id is the NEW task.
+    """
+    now = wall_clock() if now_s is None else float(now_s)
+    new_task: list[int] = []
+
+    def body(conn: Connection):  # type: ignore[no-untyped-def]
+        row = _task_row(conn, task_id)
+        if not transition(conn, task, task_id, "reassign", values={"completed_at": from_epoch(now)}):
+            raise _Refused(f"task {task_id} cannot be reassigned: it is {row.status.replace('_', ' ')}")
+        changes = [("task", task_id, "update")]
+        if transition(conn, officer, row.officer_id, "release"):
+            changes.append(("officer", row.officer_id, "update"))
+        if not transition(conn, incident, row.incident_id, "requeue"):
+            raise _Refused(explain_incident(conn, row.incident_id)[1] + "; it cannot be reassigned")
+        try:
+            tid = assign_in(conn, row.incident_id, new_officer_id, seat=actor, now=now, eta_s=predicted_eta_s,
+                            route_lonlat=route_lonlat, officer_version=officer_version, incident_version=None)
+        except _Lost:
+            raise _Refused(explain_officer(conn, new_officer_id, officer_version)[1], "officer_taken") from None
+        new_task.append(tid)
+        changes += [("officer", new_officer_id, "update"), ("incident", row.incident_id, "update"),
+                    ("task", tid, "insert")]
+        return changes, {"from_officer": row.officer_id, "to_officer": new_officer_id, "new_task": tid}, \
+            f"task {task_id} reassigned to officer {new_officer_id} (task {tid})"
+
+    try:
+        result = _run(engine, actor, "task.reassign", "task", task_id, now, body)
+    except IntegrityError:
+        return ActionResult(False, f"officer {new_officer_id} already has an open task", task_id, "officer_taken")
+    if result.ok:
+        return ActionResult(True, result.message, new_task[0])
+    return result
