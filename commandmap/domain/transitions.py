@@ -8,6 +8,7 @@ lets property tests prove no event sequence reaches an illegal state.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from .enums import IncidentStatus as I
 from .enums import OfficerStatus as O
@@ -95,3 +96,42 @@ def incident_can(current: I, event: str) -> bool:
 
 def task_can(current: T, event: str) -> bool:
     return T(current) in TASK_EVENTS.get(event, {})
+
+
+# --- one task event moves three machines together -------------------------------------
+
+# task event -> (officer event, incident event); None leaves that machine as it is.
+TASK_EVENT_EFFECTS: Mapping[str, tuple[str | None, str | None]] = {
+    "acknowledge": (None, None),
+    "start_route": ("start_route", "start_route"),
+    "arrive": ("arrive", "arrive"),
+    "complete": ("release", "resolve"),
+    "cancel": ("release", "cancel"),      # the incident is cancelled while an officer is on it
+    "reassign": ("release", "requeue"),   # the officer is withdrawn; the incident awaits a new dispatch
+}
+
+
+class Moves(NamedTuple):
+    """The statuses a task, its officer and its incident take together."""
+
+    task: T
+    officer: O
+    incident: I
+
+
+def plan_dispatch(officer: O, incident: I) -> Moves:
+    """A new task: raises IllegalTransition unless the officer is available and the incident new."""
+    return Moves(T.DISPATCHED, next_officer_status(officer, "dispatch"), next_incident_status(incident, "dispatch"))
+
+
+def plan_task_event(event: str, task: T, officer: O, incident: I) -> Moves:
+    """All three statuses after `event` on a task, deciding for the three machines at once,
+    so a service can never move one and leave the others behind: if any machine refuses,
+    IllegalTransition is raised and nothing should be written."""
+    effects = TASK_EVENT_EFFECTS.get(event)
+    if effects is None:
+        raise IllegalTransition("task", str(task), event)
+    officer_event, incident_event = effects
+    return Moves(next_task_status(task, event),
+                 next_officer_status(officer, officer_event) if officer_event else O(officer),
+                 next_incident_status(incident, incident_event) if incident_event else I(incident))
