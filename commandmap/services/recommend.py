@@ -1,0 +1,187 @@
+"""Who should go: the officers who can reach the scene soonest, and whether anyone makes 5 minutes.
+
+Eligible = on duty, available, a fix fresher than `stale_after_s`, and (unless
+widened) from a department competent for the incident. Eligible officers are
+ranked by road ETA with `routing.nearest` in each officer's own travel mode.
+Everyone else is counted by reason, so the panel can say why the list is short.
+Without a road network (a store with no roads) ETAs fall back to a straight-line
+estimate and every reason says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from ..domain.enums import OfficerStatus
+from ..domain.fix_validation import DEFAULT_STALE_AFTER_S, haversine_m
+from ..domain.sla import ARRIVAL_DEADLINE_S
+from ..store.engine import READ_ONLY_OPTION
+from ..store.schema import department, incident, officer, officer_position
+from .clock import Clock, to_epoch, wall_clock
+
+# straight-line fallback: typical urban speeds (m/s) and a road detour factor
+_FALLBACK_SPEED_MPS = {"foot": 1.3, "ebike": 4.5, "car": 8.0}
+_DETOUR = 1.35
+
+
+@dataclass(frozen=True)
+class Candidate:
+    officer_id: int
+    badge: str
+    name: str
+    department_id: int
+    department: str
+    mode: str
+    version: int            # pass back to dispatch(officer_version=...) to catch a stale view
+    eta_s: float
+    distance_m: float
+    fix_age_s: float
+    reason: str
+    route_lonlat: tuple[tuple[float, float], ...]
+    within_target: bool
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    incident_id: int | None
+    scene_lonlat: tuple[float, float]
+    status: str             # ok / none_available / none_reachable / scene_off_network / scene_invalid
+    candidates: tuple[Candidate, ...]
+    target_s: float
+    can_meet_target: bool
+    widened: bool
+    department_ids: tuple[int, ...]
+    left_out: dict[str, int] = field(default_factory=dict)   # reason -> officers
+    estimated: bool = False  # straight-line ETAs (no road network)
+
+    @property
+    def message(self) -> str:
+        """One line for the top of the recommendation panel."""
+        if not self.candidates:
+            why = {"scene_off_network": "the scene is not near any road",
+                   "scene_invalid": "the scene has no valid location",
+                   "none_reachable": "no eligible officer can reach the scene by road"}.get(
+                self.status, "no eligible officer is on duty, available and reporting")
+            return f"nobody to send: {why}"
+        best = self.candidates[0].eta_s
+        n_in = sum(c.within_target for c in self.candidates)
+        if self.can_meet_target:
+            return f"{n_in} officer(s) can arrive within {self.target_s / 60:.0f} min (best {best / 60:.1f} min)"
+        return f"nobody can arrive within {self.target_s / 60:.0f} min: the best is {best / 60:.1f} min"
+
+
+@dataclass
+class _Roster:
+    ids: np.ndarray
+    lonlat: np.ndarray
+    modes: np.ndarray
+    fix_t: np.ndarray
+    rows: dict[int, tuple]   # id -> (badge, name, department_id, mode, version)
+    left_out: Counter
+
+
+class Recommender:
+    def __init__(self, engine: Engine, graph=None, *, stale_after_s: float = DEFAULT_STALE_AFTER_S,  # type: ignore[no-untyped-def]
+                 target_s: float = ARRIVAL_DEADLINE_S, clock: Clock = wall_clock) -> None:
+        self.engine = engine
+        self.graph = graph
+        self.stale_after_s = stale_after_s
+        self.target_s = target_s
+        self.clock = clock
+        with engine.connect() as conn:
+            self._dept_names = {r.id: r.name for r in conn.execute(select(department.c.id, department.c.name))}
+
+    def _read(self):  # type: ignore[no-untyped-def]
+        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+
+    def recommend(self, incident_id: int, *, k: int = 5, widen: bool = False,
+                  now_s: float | None = None) -> Recommendation:
+        with self._read() as conn:
+            row = conn.execute(select(incident.c.lon, incident.c.lat, incident.c.department_ids)
+                               .where(incident.c.id == incident_id)).first()
+        if row is None:
+            raise KeyError(f"there is no incident {incident_id}")
+        return self.recommend_at(row.lon, row.lat, tuple(row.department_ids or ()), k=k, widen=widen,
+                                 now_s=now_s, incident_id=incident_id)
+
+    def _roster(self, department_ids: tuple[int, ...], widen: bool, now: float) -> _Roster:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(officer.c.id, officer.c.badge, officer.c.name, officer.c.department_id, officer.c.mode,
+                       officer.c.version, officer.c.status, officer.c.on_duty, officer_position.c.lon,
+                       officer_position.c.lat, officer_position.c.fix_time)
+                .outerjoin(officer_position, officer_position.c.officer_id == officer.c.id)).all()
+        left: Counter = Counter()
+        keep = []
+        wanted = set(department_ids)
+        for r in rows:
+            if not r.on_duty:
+                left["off_duty"] += 1
+            elif r.status != OfficerStatus.AVAILABLE.value:
+                left["busy"] += 1
+            elif wanted and not widen and r.department_id not in wanted:
+                left["other_department"] += 1
+            elif r.fix_time is None:
+                left["no_fix"] += 1
+            elif now - (to_epoch(r.fix_time) or 0.0) > self.stale_after_s:
+                left["stale_fix"] += 1
+            else:
+                keep.append(r)
+        return _Roster(np.array([r.id for r in keep], np.int64),
+                       np.array([(r.lon, r.lat) for r in keep], np.float64).reshape(-1, 2),
+                       np.array([r.mode for r in keep], dtype=object),
+                       np.array([to_epoch(r.fix_time) for r in keep], np.float64),
+                       {r.id: (r.badge, r.name, r.department_id, r.mode, r.version) for r in keep}, left)
+
+    def recommend_at(self, lon: float, lat: float, department_ids: tuple[int, ...] = (), *, k: int = 5,
+                     widen: bool = False, now_s: float | None = None,
+                     incident_id: int | None = None) -> Recommendation:
+        """Top `k` eligible officers for a scene; see the module docstring."""
+        now = self.clock() if now_s is None else float(now_s)
+        roster = self._roster(tuple(department_ids), widen, now)
+        base = dict(incident_id=incident_id, scene_lonlat=(float(lon), float(lat)), target_s=self.target_s,
+                    widened=widen, department_ids=tuple(department_ids))
+        if len(roster.ids) == 0:
+            return Recommendation(status="none_available", candidates=(), can_meet_target=False,
+                                  left_out=dict(roster.left_out), **base)
+        if self.graph is None:
+            picks, status, extra = self._straight_line(roster, lon, lat, k)
+        else:
+            picks, status, extra = self._by_road(roster, lon, lat, k)
+        left = roster.left_out + extra
+        cands = []
+        for officer_id, eta, dist, route, how in picks:
+            badge, name, dept_id, mode, version = roster.rows[officer_id]
+            age = now - float(roster.fix_t[np.flatnonzero(roster.ids == officer_id)[0]])
+            dept = self._dept_names.get(dept_id, str(dept_id))
+            cands.append(Candidate(officer_id, badge, name, dept_id, dept, mode, version, eta, dist, age,
+                                   f"{dept}, {mode}, fix {age:.0f} s old; {how}", route, eta <= self.target_s))
+        return Recommendation(status=status, candidates=tuple(cands),
+                              can_meet_target=any(c.within_target for c in cands), left_out=dict(left),
+                              estimated=self.graph is None, **base)
+
+    def _by_road(self, roster: _Roster, lon: float, lat: float, k: int):  # type: ignore[no-untyped-def]
+        from routing import Candidates, nearest
+
+        modes = tuple(sorted(set(roster.modes.tolist())))
+        result = nearest(self.graph, (lon, lat), Candidates(roster.ids, roster.lonlat, roster.modes), k=k,
+                         mode=modes)
+        picks = [(p.id, float(p.eta_s), float(p.distance_m),
+                  tuple((float(x), float(y)) for x, y in p.path_lonlat.tolist()), p.reason) for p in result.picked]
+        extra = Counter(reason for _, reason in result.left_out if reason != "not_in_top_k")
+        return picks, result.status, extra
+
+    def _straight_line(self, roster: _Roster, lon: float, lat: float, k: int):  # type: ignore[no-untyped-def]
+        d = haversine_m(roster.lonlat[:, 0], roster.lonlat[:, 1], np.full(len(roster.ids), lon),
+                        np.full(len(roster.ids), lat)) * _DETOUR
+        speed = np.array([_FALLBACK_SPEED_MPS.get(m, 5.0) for m in roster.modes.tolist()])
+        eta = d / speed
+        order = np.lexsort((roster.ids, eta))[:k]
+        picks = [(int(roster.ids[i]), float(eta[i]), float(d[i]),
+                  ((float(roster.lonlat[i, 0]), float(roster.lonlat[i, 1])), (float(lon), float(lat))),
+                  "straight-line estimate (no road network)") for i in order]
+        return picks, "ok", Counter()
