@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.transitions import OPEN_TASK_STATUSES
+from ..domain.transitions import OPEN_TASK_STATUSES, TASK_EVENT_EFFECTS, IllegalTransition, plan_task_event
 from ..store.audit import append_audit
 from ..store.changes import record_changes
 from ..store.schema import incident, officer, task
@@ -42,11 +42,35 @@ class _Refused(Exception):
 
 
 def _task_row(conn: Connection, task_id: int) -> Any:
-    row = conn.execute(select(task.c.id, task.c.status, task.c.officer_id, task.c.incident_id)
+    row = conn.execute(select(task.c.id, task.c.status, task.c.officer_id, task.c.incident_id,
+                              officer.c.status.label("officer_status"), incident.c.status.label("incident_status"))
+                       .join(officer, officer.c.id == task.c.officer_id)
+                       .join(incident, incident.c.id == task.c.incident_id)
                        .where(task.c.id == task_id)).first()
     if row is None:
         raise _Refused(f"there is no task {task_id}", "not_found")
     return row
+
+
+def _move_three(conn: Connection, row: Any, event: str, label: str, values: dict[str, Any]) -> list:
+    """Move task, officer and incident together as `plan_task_event` decides, or refuse all three."""
+    try:
+        plan_task_event(event, row.status, row.officer_status, row.incident_status)
+    except IllegalTransition as exc:
+        who = "it" if exc.machine == "task" else f"its {exc.machine}"
+        raise _Refused(f"task {row.id} cannot {label}: {who} is {exc.current.replace('_', ' ')}") from None
+    officer_event, incident_event = TASK_EVENT_EFFECTS[event]
+    changes = [("task", row.id, "update")]
+    moved = transition(conn, task, row.id, event, values=values)
+    if moved and officer_event:
+        moved = transition(conn, officer, row.officer_id, officer_event)
+        changes.append(("officer", row.officer_id, "update"))
+    if moved and incident_event:
+        moved = transition(conn, incident, row.incident_id, incident_event)
+        changes.append(("incident", row.incident_id, "update"))
+    if not moved:   # another seat changed one of the three between our read and our write
+        raise _Refused(f"task {row.id} changed while you acted; look again", "changed")
+    return changes
 
 
 def _run(engine: Engine, actor: str, action: str, entity: str, entity_id: int, now: float, body) -> ActionResult:  # type: ignore[no-untyped-def]
@@ -62,8 +86,7 @@ def _run(engine: Engine, actor: str, action: str, entity: str, entity_id: int, n
 
 
 def _task_step(engine: Engine, task_id: int, *, actor: str, now_s: float | None, task_event: str,
-               stamp: str, officer_event: str | None, incident_event: str | None, label: str,
-               coalesce_ack: bool = False) -> ActionResult:
+               stamp: str, label: str, coalesce_ack: bool = False) -> ActionResult:
     now = wall_clock() if now_s is None else float(now_s)
 
     def body(conn: Connection):  # type: ignore[no-untyped-def]
@@ -71,13 +94,7 @@ def _task_step(engine: Engine, task_id: int, *, actor: str, now_s: float | None,
         values: dict[str, Any] = {stamp: from_epoch(now)}
         if coalesce_ack:   # moving or arriving is contact too
             values["acknowledged_at"] = func.coalesce(task.c.acknowledged_at, from_epoch(now))
-        if not transition(conn, task, task_id, task_event, values=values):
-            raise _Refused(f"task {task_id} cannot {label}: it is {row.status.replace('_', ' ')}")
-        changes = [("task", task_id, "update")]
-        if officer_event and transition(conn, officer, row.officer_id, officer_event):
-            changes.append(("officer", row.officer_id, "update"))
-        if incident_event and transition(conn, incident, row.incident_id, incident_event):
-            changes.append(("incident", row.incident_id, "update"))
+        changes = _move_three(conn, row, task_event, label, values)
         return changes, {"incident_id": row.incident_id, "officer_id": row.officer_id}, f"task {task_id}: {label}"
 
     return _run(engine, actor, f"task.{task_event}", "task", task_id, now, body)
@@ -85,26 +102,22 @@ def _task_step(engine: Engine, task_id: int, *, actor: str, now_s: float | None,
 
 def acknowledge(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
     """The officer confirmed the order (stops the 60 s contact clock)."""
-    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="acknowledge", stamp="acknowledged_at",
-                      officer_event=None, incident_event=None, label="acknowledge")
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="acknowledge", stamp="acknowledged_at", label="acknowledge")
 
 
 def start_route(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
-    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="start_route", stamp="en_route_at",
-                      officer_event="start_route", incident_event="start_route", label="start the route",
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="start_route", stamp="en_route_at", label="start the route",
                       coalesce_ack=True)
 
 
 def arrive(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
     """On scene (stops the 5 min arrival clock); also called by the position-based detector."""
-    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="arrive", stamp="arrived_at",
-                      officer_event="arrive", incident_event="arrive", label="arrive", coalesce_ack=True)
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="arrive", stamp="arrived_at", label="arrive", coalesce_ack=True)
 
 
 def resolve(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
     """Handled on scene: the task completes, the officer is available again, the incident resolved."""
-    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="complete", stamp="completed_at",
-                      officer_event="release", incident_event="resolve", label="resolve")
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="complete", stamp="completed_at", label="resolve")
 
 
 def close(engine: Engine, incident_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
@@ -123,16 +136,17 @@ def cancel(engine: Engine, incident_id: int, *, actor: str, reason: str = "", no
     now = wall_clock() if now_s is None else float(now_s)
 
     def body(conn: Connection):  # type: ignore[no-untyped-def]
-        if not transition(conn, incident, incident_id, "cancel"):
-            raise _Refused(explain_incident(conn, incident_id)[1] + "; it cannot be cancelled")
-        changes = [("incident", incident_id, "update")]
-        for t in conn.execute(select(task.c.id, task.c.officer_id)
-                              .where(task.c.incident_id == incident_id, task.c.status.in_(_OPEN))).all():
-            transition(conn, task, t.id, "cancel", values={"completed_at": from_epoch(now)})
-            changes.append(("task", t.id, "update"))
-            if transition(conn, officer, t.officer_id, "release"):
-                changes.append(("officer", t.officer_id, "update"))
-        return changes, {"reason": reason}, f"incident {incident_id} cancelled"
+        open_tasks = conn.execute(select(task.c.id).where(task.c.incident_id == incident_id,
+                                                          task.c.status.in_(_OPEN))).scalars().all()
+        if not open_tasks:
+            if not transition(conn, incident, incident_id, "cancel"):
+                raise _Refused(explain_incident(conn, incident_id)[1] + "; it cannot be cancelled")
+            return [("incident", incident_id, "update")], {"reason": reason}, f"incident {incident_id} cancelled"
+        changes = []
+        for tid in open_tasks:   # one at most (one open task per incident); the machine decides all three
+            changes += _move_three(conn, _task_row(conn, tid), "cancel", "be cancelled",
+                                   {"completed_at": from_epoch(now)})
+        return changes, {"reason": reason, "tasks": list(open_tasks)}, f"incident {incident_id} cancelled"
 
     return _run(engine, actor, "incident.cancel", "incident", incident_id, now, body)
 
@@ -150,13 +164,7 @@ def reassign(engine: Engine, task_id: int, new_officer_id: int, *, actor: str, p
 
     def body(conn: Connection):  # type: ignore[no-untyped-def]
         row = _task_row(conn, task_id)
-        if not transition(conn, task, task_id, "reassign", values={"completed_at": from_epoch(now)}):
-            raise _Refused(f"task {task_id} cannot be reassigned: it is {row.status.replace('_', ' ')}")
-        changes = [("task", task_id, "update")]
-        if transition(conn, officer, row.officer_id, "release"):
-            changes.append(("officer", row.officer_id, "update"))
-        if not transition(conn, incident, row.incident_id, "requeue"):
-            raise _Refused(explain_incident(conn, row.incident_id)[1] + "; it cannot be reassigned")
+        changes = _move_three(conn, row, "reassign", "be reassigned", {"completed_at": from_epoch(now)})
         try:
             tid = assign_in(conn, row.incident_id, new_officer_id, seat=actor, now=now, eta_s=predicted_eta_s,
                             route_lonlat=route_lonlat, officer_version=officer_version, incident_version=None)
