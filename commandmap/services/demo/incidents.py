@@ -90,12 +90,17 @@ def make_incidents(n: int, seed: int, now: datetime, catalogue: Catalogue, sites
             "status": IncidentStatus.NEW.value, "reported_at": reported_at,
             "sla_due_at": reported_at + RESOLVE_WITHIN[priority], "version": 1,
         })
-    # codes number the day's reports in order of reporting
     drafts.sort(key=lambda d: d["reported_at"])
-    per_day: dict[str, int] = {}
     for i, d in enumerate(drafts, start=1):
+        d["id"] = i
+    return renumber(drafts)
+
+
+def renumber(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each incident its code: the day's reports numbered in order of reporting."""
+    per_day: dict[str, int] = {}
+    for d in sorted(incidents, key=lambda d: (d["reported_at"], d["id"])):
         day = f"{d['reported_at'].astimezone(LOCAL_TZ):%Y%m%d}"
         per_day[day] = per_day.get(day, 0) + 1
-        d["id"] = i
         d["code"] = incident_code(d["reported_at"], per_day[day])
-    return drafts
+    return incidents
