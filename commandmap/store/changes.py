@@ -22,7 +22,7 @@ from .schema import change
 
 CHANNEL = "commandmap_change"
 OPS: frozenset[str] = frozenset({"insert", "update", "delete", "bulk"})
-_ENTITY_MAX = change.c.entity.type.length or 32
+_ENTITY_MAX: int = getattr(change.c.entity.type, "length", None) or 32
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,9 @@ def record_change(conn: Connection, entity: str, entity_id: int, op: str) -> int
     """Append one change in the caller's transaction and return its seq."""
     row = _row(entity, entity_id, op, datetime.now(UTC))
     hold_journal_lock(conn)
-    seq = int(conn.execute(change.insert().values(**row)).inserted_primary_key[0])
+    key = conn.execute(change.insert().values(**row)).inserted_primary_key
+    assert key is not None
+    seq = int(key[0])
     _notify(conn, seq)
     return seq
 
