@@ -3,6 +3,8 @@ written by newer code is refused untouched."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -86,3 +88,34 @@ def test_unversioned_commandmap_tables_are_not_touched(store_url: str) -> None:
         assert current_revision(engine) is None
     finally:
         engine.dispose()
+
+
+def test_two_seats_starting_at_once_migrate_once(store_url: str) -> None:
+    engines = [open_engine(store_url) for _ in range(3)]
+    errors: list[BaseException] = []
+
+    def start(engine) -> None:  # type: ignore[no-untyped-def]
+        try:
+            ensure_schema(engine)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        assert {current_revision(e) for e in engines} == {head_revision()}
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+def test_a_store_at_head_is_checked_without_the_write_lock(sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    """Seats start while another seat is writing: the check must not wait for it."""
+    with sqlite_engine.connect() as writer:
+        with writer.begin():
+            writer.execute(schema.city_meta.insert(), {"key": "k", "value": "v"})  # holds the write lock
+            ensure_schema(sqlite_engine)  # were it to BEGIN IMMEDIATE, "database is locked" after 10 s
