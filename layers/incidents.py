@@ -1,0 +1,227 @@
+"""Open incidents (事件) by priority, with an age ring and a pulse for new P1s.
+
+The ring around each marker fills clockwise as the incident ages towards its
+priority's response target (P1: the 5-minute promise) and turns into a thick
+full ring once overdue — the overdue ones are what a commander looks for.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFontMetricsF, QPainter, QPen
+
+from commandmap.domain.snapshot import INCIDENT_STATUS_CODES, CityStatic, IncidentArrays, OperationSnapshot
+
+from .base import Feature, Layer, LegendEntry, RenderContext
+from .fonts import label_font
+from .i18n import tr
+from .labels import draw_boxed_text
+from .qtarrays import draw_fragments
+from .spatial import PointIndex
+from .sprites import incident_atlas, incident_cell, paint_incident
+from .themes import Theme, qcolor
+from .viewport import Viewport, rect_mask
+
+OPEN_STATUSES = np.array([INCIDENT_STATUS_CODES[s] for s in ("new", "dispatched", "en_route", "on_scene")])
+NEW = INCIDENT_STATUS_CODES["new"]
+RESPONSE_TARGET_S = (300.0, 900.0, 1800.0, 3600.0)   # age at which the ring is full, P1..P4
+PULSE_PERIOD_S = 1.4
+FAR_M_PER_PX = 40.0
+LABEL_M_PER_PX = 2.5
+STATUS_TITLES = {0: ("待派", "new"), 1: ("已派", "dispatched"), 2: ("在途", "en route"), 3: ("到场", "on scene"),
+                 4: ("已办结", "resolved"), 5: ("已关闭", "closed"), 6: ("已撤销", "cancelled")}
+
+
+class IncidentLayer(Layer):
+    name = "incidents"
+    title_zh = "事件"
+    title_en = "Incidents"
+    static = False
+    default_z = 120   # above officers: an incident must never hide under a crowd
+
+    def __init__(self, visible: bool = True, z: int | None = None) -> None:
+        super().__init__(visible, z)
+        self._inc: IncidentArrays | None = None
+        self._rows = np.zeros(0, np.int64)
+        self._index: PointIndex | None = None
+        self._row_of_id: dict[int, int] | None = None
+
+    def update(self, data: CityStatic | OperationSnapshot) -> bool:
+        if not isinstance(data, OperationSnapshot):
+            return False
+        inc = data.incidents
+        n = len(inc.ids)
+        for name in ("priority", "status", "age_s", "codes", "categories"):
+            if len(getattr(inc, name)) != n:
+                raise ValueError(f"incidents: {name} has {len(getattr(inc, name))} entries for {n} ids")
+        if inc.xy.shape != (n, 2):
+            raise ValueError(f"incidents: xy must be ({n},2), got {inc.xy.shape}")
+        self._inc = inc
+        open_ = np.isin(inc.status, OPEN_STATUSES) & np.isfinite(inc.xy).all(axis=1)
+        rows = np.nonzero(open_)[0]
+        # most urgent on top: draw P4 first, P1 last; new above handled
+        key = -inc.priority[rows].astype(np.int64) * 2 + (inc.status[rows] == NEW)
+        self._rows = rows[np.argsort(key, kind="stable")]
+        self._index = None
+        self._row_of_id = None
+        return True
+
+    def _size(self, theme: Theme, m_per_px: float) -> float:
+        return theme.incident_px * (0.7 if m_per_px > FAR_M_PER_PX else 1.0)
+
+    def _in_view(self, view: Viewport, size: float) -> np.ndarray:
+        inc = self._inc
+        if inc is None or not len(self._rows):
+            return np.zeros(0, np.int64)
+        return self._rows[rect_mask(inc.xy[self._rows], view.extent, size * 2 * view.m_per_px)]
+
+    def paint(self, painter: QPainter, ctx: RenderContext) -> None:
+        inc = self._inc
+        view, theme = ctx.view, ctx.theme
+        size = self._size(theme, view.m_per_px)
+        rows = self._in_view(view, size)
+        if not len(rows):
+            return
+        sx, sy = view.to_screen(inc.xy[rows, 0], inc.xy[rows, 1])
+        pr = np.clip(inc.priority[rows].astype(np.int64), 1, 4)
+        handled = inc.status[rows] != NEW
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        self._paint_pulses(painter, ctx, rows, sx, sy, size)
+        self._paint_age_rings(painter, ctx, rows, sx, sy, size)
+        if ctx.vector:
+            for x, y, p, h in zip(sx, sy, pr, handled):
+                painter.save()
+                painter.translate(x, y)
+                paint_incident(painter, theme, int(p), bool(h), size)
+                painter.restore()
+        else:
+            atlas = incident_atlas(theme, ctx.dpr, size)
+            draw_fragments(painter, atlas.fragments(sx, sy, incident_cell(pr, handled)), atlas.pixmap())
+        if view.m_per_px <= LABEL_M_PER_PX:
+            self._paint_labels(painter, ctx, rows, sx, sy, size)
+
+    def _paint_pulses(self, painter: QPainter, ctx: RenderContext, rows, sx, sy, size: float) -> None:
+        inc = self._inc
+        pulsing = (inc.priority[rows] == 1) & (inc.status[rows] == NEW)
+        if not pulsing.any():
+            return
+        phase = (ctx.time_s % PULSE_PERIOD_S) / PULSE_PERIOD_S
+        colour = qcolor(ctx.theme.incident_priority[0], int(200 * (1.0 - phase)))
+        painter.setPen(QPen(colour, ctx.px(3.0)))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        r = size * (0.7 + 1.3 * phase)
+        for x, y in zip(sx[pulsing], sy[pulsing]):
+            painter.drawEllipse(QPointF(x, y), r, r)
+
+    def _paint_age_rings(self, painter: QPainter, ctx: RenderContext, rows, sx, sy, size: float) -> None:
+        inc = self._inc
+        theme = ctx.theme
+        r = size * 0.82
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        track = QPen(qcolor(theme.label_halo, 150), ctx.px(2.4))
+        for k, i in enumerate(rows):
+            p = int(np.clip(inc.priority[i], 1, 4))
+            frac = float(inc.age_s[i]) / RESPONSE_TARGET_S[p - 1]
+            if not math.isfinite(frac) or frac <= 0:
+                continue
+            rect = QRectF(sx[k] - r, sy[k] - r, 2 * r, 2 * r)
+            colour = qcolor(theme.incident_priority[p - 1])
+            if frac >= 1.0:   # overdue: full, thicker ring
+                painter.setPen(QPen(colour, ctx.px(3.6)))
+                painter.drawEllipse(rect)
+                continue
+            painter.setPen(track)
+            painter.drawEllipse(rect)
+            painter.setPen(QPen(colour, ctx.px(2.4), Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+            painter.drawArc(rect, 90 * 16, -int(frac * 360 * 16))   # from 12 o'clock, clockwise
+
+    def _paint_labels(self, painter: QPainter, ctx: RenderContext, rows, sx, sy, size: float) -> None:
+        inc = self._inc
+        theme = ctx.theme
+        font = label_font(theme.font_badge_px)
+        metrics = QFontMetricsF(font)
+        for k in range(len(rows) - 1, -1, -1):
+            i = int(rows[k])
+            text = f"{inc.codes[i]} {inc.categories[i]}".strip()
+            w = metrics.horizontalAdvance(text) + 6
+            top = float(sy[k]) + size * 0.9
+            if not ctx.labels.try_take(QRectF(float(sx[k]) - w / 2, top, w, metrics.height() + 3)):
+                continue
+            p = int(np.clip(inc.priority[i], 1, 4))
+            draw_boxed_text(painter, text, font, float(sx[k]), top, qcolor("#ffffff" if p != 3 else "#111827"),
+                            qcolor(theme.incident_priority[p - 1], 230))
+
+    def animating(self, view: Viewport) -> bool:
+        inc = self._inc
+        if inc is None or not len(self._rows):
+            return False
+        rows = self._in_view(view, 0.0)
+        return bool(((inc.priority[rows] == 1) & (inc.status[rows] == NEW)).any())
+
+    def legend(self, theme: Theme) -> list[LegendEntry]:
+        entries = []
+        for p in (1, 2, 3, 4):
+            def swatch(pt: QPainter, r: QRectF, p: int = p) -> None:
+                pt.save()
+                pt.translate(r.center())
+                pt.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                paint_incident(pt, theme, p, False, min(r.height() * 0.85, 16.0))
+                pt.restore()
+            entries.append(LegendEntry(f"P{p} " + tr(("紧急", "重要", "一般", "较低")[p - 1],
+                                                         ("urgent", "high", "normal", "low")[p - 1]), swatch))
+
+        def handled(pt: QPainter, r: QRectF) -> None:
+            pt.save()
+            pt.translate(r.center())
+            pt.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            paint_incident(pt, theme, 2, True, min(r.height() * 0.85, 16.0))
+            pt.restore()
+        entries.append(LegendEntry(tr("已派单（空心）", "Dispatched (hollow)"), handled))
+
+        def ring(pt: QPainter, r: QRectF) -> None:
+            pt.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            rad = min(r.height(), 16.0) / 2 - 1
+            box = QRectF(r.center().x() - rad, r.center().y() - rad, 2 * rad, 2 * rad)
+            pt.setPen(QPen(qcolor(theme.incident_priority[0]), 2.0))
+            pt.drawArc(box, 90 * 16, -240 * 16)
+        entries.append(LegendEntry(tr("时长环（满环=超时）", "Age ring (full = overdue)"), ring))
+        return entries
+
+    def hit_test(self, view: Viewport, theme: Theme, x: float, y: float, radius_px: float) -> Feature | None:
+        inc = self._inc
+        if inc is None or not len(self._rows):
+            return None
+        if self._index is None:
+            xy = np.full_like(inc.xy, np.nan, dtype=np.float64)
+            xy[self._rows] = inc.xy[self._rows]   # closed incidents are not on the map
+            self._index = PointIndex(xy)
+        size = self._size(theme, view.m_per_px)
+        hit = self._index.nearest(x, y, (radius_px + size * 0.6) * view.m_per_px)
+        if hit is None:
+            return None
+        return self.feature(hit[0], hit[1] / view.m_per_px)
+
+    def feature(self, i: int, dist_px: float = 0.0) -> Feature:
+        inc = self._inc
+        status = int(inc.status[i])
+        age = float(inc.age_s[i])
+        props = {tr("优先级", "Priority"): f"P{int(inc.priority[i])}",
+                 tr("类别", "Category"): inc.categories[i],
+                 tr("状态", "Status"): tr(*STATUS_TITLES.get(status, (str(status), str(status)))),
+                 tr("已过", "Age"): tr(f"{int(age // 60)}分{int(age % 60):02d}秒", f"{int(age // 60)} min {int(age % 60):02d} s")}
+        return Feature(self.name, "incident", int(inc.ids[i]), i, float(inc.xy[i, 0]), float(inc.xy[i, 1]),
+                       f"{tr('事件', 'Incident')} {inc.codes[i]}", props, dist_px)
+
+    def locate(self, feature: Feature) -> tuple[float, float] | None:
+        inc = self._inc
+        if inc is None:
+            return None
+        if self._row_of_id is None:
+            self._row_of_id = {int(v): k for k, v in enumerate(inc.ids)}
+        i = self._row_of_id.get(feature.id)
+        if i is None or not np.isin(inc.status[i], OPEN_STATUSES):
+            return None
+        return float(inc.xy[i, 0]), float(inc.xy[i, 1])

@@ -1,0 +1,214 @@
+"""Officers (执法队员) coloured by status, with heading arrows, stale style and badges.
+
+All 25,000 markers are stamped from a sprite atlas in one call per frame; the
+atlas cell encodes status × stale × heading bin, so no marker is drawn by a
+Python loop. Far out they shrink to coloured dots (the city's "heat" of
+deployment); close in they grow arrows, badge labels and the fix age of
+officers whose position is stale — a commander must not trust those.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetricsF, QPainter
+
+from commandmap.domain.snapshot import OFFICER_STATUS_CODES, CityStatic, OfficerArrays, OperationSnapshot
+
+from .base import Feature, Layer, LegendEntry, RenderContext
+from .fonts import label_font
+from .i18n import tr
+from .labels import draw_boxed_text
+from .qtarrays import draw_fragments
+from .spatial import PointIndex
+from .sprites import officer_atlas, officer_cell, paint_officer
+from .themes import Theme, qcolor
+from .viewport import Viewport, rect_mask
+
+STATUS_TITLES = {
+    0: ("休息", "Off duty"), 1: ("空闲", "Available"), 2: ("已派单", "Dispatched"),
+    3: ("在途", "En route"), 4: ("到场处置", "On scene"),
+}
+# busier officers are drawn on top of idle ones
+DRAW_RANK = np.array([0, 1, 3, 4, 2], dtype=np.int64)   # by status code
+FAR_M_PER_PX = 30.0       # farther than this: dots
+NEAR_M_PER_PX = 6.0       # closer than this: full markers with heading arrows
+BADGE_M_PER_PX = 1.6      # closer than this: badge labels
+MAX_LABELS = 300
+
+
+def format_age(age_s: float) -> str:
+    """Fix age as a commander reads it: 45秒 / 12分 / 3时 (or 45 s / 12 min / 3 h)."""
+    if not math.isfinite(age_s):
+        return tr("无定位", "no fix")
+    if age_s < 60:
+        return tr(f"{int(age_s)}秒", f"{int(age_s)} s")
+    if age_s < 3600:
+        return tr(f"{int(age_s // 60)}分", f"{int(age_s // 60)} min")
+    return tr(f"{int(age_s // 3600)}时", f"{int(age_s // 3600)} h")
+
+
+class OfficerLayer(Layer):
+    name = "officers"
+    title_zh = "执法队员"
+    title_en = "Officers"
+    static = False
+    default_z = 110
+
+    def __init__(self, visible: bool = True, z: int | None = None) -> None:
+        super().__init__(visible, z)
+        self._off: OfficerArrays | None = None
+        self._order: np.ndarray = np.zeros(0, np.int64)
+        self._index: PointIndex | None = None
+        self._row_of_id: dict[int, int] | None = None
+
+    def update(self, data: CityStatic | OperationSnapshot) -> bool:
+        if not isinstance(data, OperationSnapshot):
+            return False
+        o = data.officers
+        n = len(o.ids)
+        for name in ("heading_deg", "status", "fix_age_s", "stale", "badges"):
+            if len(getattr(o, name)) != n:
+                raise ValueError(f"officers: {name} has {len(getattr(o, name))} entries for {n} ids")
+        if o.xy.shape != (n, 2):
+            raise ValueError(f"officers: xy must be ({n},2), got {o.xy.shape}")
+        self._off = o
+        ok = np.isfinite(o.xy).all(axis=1)
+        rank = DRAW_RANK[np.clip(o.status.astype(np.int64), 0, 4)] * 2 + (~o.stale).astype(np.int64)
+        rows = np.nonzero(ok)[0]
+        self._order = rows[np.argsort(rank[rows], kind="stable")]
+        self._index = None
+        self._row_of_id = None
+        return True
+
+    @property
+    def officers(self) -> OfficerArrays | None:
+        return self._off
+
+    def _size(self, theme: Theme, m_per_px: float) -> tuple[float, bool]:
+        if m_per_px > FAR_M_PER_PX:
+            return theme.officer_far_px, False
+        if m_per_px > NEAR_M_PER_PX:
+            return theme.officer_px * 0.6, False
+        return theme.officer_px, True
+
+    def paint(self, painter: QPainter, ctx: RenderContext) -> None:
+        o = self._off
+        if o is None or not len(self._order):
+            return
+        view, theme = ctx.view, ctx.theme
+        d, with_heading = self._size(theme, view.m_per_px)
+        rows = self._order[rect_mask(o.xy[self._order], view.extent, d * 2 * view.m_per_px)]
+        if not len(rows):
+            return
+        sx, sy = view.to_screen(o.xy[rows, 0], o.xy[rows, 1])
+        status = o.status[rows]
+        stale = o.stale[rows]
+        heading = o.heading_deg[rows] if with_heading else np.full(len(rows), np.nan)
+        if ctx.vector:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            for x, y, st, sl, h in zip(sx, sy, status, stale, heading):
+                painter.save()
+                painter.translate(x, y)
+                paint_officer(painter, theme, int(st), bool(sl), float(h) if math.isfinite(h) else None, d)
+                painter.restore()
+        else:
+            atlas = officer_atlas(theme, ctx.dpr, d, with_heading)
+            draw_fragments(painter, atlas.fragments(sx, sy, officer_cell(status, stale, heading)), atlas.pixmap())
+        if view.m_per_px <= NEAR_M_PER_PX:
+            self._paint_labels(painter, ctx, rows, sx, sy, d)
+
+    def _paint_labels(self, painter: QPainter, ctx: RenderContext, rows: np.ndarray, sx: np.ndarray,
+                      sy: np.ndarray, d: float) -> None:
+        """Badges when zoomed right in; fix age of stale officers a bit earlier."""
+        o = self._off
+        theme = ctx.theme
+        view = ctx.view
+        inside = (sx >= 0) & (sx <= view.width) & (sy >= 0) & (sy <= view.height)
+        badges = view.m_per_px <= BADGE_M_PER_PX
+        want = inside & (o.stale[rows] | badges)
+        idx = np.nonzero(want)[0][::-1][:MAX_LABELS]   # topmost (busiest) first
+        if not len(idx):
+            return
+        font = label_font(theme.font_badge_px)
+        metrics = QFontMetricsF(font)
+        bg = qcolor(theme.deco_bg)
+        fg = qcolor(theme.deco_fg)
+        stale_bg = qcolor(theme.officer_stale_fill, 235)
+        stale_fg = qcolor(theme.label) if theme.dark else qcolor("#111827")
+        for k in idx:
+            i = int(rows[k])
+            is_stale = bool(o.stale[i])
+            text = o.badges[i] if badges else ""
+            if is_stale:
+                age = format_age(float(o.fix_age_s[i]))
+                text = f"{text} · {age}" if text else age
+            w = metrics.horizontalAdvance(text) + 6
+            h = metrics.height() + 3
+            top = float(sy[k]) + d / 2 + 2
+            rect = QRectF(float(sx[k]) - w / 2, top, w, h)
+            if not ctx.labels.try_take(rect):
+                continue
+            draw_boxed_text(painter, text, font, float(sx[k]), top, stale_fg if is_stale else fg,
+                            stale_bg if is_stale else bg)
+
+    def legend(self, theme: Theme) -> list[LegendEntry]:
+        entries = []
+        for code in (1, 2, 3, 4, 0):
+            def swatch(p: QPainter, r: QRectF, code: int = code) -> None:
+                p.save()
+                p.translate(r.center())
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                paint_officer(p, theme, code, False, None, min(r.height() * 0.8, 14.0))
+                p.restore()
+            entries.append(LegendEntry(tr(*STATUS_TITLES[code]), swatch))
+
+        def stale(p: QPainter, r: QRectF) -> None:
+            p.save()
+            p.translate(r.center())
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            paint_officer(p, theme, 1, True, None, min(r.height() * 0.8, 14.0))
+            p.restore()
+        entries.append(LegendEntry(tr("定位过期（显示时长）", "Stale fix (age shown)"), stale))
+        return entries
+
+    # picking ---------------------------------------------------------------
+    def hit_test(self, view: Viewport, theme: Theme, x: float, y: float, radius_px: float) -> Feature | None:
+        o = self._off
+        if o is None or not len(o.ids):
+            return None
+        if self._index is None:
+            self._index = PointIndex(o.xy)
+        d, _ = self._size(theme, view.m_per_px)
+        hit = self._index.nearest(x, y, (radius_px + d / 2) * view.m_per_px)
+        if hit is None:
+            return None
+        return self.feature(hit[0], hit[1] / view.m_per_px)
+
+    def feature(self, i: int, dist_px: float = 0.0) -> Feature:
+        o = self._off
+        status = int(o.status[i])
+        props = {tr("状态", "Status"): tr(*STATUS_TITLES.get(status, (str(status), str(status)))),
+                 tr("定位时长", "Fix age"): format_age(float(o.fix_age_s[i]))}
+        if bool(o.stale[i]):
+            props[tr("注意", "Note")] = tr("定位过期", "position stale")
+        if math.isfinite(float(o.heading_deg[i])):
+            props[tr("航向", "Heading")] = f"{float(o.heading_deg[i]):.0f}°"
+        return Feature(self.name, "officer", int(o.ids[i]), i, float(o.xy[i, 0]), float(o.xy[i, 1]),
+                       f"{tr('队员', 'Officer')} {o.badges[i]}", props, dist_px)
+
+    def locate(self, feature: Feature) -> tuple[float, float] | None:
+        o = self._off
+        if o is None:
+            return None
+        if self._row_of_id is None:
+            self._row_of_id = {int(v): k for k, v in enumerate(o.ids)}
+        i = self._row_of_id.get(feature.id)
+        if i is None or not np.isfinite(o.xy[i]).all():
+            return None
+        return float(o.xy[i, 0]), float(o.xy[i, 1])
+
+
+assert set(OFFICER_STATUS_CODES.values()) == set(STATUS_TITLES)

@@ -1,0 +1,126 @@
+"""Dispatched routes and the preview of the selected candidate, with ETA labels.
+
+Each route is a polyline from the officer (first point) to the scene (last
+point). All routes are stroked as one batch of segments; the preview is
+dashed and drawn on top so the candidate under discussion stands out.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtGui import QFontMetricsF, QPainter, QPen
+
+from commandmap.domain.snapshot import CityStatic, OperationSnapshot, RouteArrays
+
+from .base import Layer, LegendEntry, RenderContext
+from .fonts import label_font
+from .i18n import tr
+from .labels import draw_boxed_text
+from .qtarrays import draw_segments, polyline_segments, segment_bbox_mask, to_screen_segments
+from .themes import Theme, qcolor
+
+ETA_LABEL_M_PER_PX = 6.0
+
+
+def format_eta(eta_s: float) -> str:
+    if not math.isfinite(eta_s):
+        return tr("不可达", "unreachable")
+    m, s = divmod(int(round(eta_s)), 60)
+    return tr(f"约{m}分{s:02d}秒", f"ETA {m}:{s:02d}")
+
+
+class RouteLayer(Layer):
+    name = "routes"
+    title_zh = "派单路线"
+    title_en = "Routes"
+    static = False
+    default_z = 100
+
+    def __init__(self, visible: bool = True, z: int | None = None) -> None:
+        super().__init__(visible, z)
+        self._routes: RouteArrays | None = None
+        self._segs = np.zeros((0, 4))
+        self._seg_route = np.zeros(0, np.int64)
+
+    def update(self, data: CityStatic | OperationSnapshot) -> bool:
+        if not isinstance(data, OperationSnapshot):
+            return False
+        r = data.routes
+        m = len(r.offsets) - 1
+        for name in ("task_ids", "eta_s", "preview"):
+            if len(getattr(r, name)) != m:
+                raise ValueError(f"routes: {name} has {len(getattr(r, name))} entries for {m} routes")
+        if r is self._routes:
+            return False
+        self._routes = r
+        self._segs, self._seg_route = polyline_segments(np.asarray(r.coords, dtype=np.float64), r.offsets)
+        return True
+
+    def paint(self, painter: QPainter, ctx: RenderContext) -> None:
+        r = self._routes
+        if r is None or not len(self._segs):
+            return
+        view, theme = ctx.view, ctx.theme
+        mask = segment_bbox_mask(self._segs, view.extent, 20 * view.m_per_px)
+        if not mask.any():
+            return
+        screen = to_screen_segments(self._segs[mask], view.cx, view.cy, view.m_per_px, view.width, view.height)
+        is_preview = r.preview[self._seg_route[mask]]
+        w = ctx.px(theme.route_px)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        normal = screen[~is_preview]
+        if len(normal):
+            painter.setPen(QPen(qcolor(theme.label_halo, 220), w + 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            draw_segments(painter, normal)
+            painter.setPen(QPen(qcolor(theme.route), w, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            draw_segments(painter, normal)
+        prev = screen[is_preview]
+        if len(prev):
+            painter.setPen(QPen(qcolor(theme.label_halo, 230), w + 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            draw_segments(painter, prev)
+            pen = QPen(qcolor(theme.route_preview), w + 1, Qt.PenStyle.DashLine, Qt.PenCapStyle.FlatCap)
+            pen.setDashPattern([2.5, 1.5])
+            painter.setPen(pen)
+            draw_segments(painter, prev)
+        if view.m_per_px <= ETA_LABEL_M_PER_PX or r.preview.any():
+            self._paint_eta(painter, ctx)
+
+    def _paint_eta(self, painter: QPainter, ctx: RenderContext) -> None:
+        """ETA box at the middle vertex of each route (preview first: it matters most)."""
+        r = self._routes
+        view, theme = ctx.view, ctx.theme
+        font = label_font(theme.font_badge_px, bold=True)
+        metrics = QFontMetricsF(font)
+        order = np.argsort(~r.preview, kind="stable")
+        for k in order:
+            a, b = int(r.offsets[k]), int(r.offsets[k + 1])
+            if b - a < 2:
+                continue
+            if not r.preview[k] and view.m_per_px > ETA_LABEL_M_PER_PX:
+                continue
+            mx, my = r.coords[(a + b - 1) // 2]
+            sx, sy = view.screen_point(float(mx), float(my))
+            text = format_eta(float(r.eta_s[k]))
+            w = metrics.horizontalAdvance(text) + 8
+            top = sy - metrics.height() - 8
+            if not ctx.labels.try_take(QRectF(sx - w / 2, top, w, metrics.height() + 4)):
+                continue
+            colour = theme.route_preview if r.preview[k] else theme.route
+            draw_boxed_text(painter, text, font, sx, top, qcolor("#ffffff"), qcolor(colour, 235),
+                            qcolor(theme.label_halo), pad_px=4.0)
+
+    def legend(self, theme: Theme) -> list[LegendEntry]:
+        def dispatched(p: QPainter, r: QRectF) -> None:
+            p.setPen(QPen(qcolor(theme.route), 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            p.drawLine(QLineF(r.left() + 3, r.center().y(), r.right() - 3, r.center().y()))
+
+        def preview(p: QPainter, r: QRectF) -> None:
+            pen = QPen(qcolor(theme.route_preview), 3, Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.drawLine(QLineF(r.left() + 3, r.center().y(), r.right() - 3, r.center().y()))
+
+        return [LegendEntry(tr("已派单路线", "Dispatched route"), dispatched),
+                LegendEntry(tr("候选路线预览", "Candidate preview"), preview)]
