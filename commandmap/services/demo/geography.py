@@ -105,8 +105,9 @@ def _town_weight(urban: bool, area_km2: float) -> float:
 def _choose_towns(all_towns: list[sources.TownSource], k: int | None) -> list[sources.TownSource]:
     if k is None or len(all_towns) <= k:
         return all_towns
+    # a small district still gets streets of its centre and one rural town
     urban = [t for t in all_towns if t.urban][:max(k - 1, 1)]
-    rest = [t for t in all_towns if t not in urban]
+    rest = [t for t in all_towns if not t.urban] + [t for t in all_towns if t.urban and t not in urban]
     chosen = set(urban + rest[:k - len(urban)])
     return [t for t in all_towns if t in chosen]  # keep file order
 
