@@ -1,0 +1,109 @@
+"""`commandmap simulate`: run the simulated city headless against a store, so any number
+of seats (`commandmap --db URL`) can watch the same operation."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+
+from ..cli import UserError, add_db_argument
+
+_SPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x?\s*$", re.IGNORECASE)
+
+
+def parse_speed(text: str) -> float:
+    """'10x', '10', '0.5x' -> factor; 'max' -> inf (no waiting)."""
+    if text.strip().lower() == "max":
+        return float("inf")
+    m = _SPEED.match(text)
+    if not m or float(m.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"speed must look like 10x (a positive factor) or 'max', got {text!r}")
+    return float(m.group(1))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "simulate", help="run the simulated city (officers, incidents, dispatch) against a store",
+        description=__doc__)
+    add_db_argument(parser)
+    parser.add_argument("--speed", type=parse_speed, default=1.0, metavar="FACTOR",
+                        help="simulated seconds per wall second, e.g. 10x; 'max' runs as fast as it can "
+                             "(default 1x)")
+    parser.add_argument("--duration", type=float, default=None, metavar="S",
+                        help="stop after S simulated seconds (default: run until Ctrl-C)")
+    parser.add_argument("--step", type=float, default=5.0, metavar="S",
+                        help="simulated seconds per step (default 5)")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--incidents-per-hour", type=float, default=None, metavar="N",
+                        help="mean incident rate (default: one per 25 on-duty officers per hour)")
+    parser.add_argument("--no-auto-dispatch", action="store_true",
+                        help="leave dispatching to the people at the workstations")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..services.city import CityDataError
+    from ..services.simulation import SimConfig, SimulationEngine
+    from ..store.migrate import open_store
+    from ..store.repos import is_empty
+
+    if args.step <= 0:
+        raise UserError("--step must be a positive number of seconds")
+    if args.duration is not None and args.duration <= 0:
+        raise UserError("--duration must be a positive number of seconds")
+    engine = open_store(getattr(args, "db", None))
+    try:
+        with engine.connect() as conn:
+            if is_empty(conn):
+                raise UserError(f"store {engine.url.render_as_string(hide_password=True)} has no city yet: "
+                                "run `commandmap demo` first")
+        config = SimConfig(seed=args.seed, incidents_per_hour=args.incidents_per_hour,
+                           auto_dispatch=not args.no_auto_dispatch)
+        wall0 = time.time()
+        try:
+            sim = SimulationEngine(engine, config=config, start_s=wall0)
+        except CityDataError as exc:
+            raise UserError(str(exc)) from None
+        sim0 = sim.now
+        speed = args.speed
+        if speed != float("inf"):
+            sim.publish_clock(time.time(), speed)
+        end = None if args.duration is None else sim0 + args.duration
+        total = None
+        last_print = sim0
+        try:
+            while end is None or sim.now < end:
+                if speed == float("inf"):
+                    target = sim.now + args.step
+                else:
+                    target = sim0 + (time.time() - wall0) * speed
+                    if target - sim.now < args.step:
+                        time.sleep(min(0.2, (args.step - (target - sim.now)) / speed))
+                        continue
+                if end is not None:
+                    target = min(target, end)
+                report = sim.step(target)
+                if total is None:
+                    total = report
+                else:
+                    total.add(report)
+                if not args.quiet and sim.now - last_print >= 60.0:
+                    last_print = sim.now
+                    print(_line(sim.now - sim0, total), flush=True)
+        except KeyboardInterrupt:
+            pass
+        if total is not None:
+            print(_line(sim.now - sim0, total, final=True), flush=True)
+        return 0
+    finally:
+        engine.dispose()
+
+
+def _line(elapsed_s: float, total, final: bool = False) -> str:  # type: ignore[no-untyped-def]
+    bad = sum(v for k, v in total.verdicts.items() if k != "good")
+    head = "simulated" if final else "t+"
+    return (f"{head} {elapsed_s:,.0f} s: {total.fixes:,} fixes ({bad:,} flagged), {total.incidents} incidents, "
+            f"{total.dispatched} dispatched, {total.acknowledged} acknowledged, {total.arrived} arrived, "
+            f"{total.resolved} resolved, {total.closed} closed")
