@@ -87,11 +87,14 @@ class Catalogue:
 
     def __post_init__(self) -> None:
         cats: dict[str, SiteCategory | IncidentCategory] = {}
-        for cat in (*self.site_categories, *self.incident_categories):
+        categories: list[SiteCategory | IncidentCategory] = [*self.site_categories, *self.incident_categories]
+        for cat in categories:
             cats[cat.code] = cat
             cats[cat.name] = cat
         labels: dict[str, str] = {}
-        for entry in (*self.departments, *self.domains, *self.site_categories, *self.incident_categories):
+        entries: list[DepartmentEntry | DomainEntry | SiteCategory | IncidentCategory] = [
+            *self.departments, *self.domains, *categories]
+        for entry in entries:
             labels[entry.code] = entry.name_en
             labels[entry.name] = entry.name_en
         object.__setattr__(self, "_categories", cats)
@@ -148,7 +151,8 @@ class Catalogue:
             return self._labels_en.get(key, key)
         if key in self._categories:
             return self._categories[key].name
-        for entry in (*self.departments, *self.domains):
+        named: list[DepartmentEntry | DomainEntry] = [*self.departments, *self.domains]
+        for entry in named:
             if key in (entry.code, entry.name):
                 return entry.name
         return key

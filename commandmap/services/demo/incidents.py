@@ -50,11 +50,12 @@ def make_incidents(n: int, seed: int, now: datetime, catalogue: Catalogue, sites
     src_p = np.array(list(SOURCE_WEIGHTS.values()))
     ranks = [Priority.P1, Priority.P2, Priority.P3, Priority.P4]
 
-    drafts = []
+    drafts: list[dict[str, Any]] = []
     for _ in range(n):
         cat = cats[int(rng.choice(len(cats), p=w / w.sum()))]
         site_id = None
-        candidates = np.flatnonzero(np.isin(site_cat_code, cat.site_categories)) if cat.site_related else []
+        candidates: np.ndarray = (np.flatnonzero(np.isin(site_cat_code, cat.site_categories)) if cat.site_related
+                                  else np.empty(0, np.int64))
         if len(candidates):
             s = int(candidates[int(rng.integers(len(candidates)))])
             site_id = int(sites.ids[s])

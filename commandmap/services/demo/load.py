@@ -47,6 +47,10 @@ def _num(x: float) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
 
+def _shifted(at: datetime | None, shift: timedelta) -> datetime | None:
+    return at + shift if at is not None else None
+
+
 def clear_city(conn: Connection) -> None:
     """Delete the city and everything that refers to it (the audit chain and the change feed stay)."""
     for name in CITY_TABLES:
@@ -135,7 +139,7 @@ def load_demo_into_store(engine: Engine, city: DemoCity, *, replace: bool = Fals
             {"id": int(s.ids[i]), "name": s.name[i], "category": s.category[i], "domain": s.domain[i],
              "address": s.address[i], "risk_level": int(s.risk_level[i]), "grid_id": int(s.grid_id[i]),
              "lon": float(s.lonlat[i, 0]), "lat": float(s.lonlat[i, 1]),
-             "last_inspected": s.last_inspected[i] + shift if s.last_inspected[i] else None}
+             "last_inspected": _shifted(s.last_inspected[i], shift)}
             for i in range(len(s))])
         counts["incidents"] = bulk_insert(conn, schema.incident, incidents)
         bulk_insert(conn, schema.app_user, city.users)
@@ -167,10 +171,12 @@ def build_demo(url_or_engine: str | Engine | None, scale: str = "mini", seed: in
     """Generate the demo city and write it into the store at `url_or_engine` (a URL,
     an engine, or None for the default store). Returns the counts written."""
     own = not isinstance(url_or_engine, Engine)
-    engine = open_store(url_or_engine) if own else url_or_engine
+    if isinstance(url_or_engine, Engine):
+        engine = url_or_engine
+        ensure_schema(engine)
+    else:
+        engine = open_store(url_or_engine)
     try:
-        if not own:
-            ensure_schema(engine)
         if not force and store_has_city(engine):
             raise StoreNotEmptyError(f"store {engine.url.render_as_string(hide_password=True)} already holds a "
                                      "city; use --force to replace it")

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from ..catalogue import Catalogue
+from ..catalogue import Catalogue, IncidentCategory, SiteCategory
+from ..projection import lonlat_to_xy
 from .geography import Area, _split_exact
 from .model import OfficerTable
 from .naming import PersonNames
@@ -24,7 +25,8 @@ def department_domains(catalogue: Catalogue) -> dict[str, list[str]]:
     """Domains each department works in (from the categories that name it), lead domains first."""
     lead: dict[str, list[str]] = {d.code: [] for d in catalogue.departments}
     other: dict[str, list[str]] = {d.code: [] for d in catalogue.departments}
-    for cat in (*catalogue.site_categories, *catalogue.incident_categories):
+    cats: list[SiteCategory | IncidentCategory] = [*catalogue.site_categories, *catalogue.incident_categories]
+    for cat in cats:
         for rank, dep in enumerate(cat.departments):
             target = lead if rank == 0 else other
             if cat.domain not in target[dep]:
@@ -86,11 +88,11 @@ def make_officers(n: int, seed: int, now: datetime, districts: list[Area], towns
         who = np.flatnonzero(home == tid)
         s0, s1 = starts[town_slot[tid]], ends[town_slot[tid]]
         if s1 > s0:
-            pool = order[s0:s1]
+            candidates = order[s0:s1]
         else:  # a town with no street (an unbridged island): its nearest streets
-            c = np.asarray(to_xy_of(towns[town_slot[tid]]))
-            pool = np.argsort(np.hypot(*(mids - c).T))[:50]
-        street_idx[who] = pool[(pick[who] * len(pool)).astype(np.int64)]
+            c = _label_xy(towns[town_slot[tid]])
+            candidates = np.argsort(np.hypot(*(mids - c).T))[:50]
+        street_idx[who] = candidates[(pick[who] * len(candidates)).astype(np.int64)]
     xy = streets.point_at(street_idx, rng.random(n)) + rng.normal(0.0, GPS_SIGMA_M, (n, 2))
     lonlat = to_lonlat(xy)
 
@@ -114,7 +116,6 @@ def make_officers(n: int, seed: int, now: datetime, districts: list[Area], towns
                         lonlat=lonlat, heading_deg=heading, speed_mps=speed, accuracy_m=accuracy, fix_time=fix_time)
 
 
-def to_xy_of(area: Area) -> np.ndarray:
-    from ..projection import lonlat_to_xy
+def _label_xy(area: Area) -> np.ndarray:
     p = area.geom_ll.representative_point()
     return lonlat_to_xy(np.array([[p.x, p.y]]))[0]

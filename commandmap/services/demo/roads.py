@@ -130,7 +130,7 @@ def water_polygons_xy() -> tuple[shapely.Geometry, shapely.Geometry]:
 
 
 def _lattice_edges(cfg: ScaleConfig, seed: int, land_xy: shapely.Geometry, field: DensityField,
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple], np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
     s, k = cfg.road_spacing_m, cfg.max_level
     block = 2 ** k
     bx0, by0, bx1, by1 = land_xy.bounds
