@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from ...domain.enums import SOURCE_LABELS_ZH, IncidentSource, IncidentStatus, Priority
 from ..catalogue import Catalogue
+from ..incident_codes import city_day, format_code
 from .geography import Area
 from .model import SiteTable
 from .sites import ZONE_SHARES, _street_weights
 from .spatial import AreaLocator, Streets
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 SOURCE_WEIGHTS: dict[IncidentSource, float] = {
     IncidentSource.GRID_WHISTLE: 0.30, IncidentSource.HOTLINE_12345: 0.30, IncidentSource.PATROL: 0.20,
     IncidentSource.REMOTE_MONITOR: 0.10, IncidentSource.PUBLIC_REPORT: 0.10,
@@ -28,8 +27,8 @@ REPORTED_AGO_MIN = {Priority.P1: (0.5, 10.0), Priority.P2: (1.0, 25.0), Priority
 
 
 def incident_code(reported_at: datetime, seq: int) -> str:
-    """NB-YYYYMMDD-NNNN with the local (Beijing time) date of the report."""
-    return f"NB-{reported_at.astimezone(LOCAL_TZ):%Y%m%d}-{seq:04d}"
+    """NB-YYYYMMDD-NNNN with Ningbo's calendar day of the report (intake numbers on from here)."""
+    return format_code(city_day(reported_at.timestamp()), seq)
 
 
 def make_incidents(n: int, seed: int, now: datetime, catalogue: Catalogue, sites: SiteTable, streets: Streets,
@@ -101,7 +100,7 @@ def renumber(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give each incident its code: the day's reports numbered in order of reporting."""
     per_day: dict[str, int] = {}
     for d in sorted(incidents, key=lambda d: (d["reported_at"], d["id"])):
-        day = f"{d['reported_at'].astimezone(LOCAL_TZ):%Y%m%d}"
+        day = city_day(d["reported_at"].timestamp()).isoformat()
         per_day[day] = per_day.get(day, 0) + 1
         d["code"] = incident_code(d["reported_at"], per_day[day])
     return incidents
