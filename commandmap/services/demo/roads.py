@@ -226,7 +226,7 @@ def _expressways(cfg: ScaleConfig, land_xy: shapely.Geometry, node_xy: np.ndarra
     """Expressway nodes (appended after the lattice's) and their edges (u, v, class, name)."""
     step = max(600.0, 2.0 * cfg.road_spacing_m)
     interchange_every = max(1, int(round((6_000.0 if cfg.road_spacing_m <= 200 else 12_000.0) / step)))
-    reach = land_xy.buffer(2_000.0)
+    reach = land_xy.buffer(300.0)   # bridges over bays stay; stubs out of the city do not
     shapely.prepare(reach)
     pts_all: list[np.ndarray] = []
     owner: list[np.ndarray] = []
