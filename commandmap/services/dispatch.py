@@ -94,18 +94,13 @@ def dispatch(engine: Engine, incident_id: int, officer_id: int, *, seat: str, pr
             append_audit(conn, seat, "task.dispatch", "task", task_id,
                          {"incident_id": incident_id, "officer_id": officer_id,
                           "predicted_eta_s": round(float(predicted_eta_s), 1)}, at=from_epoch(now))
+            code = conn.execute(select(incident.c.code).where(incident.c.id == incident_id)).scalar_one()
     except _Lost as lost:
         return _conflict(engine, lost.side, incident_id, officer_id, officer_version, recommend)
     except IntegrityError:
         return _conflict(engine, "officer", incident_id, officer_id, officer_version, recommend)
-    code = _incident_code(engine, incident_id)
     return DispatchResult(True, f"officer {officer_id} dispatched to {code} by {seat} at {clock_text(from_epoch(now))}",
                           task_id=task_id)
-
-
-def _incident_code(engine: Engine, incident_id: int) -> str:
-    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
-        return conn.execute(select(incident.c.code).where(incident.c.id == incident_id)).scalar() or f"#{incident_id}"
 
 
 def explain_officer(conn, officer_id: int, seen_version: int | None) -> tuple[str, str]:  # type: ignore[no-untyped-def]
