@@ -1,0 +1,50 @@
+"""Two seats on one store: a dispatch made by one shows in the other's snapshot within 1 s.
+
+Seat B is a separate process following the store with LiveState (LISTEN/NOTIFY on
+PostgreSQL, polling on SQLite); this test process is seat A and dispatches.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from commandmap.services.dispatch import dispatch
+from commandmap.store.migrate import open_store
+from tests.fixtures_store import *  # noqa: F401,F403
+from tests.live.citykit import CENTER, OfficerSpec, build_city
+from tests.live.test_live_state import add_incident
+from tests.reliability.procs import Child
+
+ROUTE = [[CENTER[0], CENTER[1]], [CENTER[0] + 0.001, CENTER[1]]]
+
+
+def _seat_b_sees_dispatches_within_1s(url: str) -> None:
+    engine = open_store(url)
+    build_city(engine, [OfficerSpec(i, CENTER[0], CENTER[1]) for i in range(1, 6)])
+    with engine.begin() as conn:
+        for iid in range(1, 6):
+            add_incident(conn, iid)
+    seat_b = Child("tests.reliability.seat_follower", url)
+    try:
+        seat_b.wait_for("ready", timeout_s=60)
+        for k in range(1, 6):
+            res = dispatch(engine, k, k, seat="seat A", predicted_eta_s=60.0, route_lonlat=ROUTE)
+            committed = time.time()
+            assert res.ok, res.message
+            line = seat_b.wait_for(f"task {res.task_id} ", timeout_s=5.0)
+            seen = float(line.split()[2])
+            assert seen - committed < 1.0, f"seat B saw task {res.task_id} after {seen - committed:.2f} s"
+    finally:
+        seat_b.stop()
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_dispatch_shows_on_the_other_seat_postgres(pg_url) -> None:
+    _seat_b_sees_dispatches_within_1s(pg_url)
+
+
+def test_dispatch_shows_on_the_other_seat_sqlite(sqlite_url) -> None:
+    _seat_b_sees_dispatches_within_1s(sqlite_url)
