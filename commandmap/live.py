@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from .domain.fix_validation import DEFAULT_STALE_AFTER_S
+from .domain.sla import sla_levels
 from .domain.snapshot import (INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES, IncidentArrays, OfficerArrays,
                               OperationSnapshot, RouteArrays)
 from .domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
@@ -137,7 +138,8 @@ class LiveState:
                                 "lat": np.float64, "x": np.float64, "y": np.float64, "heading": np.float32,
                                 "fix_t": np.float64})
         self.incidents = _Table({"priority": np.int8, "status": np.int8, "lon": np.float64, "lat": np.float64,
-                                 "x": np.float64, "y": np.float64, "reported_t": np.float64})
+                                 "x": np.float64, "y": np.float64, "reported_t": np.float64,
+                                 "dispatched_t": np.float64, "acknowledged_t": np.float64, "arrived_t": np.float64})
         self.tasks = _Table({"officer_id": np.int64, "incident_id": np.int64, "dispatched_t": np.float64,
                              "eta_s": np.float64, "acknowledged_t": np.float64, "arrived_t": np.float64})
         self.load()
@@ -223,18 +225,29 @@ class LiveState:
 
     def _load_incidents(self, conn: Connection, ids: np.ndarray | None) -> None:
         shown = ",".join(f"'{s}'" for s in _SHOWN_INCIDENTS)
-        where = f"status IN ({shown})" if ids is None else f"id IN ({_in_list(conn, ids)})"
-        rows = conn.exec_driver_sql(f"SELECT id, code, category, priority, status, lon, lat, "
-                                    f"{_epoch_sql(conn, 'reported_at')} FROM incident WHERE {where}").all()
+        where = f"i.status IN ({shown})" if ids is None else f"i.id IN ({_in_list(conn, ids)})"
+        sub_where = "" if ids is None else f" WHERE incident_id IN ({_in_list(conn, ids)})"
+        e = _epoch_sql
+        # first dispatch / acknowledgement / arrival over ALL of an incident's tasks: SLA clocks
+        # run from the first dispatch, a reassignment does not reset them (domain.sla)
+        rows = conn.exec_driver_sql(
+            f"SELECT i.id, i.code, i.category, i.priority, i.status, i.lon, i.lat, {e(conn, 'i.reported_at')}, "
+            f"{e(conn, 'agg.d')}, {e(conn, 'agg.a')}, {e(conn, 'agg.r')} FROM incident AS i LEFT JOIN "
+            f"(SELECT incident_id, MIN(dispatched_at) AS d, MIN(acknowledged_at) AS a, MIN(arrived_at) AS r "
+            f"FROM task{sub_where} GROUP BY incident_id) AS agg ON agg.incident_id = i.id WHERE {where}").all()
         rows = [r for r in rows if r[4] in _SHOWN_INCIDENTS]
         got = np.array([r[0] for r in rows], np.int64)
         lon = np.array([r[5] for r in rows], float)
         lat = np.array([r[6] for r in rows], float)
         xy = project(self.crs, lon, lat) if len(rows) else np.zeros((0, 2))
+
+        def opt(k: int) -> np.ndarray:
+            return np.array([np.nan if r[k] is None else float(r[k]) for r in rows], float)
         cols = {"priority": np.array([int(str(r[3])[1:] or 4) for r in rows], np.int8),
                 "status": np.array([INCIDENT_STATUS_CODES.get(r[4], 0) for r in rows], np.int8),
                 "lon": lon, "lat": lat, "x": xy[:, 0], "y": xy[:, 1],
-                "reported_t": np.array([r[7] for r in rows], float)}
+                "reported_t": np.array([r[7] for r in rows], float),
+                "dispatched_t": opt(8), "acknowledged_t": opt(9), "arrived_t": opt(10)}
         text = {"code": [r[1] for r in rows], "category": [r[2] for r in rows]}
         if ids is None:
             self.incidents.replace_all(got, cols, text)
@@ -299,6 +312,10 @@ class LiveState:
             self._load_meta(conn)
         if "officer" in bulk:   # a new roster: positions must be re-attached to the new rows
             bulk.add("officer_position")
+        if touched.get("task") and "incident" not in bulk:
+            rows = conn.exec_driver_sql(f"SELECT DISTINCT incident_id FROM task WHERE id IN "
+                                        f"({_in_list(conn, touched['task'])})").all()
+            touched.setdefault("incident", set()).update(int(r[0]) for r in rows)
         for entity, loader in loaders:
             ids = touched.get(entity, set())
             if entity in bulk or len(ids) > _FULL_RELOAD_IDS:
@@ -366,6 +383,13 @@ class LiveState:
         remaining = np.maximum(t.cols["eta_s"][keep] - (now - t.cols["dispatched_t"][keep]), 0.0)
         return RouteArrays(np.concatenate([polylines[k] for k in keep]), np.r_[0, np.cumsum(lengths)].astype(np.int64),
                            t.ids[keep].copy(), remaining.astype(np.float32), np.zeros(len(keep), bool))
+
+    def incident_sla(self, now_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(incident ids, SLA level codes) aligned with `snapshot().incidents` — see domain.sla.LEVEL_CODES."""
+        now = self.now() if now_s is None else now_s
+        with self._lock:
+            c = self.incidents.cols
+            return self.incidents.ids.copy(), sla_levels(c["dispatched_t"], c["acknowledged_t"], c["arrived_t"], now)
 
     def provider(self) -> Callable[[], OperationSnapshot]:
         """The callable the map's QTimer polls."""

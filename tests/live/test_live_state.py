@@ -134,3 +134,23 @@ def test_snapshot_arrays_are_copies(city) -> None:
     snap = live.snapshot()
     snap.officers.status[:] = 4
     assert live.snapshot().officers.status[0] == OFFICER_STATUS_CODES["available"]
+
+
+def test_incident_sla_follows_acknowledgements(city) -> None:
+    from commandmap.domain.sla import LEVEL_CODES, SlaLevel
+    from commandmap.services import lifecycle
+    from commandmap.services.dispatch import dispatch
+
+    with city.begin() as conn:
+        add_incident(conn, 7)
+        add_incident(conn, 8)
+    live = LiveState(city, clock=lambda: NOW_S)
+    tid = dispatch(city, 7, 1, seat="seat 1", predicted_eta_s=100, now_s=NOW_S).task_id
+    live.refresh()
+    ids, levels = live.incident_sla(NOW_S + 70)
+    assert ids.tolist() == [7, 8]
+    assert levels.tolist() == [LEVEL_CODES[SlaLevel.BREACHED], LEVEL_CODES[SlaLevel.NOT_STARTED]]
+    assert lifecycle.acknowledge(city, tid, actor="officer 1", now_s=NOW_S + 30).ok   # records only a task change
+    live.refresh()
+    assert live.incident_sla(NOW_S + 70)[1].tolist()[0] == LEVEL_CODES[SlaLevel.OK]
+    assert live.incident_sla(NOW_S + 290)[1].tolist()[0] == LEVEL_CODES[SlaLevel.AT_RISK]
