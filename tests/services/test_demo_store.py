@@ -94,10 +94,14 @@ def test_cli_builds_refuses_then_forces(tmp_path: Path, capsys: pytest.CaptureFi
     assert "seed 5" in out and err == ""
 
 
-def test_cli_reports_a_bad_url_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_bad_input_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["demo", "--scale", "mini", "--db", "mysql://nowhere/x"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unsupported database URL" in err
+    assert cli_main(["demo", "--scale", "mini", "--seed", "-1", "--db", f"sqlite:///{tmp_path / 'x.db'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--seed must be >= 0" in err
+    assert not (tmp_path / "x.db").exists()
 
 
 @pytest.mark.postgres
