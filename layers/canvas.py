@@ -231,6 +231,7 @@ class MapCanvas(QWidget):
         self.draw_cached(painter)
         now = self.clock_source() if time_s is None else time_s
         ctx = RenderContext(view=view, theme=theme, time_s=now, dpr=self.dpr())
+        self._reserve_static_labels(ctx)
         self.stack.paint_dynamic(painter, ctx)
         self.draw_cached_labels(painter)
         if self.show_decorations:
@@ -253,6 +254,16 @@ class MapCanvas(QWidget):
             painter.drawImage(QPointF(sx0, sy0), c.image)
         else:
             painter.drawImage(QRectF(sx0, sy0, sx1 - sx0, sy1 - sy0), c.image)
+
+    def _reserve_static_labels(self, ctx: RenderContext) -> None:
+        """Badges and ETA boxes keep clear of the street and area names."""
+        c = self._cache.current
+        if c is None or not c.labels or abs(c.view.m_per_px - self._view.m_per_px) > 1e-9 * self._view.m_per_px:
+            return
+        x0, _, _, y1 = c.view.extent
+        ox, oy = self._view.screen_point(x0, y1)
+        for stamp in c.labels:
+            ctx.labels.take(stamp.rect.translated(ox, oy).adjusted(4, 4, -4, -4))
 
     def draw_cached_labels(self, painter: QPainter) -> None:
         """Static names above the moving markers, from stamps cut at rebuild time."""

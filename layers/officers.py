@@ -91,7 +91,7 @@ class OfficerLayer(Layer):
         if m_per_px > FAR_M_PER_PX:
             return theme.officer_far_px, False
         if m_per_px > NEAR_M_PER_PX:
-            return theme.officer_px * 0.6, False
+            return theme.officer_px * 0.55, False
         return theme.officer_px, True
 
     def paint(self, painter: QPainter, ctx: RenderContext) -> None:

@@ -43,10 +43,19 @@ def paint_map(painter: QPainter, stack: LayerStack, view: Viewport, theme: Theme
               time_s: float, vector: bool = False, decorations: bool = True, clock: bool = True) -> None:
     """The whole map into `painter`, in logical pixels of `view`."""
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-    static_ctx = RenderContext(view=view, theme=theme, dpr=dpr, vector=vector)
-    stack.paint_static(painter, static_ctx, labels=False)
-    stack.paint_dynamic(painter, RenderContext(view=view, theme=theme, time_s=time_s, dpr=dpr, vector=vector))
-    stack.paint_static_labels(painter, static_ctx)   # names above markers, as on screen
+    stack.paint_static(painter, RenderContext(view=view, theme=theme, dpr=dpr, vector=vector), labels=False)
+    # names go above the markers (as on screen), and badges keep clear of names: place the
+    # names first on a scratch device (placement is deterministic), then draw them last
+    probe = RenderContext(view=view, theme=theme, dpr=dpr, vector=vector)
+    scratch = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+    p = QPainter(scratch)
+    stack.paint_static_labels(p, probe)
+    p.end()
+    dynamic = RenderContext(view=view, theme=theme, time_s=time_s, dpr=dpr, vector=vector)
+    for rect in probe.labels.rects:
+        dynamic.labels.take(rect)
+    stack.paint_dynamic(painter, dynamic)
+    stack.paint_static_labels(painter, RenderContext(view=view, theme=theme, dpr=dpr, vector=vector))
     if decorations:
         paint_decorations(painter, view, theme, time_s, clock=clock)
 

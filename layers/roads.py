@@ -28,7 +28,7 @@ from .themes import Theme, qcolor
 
 N_CLASSES = len(ROAD_CLASS_CODES)
 # a class is drawn only when the view is closer than this (metres per pixel)
-CLASS_MAX_M_PER_PX = (4000.0, 4000.0, 70.0, 28.0, 12.0, 5.0, 2.2)
+CLASS_MAX_M_PER_PX = (4000.0, 4000.0, 240.0, 28.0, 12.0, 5.0, 2.2)
 CLASS_TITLES = (("高速公路", "Motorway"), ("快速路/国道", "Trunk"), ("主干道", "Primary"),
                 ("次干道", "Secondary"), ("支路", "Tertiary"), ("街巷", "Residential"), ("内部道路", "Service"))
 STREET_NAME_M_PER_PX = 2.6     # street names from this scale inwards

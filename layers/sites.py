@@ -168,7 +168,7 @@ class SiteLayer(Layer):
         s = self._sites
         cats = s.categories if s is not None else ()
         entries = []
-        for i, name in enumerate(cats[:12]):
+        for i, name in enumerate(cats):
             def swatch(p: QPainter, r: QRectF, i: int = i, name: str = name) -> None:
                 p.save()
                 p.translate(r.center())

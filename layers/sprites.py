@@ -267,10 +267,21 @@ def paint_site(p: QPainter, theme: Theme, category: int, name: str, high_risk: b
         p.fillPath(path, QBrush(QColor("#ffffff")))
 
 
+SITE_GLYPHS = {
+    "餐饮": "餐", "餐饮店": "餐", "电竞酒店": "竞", "建筑工地": "工", "商铺": "商", "沿街商铺": "商",
+    "宠物店": "宠", "无人洗车": "洗", "美容美发": "美", "娱乐场所": "娱", "加油站": "油", "农贸市场": "农",
+    "网吧": "网", "药店": "药", "汽车维修": "修", "民宿": "宿", "食品小作坊": "食", "工业企业": "企",
+    "物流仓储": "仓", "废品回收站": "废", "危化品企业": "危", "校园周边": "校", "渣土消纳场": "渣",
+}
+
+
 def _site_glyph(name: str) -> str:
-    """The character that names the category best: skip generic prefixes."""
+    """The one character that names the category best (危 for 危化品企业, 油 for
+    加油站…); unknown categories use their first non-generic character."""
+    if name in SITE_GLYPHS:
+        return SITE_GLYPHS[name]
     for ch in name:
-        if ch not in "建筑沿街重点":
+        if ch not in "建筑沿街重点无小":
             return ch
     return name[:1]
 
