@@ -76,7 +76,7 @@ def make_incidents(n: int, seed: int, now: datetime, catalogue: Catalogue, sites
         district = district_by_id[town.parent_id]
         r = ranks.index(cat.priority)
         x = rng.random()
-        r = max(0, r - 1) if x < 0.2 else min(3, r + 1) if x > 0.85 else r
+        r = max(0, r - 1) if x < 0.1 else min(3, r + 1) if x > 0.8 else r   # most keep the default
         priority = ranks[r]
         source = sources[int(rng.choice(len(sources), p=src_p))]
         lo, hi = REPORTED_AGO_MIN[priority]
