@@ -176,3 +176,35 @@ def test_simulate_command_on_the_mini_demo(mini_store, tmp_path, capsys) -> None
             is None, "--speed max publishes no wall-clock mapping"
     engine.dispose()
     assert cli_main(["simulate", "--db", url, "--step", "0"]) == 2
+
+
+def test_runner_paces_a_worker_thread_and_shares_its_clock(tmp_path, graph) -> None:
+    import time as _time
+
+    from commandmap.live import LiveState
+    from commandmap.services.simulation import SimulationRunner
+
+    engine = open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    build_city(engine, officers_on_nodes(graph, 10, seed=1))
+    sim = SimulationEngine(engine, graph, FAST, start_s=NOW_S)
+    steps: list[float] = []
+    runner = SimulationRunner(sim, speed=300.0, step_s=1.0, on_step=lambda r: steps.append(r.now_s))
+    runner.start()
+    try:
+        deadline = _time.monotonic() + 20
+        while sim.now < NOW_S + 30 and _time.monotonic() < deadline and runner.error is None:
+            _time.sleep(0.05)
+        assert runner.error is None and sim.now >= NOW_S + 30
+        live = LiveState(engine)       # another seat: its clock is the simulated one
+        assert abs(live.now() - sim.now) < 300 * 1.0
+        runner.set_speed(1.0)
+        live.refresh()
+        anchor = live.now()
+        deadline = _time.monotonic() + 20
+        while sim.now < anchor - 1.0 and _time.monotonic() < deadline:   # the engine catches up with the clock
+            _time.sleep(0.05)
+        assert abs(live.now() - sim.now) < 10, "at 1x the seats' clock and the engine agree within a step"
+    finally:
+        runner.stop()
+    assert not runner.running and steps == sorted(steps)
+    engine.dispose()
