@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         sim0 = sim.now
         speed = args.speed
         if speed != float("inf"):
-            sim.publish_clock(time.time(), speed)
+            sim.publish_clock(wall0, speed, sim0_s=sim0)   # the same mapping the loop below paces by
         end = None if args.duration is None else sim0 + args.duration
         total = None
         last_print = sim0

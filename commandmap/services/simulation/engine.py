@@ -194,10 +194,12 @@ class SimulationEngine:
         for s in sites:
             self.district_sites.setdefault(int(s.district_id), []).append((int(s.id), float(s.lon), float(s.lat)))
 
-    def publish_clock(self, wall0_s: float, speed: float) -> None:
-        """Tell every seat the simulated time (`LiveState.now` reads it from the store)."""
+    def publish_clock(self, wall0_s: float, speed: float, sim0_s: float | None = None) -> None:
+        """Tell every seat the simulated time: simulated `sim0_s` (default: now) was wall time
+        `wall0_s`, and it runs `speed` times faster (`LiveState.now` reads it from the store)."""
+        sim0 = self.now if sim0_s is None else float(sim0_s)
         with self.engine.begin() as conn:
-            set_meta(conn, SIM_CLOCK_KEY, json.dumps({"wall0": wall0_s, "sim0": self.now, "speed": speed}))
+            set_meta(conn, SIM_CLOCK_KEY, json.dumps({"wall0": wall0_s, "sim0": sim0, "speed": speed}))
 
     # -- the step ---------------------------------------------------------------------------------
     def step(self, now_s: float) -> StepReport:

@@ -45,17 +45,23 @@ class SimulationRunner:
             self._sim0 = self._target()
             self._wall0 = time.time()
             self._speed = speed
-        self.sim.publish_clock(self._wall0 - (self._sim0 - self.sim.now) / speed, speed)
+            anchor = (self._wall0, self._sim0)
+        self.sim.publish_clock(anchor[0], speed, sim0_s=anchor[1])
 
     def _target(self) -> float:
         return self._sim0 + (time.time() - self._wall0) * self._speed
+
+    def clock_now(self) -> float:
+        """Simulated time by the wall clock (the engine catches up with it step by step)."""
+        with self._lock:
+            return self._target()
 
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("the simulation runner is already started")
         with self._lock:
             self._wall0, self._sim0 = time.time(), self.sim.now
-        self.sim.publish_clock(self._wall0, self._speed)
+        self.sim.publish_clock(self._wall0, self._speed, sim0_s=self._sim0)
         self._thread = threading.Thread(target=self._run, name="commandmap-simulation", daemon=True)
         self._thread.start()
 
