@@ -16,7 +16,9 @@ import numpy as np
 import shapely
 from sqlalchemy import Engine
 
+from commandmap.services.clock import from_epoch
 from commandmap.store import schema
+from commandmap.store.changes import record_change
 
 NOW_S = datetime(2026, 11, 25, 6, 0, tzinfo=UTC).timestamp()   # 14:00 in Ningbo
 CENTER = (121.55, 29.87)
@@ -98,3 +100,10 @@ def officers_on_nodes(graph, n: int, seed: int = 0, **kw) -> list[OfficerSpec]: 
     nodes = rng.choice(graph.n_nodes, size=n, replace=False)
     return [OfficerSpec(i + 1, float(graph.node_lonlat[k, 0]), float(graph.node_lonlat[k, 1]), **kw)
             for i, k in enumerate(nodes)]
+
+
+def add_incident(conn, iid: int, status: str = "new", lon: float = CENTER[0], lat: float = CENTER[1]) -> None:
+    conn.execute(schema.incident.insert().values(
+        id=iid, code=f"NB-20261125-{iid:04d}", category="占道经营", domain="city_appearance", priority="P2",
+        source="patrol", lon=lon, lat=lat, department_ids=[1], status=status, reported_at=from_epoch(NOW_S - 100)))
+    record_change(conn, "incident", iid, "insert")

@@ -13,8 +13,7 @@ from commandmap.services.dispatch import dispatch
 from commandmap.store.migrate import open_store
 from commandmap.store.notify import listener_for
 from tests.fixtures_store import *  # noqa: F401,F403
-from tests.live.citykit import CENTER, OfficerSpec, build_city
-from tests.live.test_live_state import add_incident
+from tests.live.citykit import CENTER, OfficerSpec, add_incident, build_city
 
 
 def wait_until(predicate, timeout_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]

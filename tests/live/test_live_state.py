@@ -16,7 +16,7 @@ from commandmap.store import schema
 from commandmap.store.changes import record_change
 from commandmap.store.repos import set_meta
 from tests.fixtures_store import *  # noqa: F401,F403
-from tests.live.citykit import CENTER, NOW_S, OfficerSpec, build_city
+from tests.live.citykit import CENTER, NOW_S, OfficerSpec, add_incident, build_city
 
 LON, LAT = CENTER
 
@@ -26,13 +26,6 @@ def city(store_engine):
     build_city(store_engine, [OfficerSpec(1, LON, LAT, fix_age_s=30), OfficerSpec(2, LON + 0.01, LAT, fix_age_s=500),
                               OfficerSpec(3, LON, LAT + 0.01, fix_age_s=None, department="scjg")])
     return store_engine
-
-
-def add_incident(conn, iid: int, status: str = "new", lon: float = LON, lat: float = LAT) -> None:
-    conn.execute(schema.incident.insert().values(
-        id=iid, code=f"NB-20261125-{iid:04d}", category="占道经营", domain="city_appearance", priority="P2",
-        source="patrol", lon=lon, lat=lat, department_ids=[1], status=status, reported_at=from_epoch(NOW_S - 100)))
-    record_change(conn, "incident", iid, "insert")
 
 
 def test_full_load_projects_and_flags_stale(city) -> None:

@@ -13,8 +13,7 @@ import pytest
 from commandmap.services.dispatch import dispatch
 from commandmap.store.migrate import open_store
 from tests.fixtures_store import *  # noqa: F401,F403
-from tests.live.citykit import CENTER, OfficerSpec, build_city
-from tests.live.test_live_state import add_incident
+from tests.live.citykit import CENTER, OfficerSpec, add_incident, build_city
 from tests.reliability.procs import Child
 
 ROUTE = [[CENTER[0], CENTER[1]], [CENTER[0] + 0.001, CENTER[1]]]

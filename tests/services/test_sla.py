@@ -9,8 +9,7 @@ from commandmap.services import lifecycle
 from commandmap.services.dispatch import dispatch
 from commandmap.services.sla import incident_sla
 from tests.fixtures_store import *  # noqa: F401,F403
-from tests.live.citykit import CENTER, NOW_S, OfficerSpec, build_city
-from tests.live.test_live_state import add_incident
+from tests.live.citykit import CENTER, NOW_S, OfficerSpec, add_incident, build_city
 
 LON, LAT = CENTER
 
