@@ -18,7 +18,7 @@ from .fonts import label_font
 from .i18n import tr
 from .labels import draw_halo_text, text_rect
 from .polygons import PreparedPolygons
-from .qtarrays import draw_segments
+from .strokes import stroke_segments
 from .themes import Theme, qcolor
 from .viewport import Viewport
 
@@ -61,7 +61,7 @@ class AdminLayer(Layer):
         colour, width, _, _ = self._style(theme)
         pen = QPen(qcolor(colour), width * ctx_px)
         pen.setStyle(self.pen_style)
-        pen.setCapStyle(Qt.PenCapStyle.SquareCap)  # square caps close the ring corners; round ones cost 4×
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
         return pen
 
     # drawing ----------------------------------------------------------------
@@ -70,9 +70,9 @@ class AdminLayer(Layer):
         if prep is None or ctx.m_per_px > self.max_outline_m_per_px:
             return
         segs = prep.screen_segments(ctx.view)
-        painter.setPen(self._pen(ctx.theme, ctx.theme.stroke_scale))
+        colour, width, _, _ = self._style(ctx.theme)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        draw_segments(painter, segs)
+        stroke_segments(painter, ctx.dpr, ctx.vector, segs, colour, width * ctx.theme.stroke_scale)
 
     def paint_labels(self, painter: QPainter, ctx: RenderContext) -> None:
         prep = self._prep

@@ -10,6 +10,7 @@ rebuild runs at a time; requests made meanwhile collapse into the newest one.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from PySide6.QtCore import QObject, QRectF, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPainter
 
 from .base import Layer, RenderContext
-from .themes import Theme
+from .themes import Theme, qcolor
 from .viewport import Viewport
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def margin_px(view: Viewport) -> int:
     """Margin around the view kept in the cache: room to pan without a rebuild."""
-    return int(round(max(view.width, view.height) * 0.125))
+    return int(round(max(view.width, view.height) * 0.08))
 
 
 @dataclass(frozen=True)
@@ -52,38 +53,73 @@ class _Emitter(QObject):
 
 class _RebuildJob(QRunnable):
     def __init__(self, stack, layers: list[Layer], view: Viewport, dpr: float, theme: Theme,
-                 version: int, serial: int, emitter: _Emitter) -> None:
+                 version: int, serial: int, emitter: _Emitter, buffers: _Buffers) -> None:
         super().__init__()
         self.setAutoDelete(False)
         self._args = (stack, layers, view, dpr, theme, version, serial)
         self._emitter = emitter
+        self._buffers = buffers
 
     def run(self) -> None:
         try:
-            result = render_static(*self._args)
+            result = render_static(*self._args, buffers=self._buffers)
         except Exception:  # never let a paint bug kill the worker silently
             log.exception("static map layer rebuild failed")
             result = None
         self._emitter.sig_done.emit(result)
 
 
+class _Buffers:
+    """Image memory reused from one rebuild to the next: touching 50 MB of
+    fresh pages for a 4K cache costs more than painting half the map."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._spare: list[QImage] = []
+        self._overlay: QImage | None = None
+
+    def image(self, w: int, h: int) -> QImage:
+        with self._lock:
+            for k, img in enumerate(self._spare):
+                if img.width() == w and img.height() == h:
+                    return self._spare.pop(k)
+        return QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+
+    def overlay(self, w: int, h: int) -> QImage:
+        with self._lock:
+            img, self._overlay = self._overlay, None
+        if img is None or img.width() != w or img.height() != h:
+            img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+        return img
+
+    def give_back(self, image: QImage | None = None, overlay: QImage | None = None) -> None:
+        with self._lock:
+            if image is not None and not image.isNull():
+                self._spare = [image] + self._spare[:1]
+            if overlay is not None:
+                self._overlay = overlay
+
+
 def render_static(stack, layers: list[Layer], view: Viewport, dpr: float, theme: Theme,
-                  version: int = 0, serial: int = 0) -> CachedImage:
-    """Paint the static layers of `view` into a new image, and their labels
-    into small transparent stamps (any thread)."""
+                  version: int = 0, serial: int = 0, buffers: _Buffers | None = None) -> CachedImage:
+    """Paint the static layers of `view` into an image, and their labels into
+    small transparent stamps (any thread)."""
     t0 = time.perf_counter()
     w_dev = max(1, int(round(view.width * dpr)))
     h_dev = max(1, int(round(view.height * dpr)))
-    image = QImage(w_dev, h_dev, QImage.Format.Format_ARGB32_Premultiplied)
+    image = buffers.image(w_dev, h_dev) if buffers is not None else \
+        QImage(w_dev, h_dev, QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(dpr)
+    image.fill(qcolor(theme.background))      # a memset; painter.fillRect would blend
     ctx = RenderContext(view=view, theme=theme, dpr=dpr)
     painter = QPainter(image)
     try:
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-        stack.paint_static(painter, ctx, layers, labels=False)
+        stack.paint_static(painter, ctx, layers, labels=False, background=False)
     finally:
         painter.end()
-    overlay = QImage(w_dev, h_dev, QImage.Format.Format_ARGB32_Premultiplied)
+    overlay = buffers.overlay(w_dev, h_dev) if buffers is not None else \
+        QImage(w_dev, h_dev, QImage.Format.Format_ARGB32_Premultiplied)
     overlay.fill(0)
     overlay.setDevicePixelRatio(dpr)
     painter = QPainter(overlay)
@@ -94,6 +130,8 @@ def render_static(stack, layers: list[Layer], view: Viewport, dpr: float, theme:
     finally:
         painter.end()
     stamps = _cut_stamps(overlay, ctx.labels.rects, dpr)
+    if buffers is not None:
+        buffers.give_back(overlay=overlay)
     return CachedImage(image, view, dpr, theme.name, version, (time.perf_counter() - t0) * 1000.0, serial, stamps)
 
 
@@ -133,6 +171,7 @@ class StaticCache(QObject):
         self.version = 0
         self.rebuilds = 0
         self._serial = 0
+        self._buffers = _Buffers()
 
     # state -----------------------------------------------------------------------
     def invalidate(self) -> None:
@@ -160,12 +199,14 @@ class StaticCache(QObject):
         target = view.expanded(margin_px(view))
         layers = [lyr for lyr in self._stack.static_layers() if lyr.visible]
         self._serial += 1
-        self._job = _RebuildJob(self._stack, layers, target, dpr, theme, self.version, self._serial, self._emitter)
+        self._job = _RebuildJob(self._stack, layers, target, dpr, theme, self.version, self._serial, self._emitter,
+                                self._buffers)
         self._pool.start(self._job)
 
     def _on_job_done(self, result: CachedImage | None) -> None:
         self._job = None
         if result is not None and (self.current is None or result.serial > self.current.serial):
+            self._retire(self.current)
             self.current = result
             self.rebuilds += 1
         pending, self._pending = self._pending, None
@@ -180,9 +221,19 @@ class StaticCache(QObject):
         target = view.expanded(margin_px(view))
         layers = [lyr for lyr in self._stack.static_layers() if lyr.visible]
         self._serial += 1
-        self.current = render_static(self._stack, layers, target, dpr, theme, self.version, self._serial)
+        result = render_static(self._stack, layers, target, dpr, theme, self.version, self._serial, self._buffers)
+        self._retire(self.current)
+        self.current = result
         self.rebuilds += 1
         return self.current
+
+    def _retire(self, old: CachedImage | None) -> None:
+        """The image no longer shown becomes the next rebuild's canvas (UI thread:
+        nothing paints the old image after this point)."""
+        if old is not None:
+            image = old.image
+            object.__setattr__(old, "image", QImage())    # drop our reference so it is not shared
+            self._buffers.give_back(image=image)
 
     def wait(self) -> None:
         """Block until the worker is idle (shutdown and tests)."""

@@ -227,7 +227,8 @@ class MapCanvas(QWidget):
         t0 = time.perf_counter()
         view = self._view
         theme = self._theme
-        painter.fillRect(QRectF(0, 0, view.width, view.height), qcolor(theme.background))
+        if not self._cache_covers_view():
+            painter.fillRect(QRectF(0, 0, view.width, view.height), qcolor(theme.background))
         self.draw_cached(painter)
         now = self.clock_source() if time_s is None else time_s
         ctx = RenderContext(view=view, theme=theme, time_s=now, dpr=self.dpr())
@@ -237,6 +238,14 @@ class MapCanvas(QWidget):
         if self.show_decorations:
             paint_decorations(painter, view, theme, now, clock=self.show_clock)
         self.last_frame_ms = (time.perf_counter() - t0) * 1000.0
+
+    def _cache_covers_view(self) -> bool:
+        c = self._cache.current
+        if c is None:
+            return False
+        x0, y0, x1, y1 = c.view.extent
+        v0, w0, v1, w1 = self._view.extent
+        return x0 <= v0 and y0 <= w0 and x1 >= v1 and y1 >= w1
 
     def draw_cached(self, painter: QPainter) -> None:
         c = self._cache.current

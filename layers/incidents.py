@@ -21,7 +21,8 @@ from .i18n import tr
 from .labels import draw_boxed_text
 from .qtarrays import draw_fragments
 from .spatial import PointIndex
-from .sprites import incident_atlas, incident_cell, paint_incident
+from .sprites import (PULSE_PHASES, incident_atlas, incident_cell, paint_age_ring, paint_incident, pulse_atlas,
+                      ring_atlas, ring_cell)
 from .themes import Theme, qcolor
 from .viewport import Viewport, rect_mask
 
@@ -109,34 +110,34 @@ class IncidentLayer(Layer):
         if not pulsing.any():
             return
         phase = (ctx.time_s % PULSE_PERIOD_S) / PULSE_PERIOD_S
-        colour = qcolor(ctx.theme.incident_priority[0], int(200 * (1.0 - phase)))
-        painter.setPen(QPen(colour, ctx.px(3.0)))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        r = size * (0.7 + 1.3 * phase)
-        for x, y in zip(sx[pulsing], sy[pulsing]):
-            painter.drawEllipse(QPointF(x, y), r, r)
+        if ctx.vector:   # a printed page shows the ring at its middle phase
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(qcolor(ctx.theme.incident_priority[0], 120), ctx.px(3.0)))
+            for x, y in zip(sx[pulsing], sy[pulsing]):
+                painter.drawEllipse(QPointF(x, y), size * 1.35, size * 1.35)
+            return
+        atlas = pulse_atlas(ctx.theme, ctx.dpr, size, ctx.px(3.0))
+        cell = np.full(int(pulsing.sum()), min(int(phase * PULSE_PHASES), PULSE_PHASES - 1), dtype=np.int64)
+        draw_fragments(painter, atlas.fragments(sx[pulsing], sy[pulsing], cell), atlas.pixmap())
 
     def _paint_age_rings(self, painter: QPainter, ctx: RenderContext, rows, sx, sy, size: float) -> None:
         inc = self._inc
         theme = ctx.theme
-        r = size * 0.82
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        track = QPen(qcolor(theme.label_halo, 150), ctx.px(2.4))
-        for k, i in enumerate(rows):
-            p = int(np.clip(inc.priority[i], 1, 4))
-            frac = float(inc.age_s[i]) / RESPONSE_TARGET_S[p - 1]
-            if not math.isfinite(frac) or frac <= 0:
-                continue
-            rect = QRectF(sx[k] - r, sy[k] - r, 2 * r, 2 * r)
-            colour = qcolor(theme.incident_priority[p - 1])
-            if frac >= 1.0:   # overdue: full, thicker ring
-                painter.setPen(QPen(colour, ctx.px(3.6)))
-                painter.drawEllipse(rect)
-                continue
-            painter.setPen(track)
-            painter.drawEllipse(rect)
-            painter.setPen(QPen(colour, ctx.px(2.4), Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
-            painter.drawArc(rect, 90 * 16, -int(frac * 360 * 16))   # from 12 o'clock, clockwise
+        pr = np.clip(inc.priority[rows].astype(np.int64), 1, 4)
+        frac = inc.age_s[rows].astype(np.float64) / np.asarray(RESPONSE_TARGET_S)[pr - 1]
+        show = np.isfinite(frac) & (frac > 0)
+        if not show.any():
+            return
+        r, w = size * 0.82, ctx.px(2.4)
+        if ctx.vector:
+            for x, y, p, f in zip(sx[show], sy[show], pr[show], frac[show]):
+                painter.save()
+                painter.translate(x, y)
+                paint_age_ring(painter, theme, int(p), min(float(f), 1.0), r, w)
+                painter.restore()
+            return
+        atlas = ring_atlas(theme, ctx.dpr, r, w)
+        draw_fragments(painter, atlas.fragments(sx[show], sy[show], ring_cell(pr[show], frac[show])), atlas.pixmap())
 
     def _paint_labels(self, painter: QPainter, ctx: RenderContext, rows, sx, sy, size: float) -> None:
         inc = self._inc
@@ -152,7 +153,7 @@ class IncidentLayer(Layer):
                 continue
             p = int(np.clip(inc.priority[i], 1, 4))
             draw_boxed_text(painter, text, font, float(sx[k]), top, qcolor("#ffffff" if p != 3 else "#111827"),
-                            qcolor(theme.incident_priority[p - 1], 230))
+                            qcolor(theme.incident_priority[p - 1], 230), dpr=ctx.dpr, vector=ctx.vector)
 
     def animating(self, view: Viewport) -> bool:
         inc = self._inc

@@ -8,8 +8,11 @@ so a few hundred labels cost well under a millisecond each.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
 _CELL_PX = 48.0
 
@@ -73,12 +76,13 @@ def draw_halo_text(painter: QPainter, text: str, font: QFont, cx: float, cy: flo
                    color: QColor, halo: QColor, halo_px: float, vector: bool = False) -> None:
     """Text centred on (cx, cy) with a halo so it reads over any background.
 
-    Raster output stamps the text in the halo colour around the position (glyphs
-    come from Qt's glyph cache, ~30× cheaper than stroking outlines); vector
-    output (PDF) strokes the glyph outlines so the halo stays a vector."""
+    Raster output stamps a cached image of the haloed text (made once by
+    drawing the text in the halo colour around the position, then on top);
+    vector output (PDF) strokes the glyph outlines so the halo stays a vector."""
     metrics = QFontMetricsF(font)
     w = metrics.horizontalAdvance(text)
-    origin = QPointF(cx - w / 2, cy + (metrics.ascent() - metrics.descent()) / 2)
+    ascent = metrics.ascent()
+    origin = QPointF(cx - w / 2, cy + (ascent - metrics.descent()) / 2)   # baseline, left
     if vector:
         path = QPainterPath()
         path.addText(origin, font, text)
@@ -88,6 +92,19 @@ def draw_halo_text(painter: QPainter, text: str, font: QFont, cx: float, cy: flo
             painter.strokePath(path, pen)
         painter.fillPath(path, color)
         return
+    device = painter.device()
+    dpr = device.devicePixelRatioF() if device is not None else 1.0
+    pad = halo_px + 2.0
+    box_w = w + 2 * pad
+    box_h = ascent + metrics.descent() + 2 * pad
+    key = ("halo", text, font.key(), color.rgba(), halo.rgba(), round(halo_px, 2), round(dpr, 3))
+    img = _stamps.get(key, box_w, box_h, dpr,
+                      lambda p: _paint_halo_text(p, text, font, QPointF(pad, pad + ascent), color, halo, halo_px))
+    painter.drawImage(QPointF(origin.x() - pad, origin.y() - ascent - pad), img)
+
+
+def _paint_halo_text(painter: QPainter, text: str, font: QFont, origin: QPointF, color: QColor, halo: QColor,
+                     halo_px: float) -> None:
     painter.setFont(font)
     if halo_px > 0:
         painter.setPen(halo)
@@ -99,17 +116,68 @@ def draw_halo_text(painter: QPainter, text: str, font: QFont, cx: float, cy: flo
     painter.drawText(origin, text)
 
 
-def draw_boxed_text(painter: QPainter, text: str, font: QFont, cx: float, top: float,
-                    fg: QColor, bg: QColor, line: QColor | None = None, pad_px: float = 3.0) -> QRectF:
-    """A small label in a rounded box whose top edge is at `top` (badges, ETAs)."""
-    metrics = QFontMetricsF(font)
-    w = metrics.horizontalAdvance(text) + 2 * pad_px
-    h = metrics.height() + pad_px
-    rect = QRectF(cx - w / 2, top, w, h)
+def boxed_size(metrics: QFontMetricsF, text: str, pad_px: float = 3.0) -> tuple[float, float]:
+    return metrics.horizontalAdvance(text) + 2 * pad_px, metrics.height() + pad_px
+
+
+def _paint_box(painter: QPainter, rect: QRectF, text: str, font: QFont, fg: QColor, bg: QColor,
+               line: QColor | None) -> None:
     painter.setPen(QPen(line, 1.0) if line is not None else Qt.PenStyle.NoPen)
     painter.setBrush(bg)
     painter.drawRoundedRect(rect, 3.0, 3.0)
     painter.setFont(font)
     painter.setPen(fg)
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class _StampCache:
+    """Small images of labels that recur frame after frame and rebuild after
+    rebuild (badges, ETAs, street and area names): rendered once, then stamped
+    with one drawImage each. Shared by the UI thread and the cache worker."""
+
+    def __init__(self, capacity: int = 12000) -> None:
+        self._items: OrderedDict[tuple, QImage] = OrderedDict()
+        self._lock = threading.Lock()
+        self.capacity = capacity
+
+    def get(self, key: tuple, w: float, h: float, dpr: float, paint) -> QImage:  # type: ignore[no-untyped-def]
+        with self._lock:
+            img = self._items.get(key)
+            if img is not None:
+                self._items.move_to_end(key)
+                return img
+        img = QImage(max(1, int(w * dpr + 0.999)), max(1, int(h * dpr + 0.999)),
+                     QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(0)
+        img.setDevicePixelRatio(dpr)
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        paint(p)
+        p.end()
+        with self._lock:
+            self._items[key] = img
+            if len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return img
+
+
+_stamps = _StampCache()
+
+
+def draw_boxed_text(painter: QPainter, text: str, font: QFont, cx: float, top: float,
+                    fg: QColor, bg: QColor, line: QColor | None = None, pad_px: float = 3.0,
+                    dpr: float = 1.0, vector: bool = False) -> QRectF:
+    """A small label in a rounded box whose top edge is at `top` (badges, ETAs).
+    Raster output stamps a cached image of the box (hundreds per frame stay cheap)."""
+    metrics = QFontMetricsF(font)
+    w, h = boxed_size(metrics, text, pad_px)
+    rect = QRectF(cx - w / 2, top, w, h)
+    if vector:
+        _paint_box(painter, rect, text, font, fg, bg, line)
+        return rect
+    key = (text, font.key(), fg.rgba(), bg.rgba(), line.rgba() if line is not None else None, pad_px, round(dpr, 3))
+    img = _stamps.get(key, w + 2, h + 2, dpr,
+                      lambda p: _paint_box(p, QRectF(1, 1, w, h), text, font, fg, bg, line))
+    painter.drawImage(QPointF(rect.left() - 1, rect.top() - 1), img)
     return rect

@@ -37,6 +37,21 @@ FAR_M_PER_PX = 30.0       # farther than this: dots
 NEAR_M_PER_PX = 6.0       # closer than this: full markers with heading arrows
 BADGE_M_PER_PX = 1.6      # closer than this: badge labels
 MAX_LABELS = 300
+OCCLUSION_MIN_COUNT = 3000   # below this, drawing every marker is cheap enough
+
+
+def topmost_per_cell(sx: np.ndarray, sy: np.ndarray, cell_px: float) -> np.ndarray:
+    """Indices (in draw order) of the markers not buried under a later one.
+
+    Markers are drawn in order, so of several whose centres fall in one cell
+    much smaller than a marker, only the last is visible: a dense downtown
+    of 25,000 officers at city scale costs what its visible markers cost."""
+    kx = np.floor(sx / cell_px).astype(np.int64)
+    ky = np.floor(sy / cell_px).astype(np.int64)
+    key = kx * 1_000_003 + ky
+    rev = key[::-1]
+    _, first_in_rev = np.unique(rev, return_index=True)
+    return np.sort(len(key) - 1 - first_in_rev)
 
 
 def format_age(age_s: float) -> str:
@@ -104,6 +119,9 @@ class OfficerLayer(Layer):
         if not len(rows):
             return
         sx, sy = view.to_screen(o.xy[rows, 0], o.xy[rows, 1])
+        if not with_heading and not ctx.vector and len(rows) > OCCLUSION_MIN_COUNT:
+            keep = topmost_per_cell(sx, sy, max(1.0, d * 0.35))
+            rows, sx, sy = rows[keep], sx[keep], sy[keep]
         status = o.status[rows]
         stale = o.stale[rows]
         heading = o.heading_deg[rows] if with_heading else np.full(len(rows), np.nan)
@@ -152,7 +170,7 @@ class OfficerLayer(Layer):
             if not ctx.labels.try_take(rect):
                 continue
             draw_boxed_text(painter, text, font, float(sx[k]), top, stale_fg if is_stale else fg,
-                            stale_bg if is_stale else bg)
+                            stale_bg if is_stale else bg, dpr=ctx.dpr, vector=ctx.vector)
 
     def legend(self, theme: Theme) -> list[LegendEntry]:
         entries = []

@@ -21,6 +21,7 @@ class PreparedPolygons:
     segs: np.ndarray          # (S,4) world ring segments
     seg_poly: np.ndarray      # (S,) polygon index of each segment
     bbox: np.ndarray          # (P,4) xmin, ymin, xmax, ymax
+    outline: np.ndarray       # (U,4) segments with shared borders kept once (what is stroked)
     _paths: list[QPainterPath] | None = None
 
     @classmethod
@@ -44,7 +45,7 @@ class PreparedPolygons:
             np.minimum.at(bbox[:, 1], seg_poly, ys0)
             np.maximum.at(bbox[:, 2], seg_poly, xs1)
             np.maximum.at(bbox[:, 3], seg_poly, ys1)
-        return cls(polys, segs, seg_poly, bbox)
+        return cls(polys, segs, seg_poly, bbox, unique_segments(segs))
 
     def paths(self) -> list[QPainterPath]:
         """One world-coordinate path per polygon (holes by odd-even fill)."""
@@ -68,14 +69,30 @@ class PreparedPolygons:
             return np.nonzero((b[:, 2] >= xmin) & (b[:, 0] <= xmax) & (b[:, 3] >= ymin) & (b[:, 1] <= ymax))[0]
 
     def screen_segments(self, view: Viewport, pad_px: float = 4.0) -> np.ndarray:
-        if not len(self.segs):
-            return self.segs
-        mask = segment_bbox_mask(self.segs, view.extent, pad_px * view.m_per_px)
-        return to_screen_segments(self.segs[mask], view.cx, view.cy, view.m_per_px, view.width, view.height)
+        """Outline segments in view, in screen pixels (a border shared by two
+        polygons is stroked once)."""
+        segs = self.outline
+        if not len(segs):
+            return segs
+        mask = segment_bbox_mask(segs, view.extent, pad_px * view.m_per_px)
+        return to_screen_segments(segs[mask], view.cx, view.cy, view.m_per_px, view.width, view.height)
 
     def size_px(self, view: Viewport) -> np.ndarray:
         """On-screen width of each polygon's bounding box (label-fit test)."""
         return np.minimum(self.bbox[:, 2] - self.bbox[:, 0], (self.bbox[:, 3] - self.bbox[:, 1]) * 2.5) / view.m_per_px
+
+
+def unique_segments(segs: np.ndarray, tol_m: float = 0.01) -> np.ndarray:
+    """Drop the second copy of every segment (either direction): neighbouring
+    grids share their borders, and stroking each border twice costs twice."""
+    if not len(segs):
+        return segs
+    q = np.round(segs / tol_m).astype(np.int64)
+    a, b = q[:, :2], q[:, 2:]
+    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+    key = np.where(swap[:, None], np.hstack([b, a]), q)
+    _, first = np.unique(key, axis=0, return_index=True)
+    return np.ascontiguousarray(segs[np.sort(first)])
 
 
 def world_transform(view: Viewport) -> QTransform:

@@ -21,9 +21,8 @@ from .base import Layer, LegendEntry, RenderContext
 from .fonts import label_font
 from .i18n import tr
 from .labels import draw_halo_text
-from .qtarrays import (draw_fragments, draw_points, draw_segments, polyline_segments, segment_bbox_mask,
-                       to_screen_segments)
-from .sprites import disc_atlas
+from .qtarrays import polyline_segments, segment_bbox_mask, to_screen_segments
+from .strokes import stroke_segments
 from .themes import Theme, qcolor
 
 N_CLASSES = len(ROAD_CLASS_CODES)
@@ -97,27 +96,11 @@ class RoadLayer(Layer):
             if w < 2.5:
                 continue
             cw = w + max(1.0, w * 0.18) * 2
-            self._stroke(painter, ctx, screen[c], theme.road_casing[c], cw)
+            stroke_segments(painter, ctx.dpr, ctx.vector, screen[c], theme.road_casing[c], cw)
         for c in order:
             w = self.width_px(theme, c, view.m_per_px)
             colour = theme.road_fill[c] if (w >= 2.5 or theme.dark) else theme.road_casing[c]
-            self._stroke(painter, ctx, screen[c], colour, w)
-
-    @staticmethod
-    def _stroke(painter: QPainter, ctx: RenderContext, segs: np.ndarray, colour: str, w: float) -> None:
-        painter.setPen(QPen(qcolor(colour), w, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
-        draw_segments(painter, segs)
-        if w < 2.5:
-            return
-        ends = segs.reshape(-1, 2)
-        if ctx.vector:
-            painter.setPen(QPen(qcolor(colour), w, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-            draw_points(painter, ends)
-            return
-        atlas = disc_atlas(colour, w, ctx.dpr)
-        scale = w / max(1.0, round(w * 4) / 4)
-        draw_fragments(painter, atlas.fragments(ends[:, 0], ends[:, 1], np.zeros(len(ends), np.int64), scale),
-                       atlas.pixmap())
+            stroke_segments(painter, ctx.dpr, ctx.vector, screen[c], colour, w)
 
     def paint_labels(self, painter: QPainter, ctx: RenderContext) -> None:
         data = self._data
@@ -190,6 +173,7 @@ class RoadLayer(Layer):
 def _draw_along(painter: QPainter, text: str, font, mx: float, my: float, angle: float, colour, halo,
                 font_px: float, vector: bool) -> None:
     painter.save()
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)   # the label stamp is rotated
     painter.translate(mx, my)
     painter.rotate(angle)
     draw_halo_text(painter, text, font, 0.0, 0.0, colour, halo, max(1.5, font_px * 0.12), vector)

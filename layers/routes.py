@@ -20,6 +20,7 @@ from .fonts import label_font
 from .i18n import tr
 from .labels import draw_boxed_text
 from .qtarrays import draw_segments, polyline_segments, segment_bbox_mask, to_screen_segments
+from .strokes import stroke_segments
 from .themes import Theme, qcolor
 
 ETA_LABEL_M_PER_PX = 6.0
@@ -72,15 +73,13 @@ class RouteLayer(Layer):
         w = ctx.px(theme.route_px)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         normal = screen[~is_preview]
+        halo = theme.label_halo
         if len(normal):
-            painter.setPen(QPen(qcolor(theme.label_halo, 220), w + 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-            draw_segments(painter, normal)
-            painter.setPen(QPen(qcolor(theme.route), w, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-            draw_segments(painter, normal)
+            stroke_segments(painter, ctx.dpr, ctx.vector, normal, halo, w + 3)
+            stroke_segments(painter, ctx.dpr, ctx.vector, normal, theme.route, w)
         prev = screen[is_preview]
         if len(prev):
-            painter.setPen(QPen(qcolor(theme.label_halo, 230), w + 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-            draw_segments(painter, prev)
+            stroke_segments(painter, ctx.dpr, ctx.vector, prev, halo, w + 4)
             pen = QPen(qcolor(theme.route_preview), w + 1, Qt.PenStyle.DashLine, Qt.PenCapStyle.FlatCap)
             pen.setDashPattern([2.5, 1.5])
             painter.setPen(pen)
@@ -110,7 +109,7 @@ class RouteLayer(Layer):
                 continue
             colour = theme.route_preview if r.preview[k] else theme.route
             draw_boxed_text(painter, text, font, sx, top, qcolor("#ffffff"), qcolor(colour, 235),
-                            qcolor(theme.label_halo), pad_px=4.0)
+                            qcolor(theme.label_halo), pad_px=4.0, dpr=ctx.dpr, vector=ctx.vector)
 
     def legend(self, theme: Theme) -> list[LegendEntry]:
         def dispatched(p: QPainter, r: QRectF) -> None:

@@ -133,7 +133,7 @@ def officer_cell(status: np.ndarray, stale: np.ndarray, heading_deg: np.ndarray)
 def officer_atlas(theme: Theme, dpr: float, diameter_px: float, with_heading: bool) -> Atlas:
     key = ("officer", theme.name, round(dpr, 3), round(diameter_px, 2), with_heading)
     count = 5 * 2 * (HEADING_BINS + 1)
-    cell = diameter_px * (2.0 if with_heading else 1.0) + 4
+    cell = diameter_px * 2.0 + 4 if with_heading else diameter_px + 2   # tight cells: fewer pixels to blend
 
     def paint(p: QPainter, i: int, _cell: float) -> None:
         bin_ = i % (HEADING_BINS + 1)
@@ -358,3 +358,59 @@ def bubble_atlas(fill: str, line: str, radii: tuple[float, ...], line_px: float,
         p.drawEllipse(QPointF(0, 0), r, r)
 
     return cached_atlas(key, lambda: build_atlas(len(radii), max(radii) * 2 + 2, dpr, paint))
+
+
+# --- incident age rings ----------------------------------------------------------
+# cell index = (priority - 1) * (RING_STEPS + 1) + step; step RING_STEPS = overdue (full, thick)
+RING_STEPS = 24
+
+
+def ring_cell(priority: np.ndarray, age_frac: np.ndarray) -> np.ndarray:
+    pr = np.clip(priority.astype(np.int64), 1, 4) - 1
+    frac = np.nan_to_num(age_frac, nan=0.0)
+    step = np.where(frac >= 1.0, RING_STEPS, np.clip(np.ceil(frac * RING_STEPS), 1, RING_STEPS - 1)).astype(np.int64)
+    return pr * (RING_STEPS + 1) + step
+
+
+def ring_atlas(theme: Theme, dpr: float, radius_px: float, width_px: float) -> Atlas:
+    key = ("ring", theme.name, round(dpr, 3), round(radius_px, 2), round(width_px, 2))
+
+    def paint(p: QPainter, i: int, _cell: float) -> None:
+        paint_age_ring(p, theme, i // (RING_STEPS + 1) + 1, (i % (RING_STEPS + 1)) / RING_STEPS, radius_px, width_px)
+
+    return cached_atlas(key, lambda: build_atlas(4 * (RING_STEPS + 1), 2 * radius_px + 2 * width_px + 4, dpr, paint))
+
+
+def paint_age_ring(p: QPainter, theme: Theme, priority: int, frac: float, radius_px: float, width_px: float) -> None:
+    """Clockwise from 12 o'clock, `frac` of the response target used; full and
+    thicker once overdue."""
+    colour = qcolor(theme.incident_priority[priority - 1])
+    rect = QRectF(-radius_px, -radius_px, 2 * radius_px, 2 * radius_px)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    if frac >= 1.0:
+        p.setPen(QPen(colour, width_px * 1.5))
+        p.drawEllipse(rect)
+        return
+    p.setPen(QPen(qcolor(theme.label_halo, 150), width_px))
+    p.drawEllipse(rect)
+    p.setPen(QPen(colour, width_px, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+    p.drawArc(rect, 90 * 16, -int(frac * 360 * 16))
+
+
+# --- pulses of new P1 incidents ---------------------------------------------------------
+PULSE_PHASES = 16
+
+
+def pulse_atlas(theme: Theme, dpr: float, size_px: float, width_px: float) -> Atlas:
+    """An expanding, fading ring in PULSE_PHASES steps (cell = phase)."""
+    key = ("pulse", theme.name, round(dpr, 3), round(size_px, 2), round(width_px, 2))
+    r_max = size_px * 2.0
+
+    def paint(p: QPainter, i: int, _cell: float) -> None:
+        phase = i / PULSE_PHASES
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(qcolor(theme.incident_priority[0], int(200 * (1.0 - phase))), width_px))
+        r = size_px * (0.7 + 1.3 * phase)
+        p.drawEllipse(QPointF(0, 0), r, r)
+
+    return cached_atlas(key, lambda: build_atlas(PULSE_PHASES, 2 * r_max + width_px + 4, dpr, paint))

@@ -104,11 +104,12 @@ class LayerStack:
 
     # painting -------------------------------------------------------------------
     def paint_static(self, painter: QPainter, ctx: RenderContext, layers: list[Layer] | None = None,
-                     labels: bool = True) -> None:
+                     labels: bool = True, background: bool = True) -> None:
         """Background and every visible static layer's geometry; then their
         labels unless `labels` is False (the cache keeps labels apart so they
         can be drawn above the moving markers)."""
-        painter.fillRect(QRectF(0, 0, ctx.view.width + 1, ctx.view.height + 1), qcolor(ctx.theme.background))
+        if background:
+            painter.fillRect(QRectF(0, 0, ctx.view.width + 1, ctx.view.height + 1), qcolor(ctx.theme.background))
         todo = self._visible(layers)
         for layer in todo:
             painter.save()
