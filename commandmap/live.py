@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from functools import lru_cache
 from itertools import chain
 
@@ -73,7 +74,8 @@ def _fetch_floats(conn: Connection, columns: list[str], from_where: str) -> np.n
         if conn.dialect.name == "postgresql":
             packed = " || ".join(f"float8send(({c})::float8)" for c in columns)
             cur.execute(f"SELECT string_agg({packed}, ''::bytea) FROM {from_where}")
-            blob = cur.fetchone()[0]
+            row = cur.fetchone()
+            blob = None if row is None else row[0]
             if blob is None:
                 return np.zeros((0, ncols))
             return np.frombuffer(bytes(blob), dtype=">f8").astype(np.float64).reshape(-1, ncols)
@@ -100,7 +102,7 @@ class RefreshStats:
 class _Table:
     """Rows of one entity as parallel numpy columns, kept sorted by id."""
 
-    def __init__(self, columns: dict[str, np.dtype]) -> None:
+    def __init__(self, columns: dict[str, Any]) -> None:
         self.dtypes = columns
         self.ids = np.zeros(0, np.int64)
         self.cols: dict[str, np.ndarray] = {k: np.zeros(0, dt) for k, dt in columns.items()}
@@ -202,7 +204,7 @@ class LiveState:
             hit = old >= 0
             out[hit] = t.cols[name][old[hit]]
             return out
-        cols = {"department": np.array([r[2] for r in rows], np.int32),
+        cols: dict[str, np.ndarray] = {"department": np.array([r[2] for r in rows], np.int32),
                 "status": np.array([OFFICER_STATUS_CODES.get(r[3], 0) for r in rows], np.int8),
                 "on_duty": np.array([bool(r[4]) for r in rows], bool),
                 "lon": keep("lon", np.nan), "lat": keep("lat", np.nan), "x": keep("x", np.nan),

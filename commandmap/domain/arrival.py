@@ -23,8 +23,8 @@ def arrived(officer_lon: np.ndarray, officer_lat: np.ndarray, scene_lon: np.ndar
         raise ValueError(f"arrival radius must be > 0 m, got {radius_m}")
     d = haversine_m(np.asarray(officer_lon, float), np.asarray(officer_lat, float),
                     np.asarray(scene_lon, float), np.asarray(scene_lat, float))
-    allowance = 0.0
+    allowance: float | np.ndarray = 0.0
     if accuracy_m is not None:
         acc = np.asarray(accuracy_m, dtype=np.float64)
         allowance = np.clip(np.nan_to_num(acc, nan=0.0), 0.0, MAX_ACCURACY_ALLOWANCE_M)
-    return d <= radius_m + allowance
+    return np.asarray(d <= radius_m + allowance)

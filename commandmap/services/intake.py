@@ -107,7 +107,7 @@ class Intake:
 
         with self.engine.begin() as conn:
             code = next_code(conn, now)
-            incident_id = int(conn.execute(incident.insert().values(
+            incident_id = int(conn.execute(incident.insert().values(  # type: ignore[index]
                 code=code, category=category, domain=domain, priority=priority.value, source=source.value,
                 description=new.description, lon=float(lon), lat=float(lat), site_id=new.site_id,
                 district_id=where.district_id, town_id=where.town_id, grid_id=where.grid_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, select
@@ -143,8 +144,8 @@ class Recommender:
         """Top `k` eligible officers for a scene; see the module docstring."""
         now = self.clock() if now_s is None else float(now_s)
         roster = self._roster(tuple(department_ids), widen, now)
-        base = dict(incident_id=incident_id, scene_lonlat=(float(lon), float(lat)), target_s=self.target_s,
-                    widened=widen, department_ids=tuple(department_ids))
+        base: dict[str, Any] = dict(incident_id=incident_id, scene_lonlat=(float(lon), float(lat)),
+                                    target_s=self.target_s, widened=widen, department_ids=tuple(department_ids))
         if len(roster.ids) == 0:
             return Recommendation(status="none_available", candidates=(), can_meet_target=False,
                                   left_out=dict(roster.left_out), **base)

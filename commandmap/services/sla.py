@@ -47,7 +47,7 @@ def incident_stages(engine: Engine, incident_ids: Sequence[int] | None = None, *
     out = {}
     for r in rows:
         resolved = to_epoch(r.c) if r.status in ("resolved", "closed") else None
-        out[int(r.id)] = (r.code, r.status, StageTimes(to_epoch(r.reported_at), to_epoch(r.d), to_epoch(r.a),
+        out[int(r.id)] = (r.code, r.status, StageTimes(to_epoch(r.reported_at) or 0.0, to_epoch(r.d), to_epoch(r.a),
                                                        to_epoch(r.r), resolved))
     return out
 
