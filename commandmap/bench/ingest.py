@@ -128,8 +128,9 @@ def _pg_scratch(server_url: str):  # type: ignore[no-untyped-def]
 
 
 def table(results: list[CaseResult], n: int) -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [f"Position ingest, {n:,} officers reporting per tick (median of timed ticks; "
-             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC)", "",
+             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPUs, load average {load:.1f})", "",
              "| backend | fixes/s | tick (s) | snapshot refresh after tick (ms) | target | note |",
              "|---|---:|---:|---:|---|---|"]
     targets = {"sqlite": "≥ 25,000 fixes/s", "postgresql": "≥ 10,000 fixes/s"}
