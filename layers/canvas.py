@@ -31,7 +31,7 @@ KEY_PAN_FRACTION = 1 / 6
 CLICK_SLOP_PX = 4
 PICK_RADIUS_PX = 6.0
 ZOOM_SETTLE_MS = 110           # rebuild the cache once the wheel stops turning
-ANIMATION_MS = 40
+ANIMATION_MS = 50             # 20 fps for the P1 pulse: smooth enough, light on the CPU
 
 
 class MapCanvas(QWidget):

@@ -10,7 +10,7 @@ import math
 from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QFontMetricsF, QPainter, QPen, QPolygonF
 
 from .fonts import label_font
 from .i18n import tr
@@ -72,6 +72,7 @@ def paint_scale_bar(painter: QPainter, view: Viewport, theme: Theme, margin: flo
 
 
 def paint_north_arrow(painter: QPainter, view: Viewport, theme: Theme, margin: float = 12.0) -> QRectF:
+    """A compass needle (red half pointing north) under an "N"; the map is always north-up."""
     size = theme.font_ui_px * 3.0
     cx = view.width - margin - size / 2
     cy = view.height - margin - size / 2
@@ -81,22 +82,22 @@ def paint_north_arrow(painter: QPainter, view: Viewport, theme: Theme, margin: f
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(qcolor(theme.deco_bg))
     painter.drawEllipse(box)
-    h = size * 0.36
-    w = size * 0.16
-    up = QPolygonF([QPointF(cx, cy - h), QPointF(cx + w, cy + h * 0.15), QPointF(cx, cy), QPointF(cx - w, cy + h * 0.15)])
-    painter.setBrush(qcolor(theme.incident_priority[0]))
-    painter.drawPolygon(QPolygonF([QPointF(cx, cy - h), QPointF(cx + w, cy), QPointF(cx - w, cy)]))
-    painter.setBrush(qcolor(theme.deco_fg, 140))
-    painter.drawPolygon(QPolygonF([QPointF(cx, cy + h), QPointF(cx + w, cy), QPointF(cx - w, cy)]))
+    font = label_font(size * 0.27, bold=True)
+    metrics = QFontMetricsF(font)
+    n_h = metrics.ascent() * 0.75                   # cap height, roughly
+    top = cy - size * 0.40
+    painter.setFont(font)
+    painter.setPen(qcolor(theme.deco_fg))
+    painter.drawText(QPointF(cx - metrics.horizontalAdvance("N") / 2, top + n_h), "N")
+    tip = top + n_h + size * 0.06
+    tail = cy + size * 0.38
+    mid = (tip + tail) / 2
+    w = size * 0.13
     painter.setPen(QPen(qcolor(theme.deco_fg), 1.0))
-    painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawPolygon(up)
-    font = label_font(size * 0.26, bold=True)
-    path = QPainterPath()
-    path.addText(0, 0, font, "N")
-    br = path.boundingRect()
-    path.translate(cx - br.center().x(), cy + h * 0.62 - br.top() * 0 - br.center().y() + size * 0.02)
-    painter.fillPath(path, qcolor(theme.deco_fg))
+    painter.setBrush(qcolor(theme.incident_priority[0]))
+    painter.drawPolygon(QPolygonF([QPointF(cx, tip), QPointF(cx + w, mid), QPointF(cx - w, mid)]))
+    painter.setBrush(qcolor(theme.deco_bg, 255))
+    painter.drawPolygon(QPolygonF([QPointF(cx, tail), QPointF(cx + w, mid), QPointF(cx - w, mid)]))
     painter.restore()
     return box
 

@@ -158,9 +158,12 @@ def paint_officer(p: QPainter, theme: Theme, status: int, stale: bool, heading_d
         p.setBrush(colour)
         p.drawPolygon(arrow)
         p.restore()
-    if d <= 6:   # far dot: no outline, the colour is all that reads at this size
+    if d <= 6:   # far dot: no outline, the colour is all that reads at this size; slightly
+        # translucent so 25,000 of them read as density, not as a solid carpet over the names
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(qcolor(theme.officer_stale_fill) if stale else colour)
+        fill = qcolor(theme.officer_stale_fill) if stale else QColor(colour)
+        fill.setAlpha(205)
+        p.setBrush(fill)
         p.drawEllipse(QPointF(0, 0), r, r)
         return
     if stale:

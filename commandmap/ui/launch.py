@@ -194,6 +194,7 @@ def open_main_window(args: argparse.Namespace) -> MainWindow:
             raise LaunchError(str(exc)) from None
         raise
     window.set_city(prepared.city)
+    window.canvas.clock_source = prepared.live.now     # operation time (the simulator may run faster)
     feed = LiveFeed(prepared.live.provider(), parent=window)
     window.attach_feed(feed)
     follower = Follower(prepared.live)
