@@ -46,7 +46,8 @@ def test_roads_reject_mismatched_arrays() -> None:
 
 
 def test_minor_roads_appear_only_when_zoomed_in() -> None:
-    assert RoadLayer.visible_classes(100.0) == [0, 1]
+    assert RoadLayer.visible_classes(300.0) == [0, 1]
+    assert RoadLayer.visible_classes(100.0) == [0, 1, 2]
     assert 5 not in RoadLayer.visible_classes(10.0) and 5 in RoadLayer.visible_classes(3.0)
     assert RoadLayer.visible_classes(1.0) == list(range(7))
     assert list(CLASS_MAX_M_PER_PX) == sorted(CLASS_MAX_M_PER_PX, reverse=True)
