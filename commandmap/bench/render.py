@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", default="1920x1080,3840x2160", help="comma-separated WxH list")
     parser.add_argument("--theme", choices=("workstation", "wall"), default="wall")
     parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic scene")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="size of the synthetic scene relative to Ningbo's (default 1.0; smoke tests use less)")
 
 
 def _sizes(text: str) -> list[tuple[int, int]]:
@@ -67,7 +69,10 @@ def _load_scene(args: argparse.Namespace):  # type: ignore[no-untyped-def]
             engine.dispose()
         return city, snap, f"demo city from {engine.url.render_as_string(hide_password=True)}"
     from .render_scene import SceneSize, make_city, make_snapshot
-    size = SceneSize()
+    if not 0 < args.scale <= 1:
+        from ..cli import UserError
+        raise UserError(f"--scale must be in (0, 1], got {args.scale}")
+    size = SceneSize() if args.scale == 1 else SceneSize.scaled(args.scale)
     city = make_city(args.seed, size)
     return city, make_snapshot(city, seed=args.seed + 1, size=size), "synthetic Ningbo-sized scene"
 
