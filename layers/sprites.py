@@ -168,7 +168,8 @@ def paint_officer(p: QPainter, theme: Theme, status: int, stale: bool, heading_d
         return
     if stale:
         pen = QPen(qcolor(theme.officer_stale_line), max(1.2, d * 0.11))
-        pen.setStyle(Qt.PenStyle.DashLine)
+        if d >= 14:    # dashes read only on a full-size marker; smaller ones keep a plain ring
+            pen.setStyle(Qt.PenStyle.DashLine)
         p.setPen(pen)
         p.setBrush(qcolor(theme.officer_stale_fill))
         p.drawEllipse(QPointF(0, 0), r - pen.widthF() / 2, r - pen.widthF() / 2)
