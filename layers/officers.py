@@ -38,6 +38,7 @@ NEAR_M_PER_PX = 6.0       # closer than this: full markers with heading arrows
 BADGE_M_PER_PX = 1.6      # closer than this: badge labels
 MAX_LABELS = 300
 OCCLUSION_MIN_COUNT = 3000   # below this, drawing every marker is cheap enough
+OCCLUSION_REFRESH_S = 2.0    # how stale the "which dots are buried" answer may get at city scale
 
 
 def topmost_per_cell(sx: np.ndarray, sy: np.ndarray, cell_px: float) -> np.ndarray:
@@ -81,6 +82,9 @@ class OfficerLayer(Layer):
         self._row_of_id: dict[int, int] | None = None
         self._occl_key: tuple | None = None
         self._occl_rows = np.zeros(0, np.int64)
+        self._ok = np.zeros(0, bool)
+        self._time_s = 0.0
+        self._occl_time = 0.0
 
     def update(self, data: CityStatic | OperationSnapshot) -> bool:
         if not isinstance(data, OperationSnapshot):
@@ -92,11 +96,17 @@ class OfficerLayer(Layer):
                 raise ValueError(f"officers: {name} has {len(getattr(o, name))} entries for {n} ids")
         if o.xy.shape != (n, 2):
             raise ValueError(f"officers: xy must be ({n},2), got {o.xy.shape}")
+        prev = self._off
         self._off = o
+        self._time_s = float(data.time_s)
         ok = np.isfinite(o.xy).all(axis=1)
-        rank = DRAW_RANK[np.clip(o.status.astype(np.int64), 0, 4)] * 2 + (~o.stale).astype(np.int64)
-        rows = np.nonzero(ok)[0]
-        self._order = rows[np.argsort(rank[rows], kind="stable")]
+        same_rows = (prev is not None and len(prev.ids) == n and np.array_equal(prev.status, o.status)
+                     and np.array_equal(prev.stale, o.stale) and np.array_equal(self._ok, ok))
+        if not same_rows:   # statuses change rarely between ticks: keep the draw order when they don't
+            rank = DRAW_RANK[np.clip(o.status.astype(np.int64), 0, 4)] * 2 + (~o.stale).astype(np.int64)
+            rows = np.nonzero(ok)[0]
+            self._order = rows[np.argsort(rank[rows], kind="stable")]
+        self._ok = ok
         self._index = None
         self._row_of_id = None
         return True
@@ -106,11 +116,13 @@ class OfficerLayer(Layer):
         return self._off
 
     def _unoccluded(self, m_per_px: float, d: float) -> np.ndarray:
-        """Rows (draw order) not buried under a later marker; cells are anchored
-        to the map, so the answer holds while panning and is computed once per
-        snapshot and scale."""
-        key = (id(self._off), m_per_px, d)
-        if self._occl_key != key:
+        """Rows (draw order) not buried under a later marker. Cells are anchored
+        to the map, so the answer holds while panning; at city scale an officer
+        moves a fraction of a pixel per tick, so it is refreshed when statuses
+        change (new draw order), the scale changes, or every OCCLUSION_REFRESH_S."""
+        key = (id(self._order), m_per_px, d)
+        if self._occl_key != key or abs(self._time_s - self._occl_time) > OCCLUSION_REFRESH_S:
+            self._occl_time = self._time_s
             o = self._off
             cell_m = max(1.0, d * 0.5) * m_per_px
             xy = o.xy[self._order]
@@ -132,18 +144,18 @@ class OfficerLayer(Layer):
         view, theme = ctx.view, ctx.theme
         d, with_heading = self._size(theme, view.m_per_px)
         order = self._order
-        if not with_heading and not ctx.vector and len(order) > OCCLUSION_MIN_COUNT:
-            order = self._unoccluded(view.m_per_px, d)
+        if view.m_per_px > FAR_M_PER_PX and not ctx.vector and len(order) > OCCLUSION_MIN_COUNT:
+            order = self._unoccluded(view.m_per_px, d)   # city scale: dots pile up downtown
         rows = order[rect_mask(o.xy[order], view.extent, d * 2 * view.m_per_px)]
         if not len(rows):
             return
         sx, sy = view.to_screen(o.xy[rows, 0], o.xy[rows, 1])
         status = o.status[rows]
         stale = o.stale[rows]
-        heading = o.heading_deg[rows] if with_heading else np.full(len(rows), np.nan)
+        heading = o.heading_deg[rows] if with_heading else None
         if ctx.vector:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            for x, y, st, sl, h in zip(sx, sy, status, stale, heading):
+            for x, y, st, sl, h in zip(sx, sy, status, stale, heading if heading is not None else [math.nan] * len(sx)):
                 painter.save()
                 painter.translate(x, y)
                 paint_officer(painter, theme, int(st), bool(sl), float(h) if math.isfinite(h) else None, d)

@@ -121,12 +121,15 @@ def cached_atlas(key: tuple, make: Callable[[], Atlas]) -> Atlas:
 # --- officers ----------------------------------------------------------------
 # cell index = (status * 2 + stale) * (HEADING_BINS + 1) + heading_bin; bin HEADING_BINS = unknown
 
-def officer_cell(status: np.ndarray, stale: np.ndarray, heading_deg: np.ndarray) -> np.ndarray:
+def officer_cell(status: np.ndarray, stale: np.ndarray, heading_deg: np.ndarray | None) -> np.ndarray:
+    """Atlas cell of each officer; `heading_deg` None = draw no arrows (small markers)."""
+    st = np.clip(status.astype(np.int64), 0, 4)
+    if heading_deg is None:
+        return (st * 2 + stale.astype(np.int64)) * (HEADING_BINS + 1) + HEADING_BINS
     h = np.asarray(heading_deg, dtype=np.float64)
     bins = np.where(np.isfinite(h), np.round(np.mod(h, 360.0) / (360.0 / HEADING_BINS)) % HEADING_BINS,
                     HEADING_BINS).astype(np.int64)
     bins = np.where(stale, HEADING_BINS, bins)   # a stale heading is a guess: draw none
-    st = np.clip(status.astype(np.int64), 0, 4)
     return (st * 2 + stale.astype(np.int64)) * (HEADING_BINS + 1) + bins
 
 

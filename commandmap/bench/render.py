@@ -147,7 +147,9 @@ def run(args: argparse.Namespace) -> int:
         return {"name": name, "view": view_name, "m_per_px": round(home.m_per_px, 2), "width": w, "height": h,
                 "median_ms": _median([r[0] for r in runs]), "baseline_median_ms": _median([b[0] for b in base]),
                 "median_cpu_ms": _median([r[1] for r in runs]),
-                "baseline_median_cpu_ms": _median([b[1] for b in base]), "frames": len(runs)}
+                "baseline_median_cpu_ms": _median([b[1] for b in base]), "frames": len(runs),
+                "p90_ms": float(np.percentile([r[0] for r in runs], 90)) if runs else float("nan"),
+                "min_ms": min(r[0] for r in runs) if runs else float("nan")}
 
     views = [("city", lambda w, h: Viewport.fit(city.bounds, w, h, pad_frac=0.02)),
              ("district", lambda w, h: Viewport(float(cx), float(cy), WORK_M_PER_PX, w, h))]
@@ -214,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _row(c: dict) -> str:
-    return (f"{c['name']:8s} {c['view']:8s} {c['width']}×{c['height']}: {c['median_ms']:7.1f} ms (cpu {c['median_cpu_ms']:6.1f})   "
+    return (f"{c['name']:8s} {c['view']:8s} {c['width']}×{c['height']}: {c['median_ms']:7.1f} ms (cpu {c['median_cpu_ms']:6.1f}, "
+            f"min {c['min_ms']:.1f}, p90 {c['p90_ms']:.1f})   "
             f"uncached {c['baseline_median_ms']:7.1f} ms (cpu {c['baseline_median_cpu_ms']:6.1f})")
 
 
