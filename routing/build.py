@@ -102,10 +102,12 @@ def _name_ids(names: Sequence[str] | None, m: int) -> tuple[np.ndarray, tuple[st
 
 
 def _polyline_lengths(xy: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Length of each flat polyline (NaN stays confined to the polyline that has it)."""
+    counts = np.diff(offsets)
+    owner = np.repeat(np.arange(len(counts)), counts)
     seg = np.hypot(*np.diff(xy, axis=0).T)
-    seg = np.concatenate([[0.0], np.cumsum(seg)])
-    # length of polyline i = cum[end-1] - cum[start]
-    return seg[offsets[1:] - 1] - seg[offsets[:-1]]
+    inside = owner[1:] == owner[:-1]
+    return np.bincount(owner[1:][inside], weights=seg[inside], minlength=len(counts))
 
 
 def _geometry(node_xy: np.ndarray, u: np.ndarray, v: np.ndarray, crs: str,
@@ -127,8 +129,8 @@ def _geometry(node_xy: np.ndarray, u: np.ndarray, v: np.ndarray, crs: str,
     parts: list[np.ndarray] = []
     counts = np.zeros(m, dtype=np.int64)
     for i, g in enumerate(geometry_lonlat):
-        if not valid[i]:
-            continue
+        if not valid[i] or g is None:
+            continue  # no geometry given: a straight line between the nodes
         try:
             pts = np.asarray(g, dtype=np.float64)
         except (TypeError, ValueError):
