@@ -16,21 +16,23 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .snap import SnapResult, snap
+from .snap import snap
 from .speeds import check_mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import ModeNet
     from .graph import RoadGraph
+    from .search import Candidates
 
 INF = np.inf
 
 
-def _exit_arcs(graph: RoadGraph, net: ModeNet, sr: SnapResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _exit_arcs(graph: RoadGraph, net: ModeNet, ok_mask: np.ndarray, edge: np.ndarray, fraction: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(origin index, node, cost_s) for every way an origin can enter the node network."""
-    ok = np.flatnonzero(sr.ok)
-    e = sr.edge[ok]
-    f = sr.fraction[ok]
+    ok = np.flatnonzero(ok_mask)
+    e = edge[ok]
+    f = fraction[ok]
     tf, tb = net.seg_fwd_time_s[e], net.seg_bwd_time_s[e]
     with np.errstate(invalid="ignore"):
         ca = (1.0 - f) * tf
@@ -86,13 +88,15 @@ class CoverageResult:
     mode: str
     eta_s: np.ndarray            # (N,) per node from the nearest origin (inf: not reached)
     nearest_origin: np.ndarray   # (N,) index into the origins (-1: none)
-    origins: SnapResult          # how each origin was snapped
+    origin_ok: np.ndarray        # (M,) bool: the origin is on the network (and not excluded)
+    origin_edge: np.ndarray      # (M,) representative edge (-1 when not ok)
+    origin_fraction: np.ndarray  # (M,)
     limit_s: float
     horizon_s: float | None
 
     @property
     def n_origins_on_network(self) -> int:
-        return int(self.origins.ok.sum())
+        return int(self.origin_ok.sum())
 
     def eta_at(self, points_lonlat: np.ndarray, max_snap_m: float = 500.0) -> np.ndarray:
         """ETA from the nearest origin to each point (snapped onto its edge); inf when the
@@ -110,9 +114,9 @@ class CoverageResult:
             via_v = np.where(np.isfinite(tb), self.eta_s[graph.edge_v[e]] + (1.0 - f) * tb, INF)
         best = np.minimum(via_u, via_v)
         # origins on the same segment can drive straight there
-        o_ok = np.flatnonzero(self.origins.ok)
+        o_ok = np.flatnonzero(self.origin_ok)
         if len(o_ok):
-            o_edge, o_frac = self.origins.edge[o_ok], self.origins.fraction[o_ok]
+            o_edge, o_frac = self.origin_edge[o_ok], self.origin_fraction[o_ok]
             order = np.argsort(o_edge, kind="stable")
             o_edge, o_frac = o_edge[order], o_frac[order]
             lo = np.searchsorted(o_edge, e, side="left")
@@ -275,24 +279,33 @@ def mask_to_polygons(mask: np.ndarray, x0: float, y0: float, cell_m: float) -> A
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
-def coverage(graph: RoadGraph, origins_lonlat: np.ndarray, mode: str = "car", limit_s: float = 300.0,
+def coverage(graph: RoadGraph, origins: np.ndarray | Candidates, mode: str = "car", limit_s: float = 300.0,
              horizon_s: float | None = None, max_snap_m: float = 500.0) -> CoverageResult:
     """ETA from the nearest origin to every node (one multi-source run).
 
-    `limit_s` is the reach threshold used by polygons()/share_within(); `horizon_s`
-    (optional) stops the search there (nodes beyond get inf) to save time."""
+    `origins`: (M,2) lon/lat, or a `Candidates` set (its cached snap is reused, so a
+    coverage refresh on a snapshot costs only the search; excluded candidates and those
+    of another mode are not origins). `limit_s` is the reach threshold used by
+    polygons()/share_within(); `horizon_s` (optional) stops the search there."""
+    from .search import C_OK, Candidates
     check_mode(mode)
     if not (limit_s >= 0):
         raise ValueError(f"limit_s must be >= 0, got {limit_s!r}")
-    pts = np.asarray(origins_lonlat, dtype=np.float64)
-    if pts.size == 0:
-        pts = pts.reshape(0, 2)
-    if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValueError(f"origins_lonlat must be (M,2), got shape {pts.shape}")
     net = graph.net(mode)
-    sr = snap(graph, pts, max_snap_m, mode)
-    origin, node, cost = _exit_arcs(graph, net, sr)
+    if isinstance(origins, Candidates):
+        sc = origins.snapped(graph, mode)
+        ok, edge, frac = sc.status == C_OK, sc.edge, sc.fraction
+    else:
+        pts = np.asarray(origins, dtype=np.float64)
+        if pts.size == 0:
+            pts = pts.reshape(0, 2)
+        if pts.ndim != 2 or pts.shape[1] != 2:
+            raise ValueError(f"origins must be (M,2) lon/lat, got shape {pts.shape}")
+        sr = snap(graph, pts, max_snap_m, mode)
+        ok, edge, frac = sr.ok, sr.edge, sr.fraction
+    origin, node, cost = _exit_arcs(graph, net, ok, edge, frac)
     eta, src = multi_source(net, node, cost, horizon_s)
     nearest_origin = np.where(src >= 0, origin[np.maximum(src, 0)] if len(origin) else -1, -1)
     return CoverageResult(graph=graph, mode=mode, eta_s=eta, nearest_origin=nearest_origin.astype(np.int64),
-                          origins=sr, limit_s=float(limit_s), horizon_s=horizon_s)
+                          origin_ok=np.asarray(ok, dtype=bool), origin_edge=np.asarray(edge),
+                          origin_fraction=np.asarray(frac), limit_s=float(limit_s), horizon_s=horizon_s)
