@@ -141,14 +141,17 @@ def run(args: argparse.Namespace) -> int:
 
     cov_ms = {}
     for available in (n_off, min(1000, n_off)):
-        cands = sets[available]
-        coverage(graph, cands.lonlat, limit_s=300.0)
+        cands = sets[available]   # already snapped for this snapshot, as in the live app
+        coverage(graph, cands, limit_s=300.0)
         ts = []
-        for _ in range(3):
+        for _ in range(5):
             t = time.perf_counter()
-            coverage(graph, cands.lonlat, limit_s=300.0)
+            coverage(graph, cands, limit_s=300.0)
             ts.append(time.perf_counter() - t)
         cov_ms[available] = statistics.median(ts) * 1000
+    t = time.perf_counter()
+    coverage(graph, officers, limit_s=300.0)
+    cov_fresh_ms = (time.perf_counter() - t) * 1000
 
     nx_build_s = None
     if not args.no_baseline:
@@ -174,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     result = {
         "graph": label, "nodes": graph.n_nodes, "edges": graph.n_edges, "officers": n_off, "k": args.k,
         "queries": args.queries, "cases": cases, "coverage_ms": round(cov_ms[n_off], 1),
-        "coverage_1k_ms": round(cov_ms[min(1000, n_off)], 1), "snap_25k_ms": round(snap_ms, 1),
+        "coverage_1k_ms": round(cov_ms[min(1000, n_off)], 1), "coverage_with_snap_ms": round(cov_fresh_ms, 1), "snap_25k_ms": round(snap_ms, 1),
         "snap_points": n_off, "load_s": round(load_s, 3), "file_mb": round(size_mb, 1),
         "warm_s": round(warm_s, 2), "build_s": round(build_s, 1), "rss_mb": round(rss_ours, 0),
         "rss_with_baseline_mb": round(_rss_mb(), 0), "nx_build_s": None if nx_build_s is None else round(nx_build_s, 1),
@@ -205,8 +208,9 @@ def format_table(r: dict[str, Any]) -> str:
         "",
         "| measure | value |",
         "|---|---:|",
-        f"| coverage refresh, {r['officers']:,} officers (one multi-source run + nearest officer per node) | {r['coverage_ms']:.1f} ms |",
-        f"| coverage refresh, 1,000 officers | {r['coverage_1k_ms']:.1f} ms |",
+        f"| coverage refresh, {r['officers']:,} officers already snapped (one multi-source run + nearest officer per node) | {r['coverage_ms']:.1f} ms |",
+        f"| coverage refresh, 1,000 officers already snapped | {r['coverage_1k_ms']:.1f} ms |",
+        f"| coverage from raw lon/lat, {r['officers']:,} officers (snap + run) | {r['coverage_with_snap_ms']:.1f} ms |",
         f"| snapping {r['snap_points']:,} points onto edges | {r['snap_25k_ms']:.1f} ms |",
         f"| cached graph load ({r['file_mb']:.0f} MB file) | {r['load_s']:.3f} s |",
         f"| first-use compile (CSR + snap index) after load | {r['warm_s']:.2f} s |",

@@ -32,6 +32,16 @@ def build_xy(node_xy: list[tuple[float, float]], edges: list[tuple[int, int, str
     return graph
 
 
+def node_at(graph: RoadGraph, x: float, y: float) -> int:
+    """Index of the graph node at (x, y) metres (the builder renumbers nodes)."""
+    from routing.projection import to_xy
+    base = to_xy(CRS, np.array([NINGBO]))[0]
+    d = np.hypot(graph.node_xy[:, 0] - base[0] - x, graph.node_xy[:, 1] - base[1] - y)
+    i = int(np.argmin(d))
+    assert d[i] < 0.01, f"no node at ({x}, {y})"
+    return i
+
+
 def xy_to_ll(graph: RoadGraph, x: float, y: float) -> tuple[float, float]:
     from routing.projection import to_xy
     base = to_xy(CRS, np.array([NINGBO]))[0]

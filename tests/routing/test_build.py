@@ -8,7 +8,7 @@ import pytest
 from routing import GraphBuildError, build_from_arrays
 from routing.speeds import ROAD_CLASSES
 
-from .conftest import CRS, build_xy, lonlat_of
+from .conftest import CRS, build_xy, lonlat_of, node_at
 
 SQUARE = [(0, 0), (100, 0), (100, 100), (0, 100)]
 
@@ -16,16 +16,17 @@ SQUARE = [(0, 0), (100, 0), (100, 100), (0, 100)]
 def test_two_way_segments_become_twin_edges_and_one_way_only_forward() -> None:
     g = build_xy(SQUARE, [(0, 1, "primary", True), (1, 2, "residential", False), (2, 3, "residential", False),
                           (3, 0, "residential", False)])
+    n = [node_at(g, x, y) for x, y in SQUARE]   # input node i is graph node n[i]
     pairs = set(zip(g.edge_u.tolist(), g.edge_v.tolist()))
-    assert (0, 1) in pairs and (1, 0) not in pairs
-    assert {(1, 2), (2, 1), (2, 3), (3, 2), (3, 0), (0, 3)} <= pairs
+    assert (n[0], n[1]) in pairs and (n[1], n[0]) not in pairs
+    assert {(n[1], n[2]), (n[2], n[1]), (n[2], n[3]), (n[3], n[2]), (n[3], n[0]), (n[0], n[3])} <= pairs
     assert g.n_edges == 7
     for e in range(g.n_edges):
         t = g.edge_twin[e]
         if t >= 0:
             assert g.edge_u[t] == g.edge_v[e] and g.edge_v[t] == g.edge_u[e] and g.edge_twin[t] == e
             np.testing.assert_allclose(g.edge_xy(t), g.edge_xy(e)[::-1])
-    one = [e for e in range(g.n_edges) if g.edge_u[e] == 0 and g.edge_v[e] == 1][0]
+    one = [e for e in range(g.n_edges) if g.edge_u[e] == n[0] and g.edge_v[e] == n[1]][0]
     assert g.edge_twin[one] == -1 and ROAD_CLASSES[g.edge_class[one]] == "primary"
     assert g.edge_length_m[one] == pytest.approx(100.0, abs=1e-6)
     assert g.crs == "EPSG:32651"
@@ -57,6 +58,28 @@ def test_drops_invalid_and_zero_length_edges_with_counts() -> None:
     assert g.n_nodes == 4 and rep.segments == 5  # the diagonal 2-0 is kept
 
 
+def test_nodes_are_numbered_along_a_space_filling_curve() -> None:
+    from routing.build import hilbert_keys
+    side = 20
+    xy = [(100.0 * (i % side), 100.0 * (i // side)) for i in range(side * side)]
+    rng = np.random.default_rng(0)
+    shuffled = rng.permutation(len(xy))
+    edges = []
+    for i in range(side * side):
+        x, y = i % side, i // side
+        if x + 1 < side:
+            edges.append((i, i + 1, "residential", False))
+        if y + 1 < side:
+            edges.append((i, i + side, "residential", False))
+    inv = np.argsort(shuffled)
+    g = build_xy([xy[j] for j in shuffled], [(int(inv[a]), int(inv[b]), c, o) for a, b, c, o in edges])
+    keys = hilbert_keys(g.node_xy)
+    assert (np.diff(keys) > 0).all()
+    assert (np.diff(g.edge_u) >= 0).all()   # edges sorted by tail
+    # neighbours on the map are mostly neighbours in memory
+    assert np.median(np.abs(g.edge_u.astype(int) - g.edge_v)) <= 3
+
+
 def test_unknown_classes_and_osm_synonyms() -> None:
     g, rep = build_from_arrays(lonlat_of(np.array(SQUARE, float)), np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]),
                                ["primary_link", "unclassified", "weird", "service"], np.zeros(4, bool), crs=CRS)
@@ -70,12 +93,13 @@ def test_names_and_geometry_follow_the_segments() -> None:
     g, _ = build_from_arrays(lonlat_of(np.array(SQUARE, float)), np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]),
                              ["primary"] * 4, np.zeros(4, bool), names=["Zhongshan Rd", None, "", "Jiefang Rd"],
                              edge_geometry_lonlat=geom, crs=CRS)
-    bent = [e for e in range(g.n_edges) if g.edge_u[e] == 0 and g.edge_v[e] == 1][0]
+    n0, n1 = node_at(g, 0, 0), node_at(g, 100, 0)
+    bent = [e for e in range(g.n_edges) if g.edge_u[e] == n0 and g.edge_v[e] == n1][0]
     assert g.names[g.edge_name_id[bent]] == "Zhongshan Rd"
     assert len(g.edge_xy(bent)) == 3
     assert g.edge_length_m[bent] == pytest.approx(2 * np.hypot(50, 20), rel=1e-6)
-    np.testing.assert_allclose(g.edge_xy(bent)[0], g.node_xy[0])
-    np.testing.assert_allclose(g.edge_xy(bent)[-1], g.node_xy[1])
+    np.testing.assert_allclose(g.edge_xy(bent)[0], g.node_xy[n0])
+    np.testing.assert_allclose(g.edge_xy(bent)[-1], g.node_xy[n1])
     assert set(g.names) == {"", "Zhongshan Rd", "Jiefang Rd"}
 
 

@@ -11,7 +11,7 @@ import routing.search as search
 from routing import Candidates, RoadGraph, nearest
 from routing.reference import ReferenceRouter
 
-from .conftest import build_xy, on_road_points, xy_to_ll
+from .conftest import build_xy, node_at, on_road_points, xy_to_ll
 
 V_RES = 25 / 3.6     # residential car speed, m/s
 V_FOOT = 5 / 3.6
@@ -43,7 +43,7 @@ def test_one_way_street_decides_who_is_first(loop: RoadGraph, strategy: str) -> 
     assert res.picked[0].eta_s == pytest.approx(110 / V_RES, rel=1e-6)     # down to 0, then 50 m east
     assert res.picked[1].eta_s == pytest.approx(330 / V_RES, rel=1e-6)     # round the block
     assert res.picked[1].distance_m == pytest.approx(330, rel=1e-6)
-    assert res.picked[1].path_nodes == [2, 3, 0]
+    assert res.picked[1].path_nodes == [node_at(loop, 100, 100), node_at(loop, 0, 100), node_at(loop, 0, 0)]
     # on foot the one-way rule does not apply
     walk = nearest(loop, scene, cands, k=2, mode="foot")
     assert [p.id for p in walk.picked] == [1, 2]
