@@ -117,6 +117,7 @@ class AdminLayer(Layer):
     # picking --------------------------------------------------------------------
     def _ring_index(self) -> tuple[shapely.STRtree, np.ndarray, list]:
         if self._index is None:
+            assert self._prep is not None
             p = self._prep.source
             rings, owner = [], []
             for r in range(len(p.ring_offsets) - 1):

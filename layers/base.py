@@ -31,7 +31,7 @@ class RenderContext:
     time_s: float = 0.0
     dpr: float = 1.0             # device pixels per logical pixel (sprites are built at this ratio)
     vector: bool = False         # PDF: draw markers as paths, not sprites
-    labels: LabelPlacer | None = None
+    labels: LabelPlacer = None  # type: ignore[assignment]  # made for the view in __post_init__
 
     def __post_init__(self) -> None:
         if self.labels is None:

@@ -117,7 +117,7 @@ class MapCanvas(QWidget):
     # --- data -------------------------------------------------------------------
     def set_city(self, city: CityStatic, fit: bool = True) -> None:
         self.stack.set_city(city)
-        self._home_extent = tuple(city.bounds)
+        self._home_extent = city.bounds
         if fit:
             self.zoom_to_extent()
 
@@ -322,7 +322,7 @@ class MapCanvas(QWidget):
         pos = event.position()
         x, y = self.screen_to_world(pos)
         self.sig_cursor_moved.emit(x, y)
-        if self._press_pos is not None and event.buttons() & Qt.MouseButton.LeftButton:
+        if self._press_pos is not None and self._press_view is not None and event.buttons() & Qt.MouseButton.LeftButton:
             d = pos - self._press_pos
             if self._dragging or abs(d.x()) + abs(d.y()) > CLICK_SLOP_PX:
                 self._dragging = True

@@ -7,8 +7,6 @@ full ring once overdue — the overdue ones are what a commander looks for.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
@@ -81,6 +79,8 @@ class IncidentLayer(Layer):
 
     def paint(self, painter: QPainter, ctx: RenderContext) -> None:
         inc = self._inc
+        if inc is None:
+            return
         view, theme = ctx.view, ctx.theme
         size = self._size(theme, view.m_per_px)
         rows = self._in_view(view, size)
@@ -106,6 +106,7 @@ class IncidentLayer(Layer):
 
     def _paint_pulses(self, painter: QPainter, ctx: RenderContext, rows, sx, sy, size: float) -> None:
         inc = self._inc
+        assert inc is not None
         pulsing = (inc.priority[rows] == 1) & (inc.status[rows] == NEW)
         if not pulsing.any():
             return
@@ -122,6 +123,7 @@ class IncidentLayer(Layer):
 
     def _paint_age_rings(self, painter: QPainter, ctx: RenderContext, rows, sx, sy, size: float) -> None:
         inc = self._inc
+        assert inc is not None
         theme = ctx.theme
         pr = np.clip(inc.priority[rows].astype(np.int64), 1, 4)
         frac = inc.age_s[rows].astype(np.float64) / np.asarray(RESPONSE_TARGET_S)[pr - 1]
@@ -141,6 +143,7 @@ class IncidentLayer(Layer):
 
     def _paint_labels(self, painter: QPainter, ctx: RenderContext, rows, sx, sy, size: float) -> None:
         inc = self._inc
+        assert inc is not None
         theme = ctx.theme
         font = label_font(theme.font_badge_px)
         metrics = QFontMetricsF(font)
@@ -207,6 +210,7 @@ class IncidentLayer(Layer):
 
     def feature(self, i: int, dist_px: float = 0.0) -> Feature:
         inc = self._inc
+        assert inc is not None
         status = int(inc.status[i])
         age = float(inc.age_s[i])
         props = {tr("优先级", "Priority"): f"P{int(inc.priority[i])}",

@@ -124,6 +124,7 @@ class OfficerLayer(Layer):
         if self._occl_key != key or abs(self._time_s - self._occl_time) > OCCLUSION_REFRESH_S:
             self._occl_time = self._time_s
             o = self._off
+            assert o is not None
             cell_m = max(1.0, d * 0.5) * m_per_px
             xy = o.xy[self._order]
             self._occl_rows = self._order[topmost_per_cell(xy[:, 0], xy[:, 1], cell_m)]
@@ -170,6 +171,7 @@ class OfficerLayer(Layer):
                       sy: np.ndarray, d: float) -> None:
         """Badges when zoomed right in; fix age of stale officers a bit earlier."""
         o = self._off
+        assert o is not None
         theme = ctx.theme
         view = ctx.view
         inside = (sx >= 0) & (sx <= view.width) & (sy >= 0) & (sy <= view.height)
@@ -235,6 +237,7 @@ class OfficerLayer(Layer):
 
     def feature(self, i: int, dist_px: float = 0.0) -> Feature:
         o = self._off
+        assert o is not None
         status = int(o.status[i])
         props = {tr("状态", "Status"): tr(*STATUS_TITLES.get(status, (str(status), str(status)))),
                  tr("定位时长", "Fix age"): format_age(float(o.fix_age_s[i]))}

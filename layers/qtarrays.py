@@ -24,7 +24,7 @@ def draw_segments(painter: QPainter, segs: np.ndarray) -> None:
     if n == 0:
         return
     buf = np.ascontiguousarray(segs, dtype=np.float64)
-    painter.drawLines(shiboken6.wrapInstance(buf.ctypes.data, QLineF), n)
+    painter.drawLines(shiboken6.wrapInstance(buf.ctypes.data, QLineF), n)  # type: ignore[call-overload]
 
 
 def draw_points(painter: QPainter, xy: np.ndarray) -> None:
@@ -33,7 +33,7 @@ def draw_points(painter: QPainter, xy: np.ndarray) -> None:
     if n == 0:
         return
     buf = np.ascontiguousarray(xy, dtype=np.float64)
-    painter.drawPoints(shiboken6.wrapInstance(buf.ctypes.data, QPointF), n)
+    painter.drawPoints(shiboken6.wrapInstance(buf.ctypes.data, QPointF), n)  # type: ignore[call-overload]
 
 
 def make_fragments(n: int) -> np.ndarray:
@@ -54,7 +54,8 @@ def draw_fragments(painter: QPainter, frags: np.ndarray, atlas: QPixmap) -> None
     if n == 0:
         return
     buf = np.ascontiguousarray(frags, dtype=np.float64)
-    painter.drawPixmapFragments(shiboken6.wrapInstance(buf.ctypes.data, QPainter.PixmapFragment), n, atlas)
+    painter.drawPixmapFragments(shiboken6.wrapInstance(buf.ctypes.data, QPainter.PixmapFragment), n,  # type: ignore[arg-type]
+                                atlas)
 
 
 def polygon_from_array(xy: np.ndarray) -> QPolygonF:
@@ -64,7 +65,8 @@ def polygon_from_array(xy: np.ndarray) -> QPolygonF:
     if n == 0:
         return poly
     poly.resize(n)
-    view = np.frombuffer(shiboken6.VoidPtr(poly.data(), n * 16, True), dtype=np.float64).reshape(n, 2)
+    mem = shiboken6.VoidPtr(poly.data(), n * 16, True)  # type: ignore[call-arg, arg-type]
+    view = np.frombuffer(mem, dtype=np.float64).reshape(n, 2)  # type: ignore[call-overload]
     view[:] = xy
     return poly
 

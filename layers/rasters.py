@@ -9,7 +9,7 @@ nothing while officers move.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QLinearGradient, QPainter
 
 from commandmap.domain.snapshot import CityStatic, IncidentArrays, OperationSnapshot, RasterGrid

@@ -117,15 +117,15 @@ class RoadLayer(Layer):
         spacing_px = 360.0
         count = 0
         for c in self.visible_classes(view.m_per_px)[:6]:
-            data = classes[c]
-            if not len(data.segs):
+            cd = classes[c]
+            if not len(cd.segs):
                 continue
-            named = data.names >= 0
-            mask = named & segment_bbox_mask(data.segs, view.extent)
+            named = cd.names >= 0
+            mask = named & segment_bbox_mask(cd.segs, view.extent)
             if not mask.any():
                 continue
-            segs = to_screen_segments(data.segs[mask], view.cx, view.cy, view.m_per_px, view.width, view.height)
-            names = data.names[mask]
+            segs = to_screen_segments(cd.segs[mask], view.cx, view.cy, view.m_per_px, view.width, view.height)
+            names = cd.names[mask]
             length = np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1])
             order = np.argsort(-length)
             for k in order[:800]:

@@ -90,6 +90,7 @@ class RouteLayer(Layer):
     def _paint_eta(self, painter: QPainter, ctx: RenderContext) -> None:
         """ETA box at the middle vertex of each route (preview first: it matters most)."""
         r = self._routes
+        assert r is not None
         view, theme = ctx.view, ctx.theme
         font = label_font(theme.font_badge_px, bold=True)
         metrics = QFontMetricsF(font)

@@ -7,10 +7,8 @@ Zoomed in, each site gets its category symbol (one batched sprite call).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot, SiteSet
@@ -122,6 +120,7 @@ class SiteLayer(Layer):
 
     def _paint_clusters(self, painter: QPainter, ctx: RenderContext) -> None:
         s = self._sites
+        assert s is not None
         theme = ctx.theme
         cx, cy, counts, first = self.clusters(ctx.view, theme)
         single = counts == 1
@@ -197,6 +196,7 @@ class SiteLayer(Layer):
             return None
         if view.m_per_px > CLUSTER_M_PER_PX:
             return self._hit_cluster(view, theme, x, y, radius_px)
+        assert self._index is not None
         hit = self._index.nearest(x, y, radius_px * view.m_per_px)
         if hit is None:
             return None
@@ -205,6 +205,7 @@ class SiteLayer(Layer):
 
     def _feature(self, i: int, dist_px: float) -> Feature:
         s = self._sites
+        assert s is not None
         cat = int(s.category[i])
         return Feature(self.name, "site", int(s.ids[i]), i, float(s.xy[i, 0]), float(s.xy[i, 1]),
                        f"{tr('执法对象', 'Site')}: {s.names[i]}",

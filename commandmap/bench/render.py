@@ -187,18 +187,18 @@ def run(args: argparse.Namespace) -> int:
         # and the frame the UI paints meanwhile from the old image scaled
         factors = [2 ** (0.5 * ((k % 6) - 3) + 0.01 * k) for k in range(12)]
         rebuild, ui = [], []
-        for f in factors:
-            view = home.zoomed(f)
+        for factor in factors:
+            view = home.zoomed(factor)
             canvas.set_view(view)                 # old cache, new scale: what the user sees meanwhile
             ui.append(frame(image))
             with Clock() as c:
                 canvas.cache.rebuild_now(view, 1.0, theme)    # exactly the worker's job, run here to time it
             rebuild.append((c.wall, c.cpu))
-        base = [baseline(image, home.zoomed(f)) for f in factors[:args.baseline_frames]]
+        base = [baseline(image, home.zoomed(factor)) for factor in factors[:args.baseline_frames]]
         cases.append(case("zoom", w, h, rebuild, base))
         cases.append(case("zoom-ui", w, h, ui, base))
-        for c in cases[-4:]:
-            print(_row(c), flush=True)
+        for row in cases[-4:]:
+            print(_row(row), flush=True)
 
     meta = {"scene": scene_name, "counts": counts, "theme": theme.name,
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",

@@ -97,7 +97,7 @@ def _sample_in(poly, n: int, rng: np.random.Generator, centre=None, spread: floa
         if centre is None:
             cand = np.column_stack([rng.uniform(minx, maxx, m), rng.uniform(miny, maxy, m)])
         else:
-            cand = rng.normal(centre, spread, size=(m, 2))
+            cand = rng.normal(centre, spread or 1.0, size=(m, 2))
         ok = shapely.contains_xy(prepared, cand[:, 0], cand[:, 1])
         out = np.vstack([out, cand[ok]])
         tries += 1
@@ -172,7 +172,7 @@ def make_city(seed: int = 7, size: SceneSize = SceneSize()) -> CityStatic:
     weights = np.array([3.0 if urban else 1.0 for *_, urban in DISTRICTS]) * np.sqrt([c.area for c in dcells])
     counts = np.maximum(4, np.round(weights / weights.sum() * size.towns)).astype(int)
     counts[np.argmax(counts)] += size.towns - counts.sum()
-    tgeoms, tnames, tparent, tcentres = [], [], [], []
+    tgeoms, tnames, tparent, centre_list = [], [], [], []
     suffix = ("街道", "镇", "乡")
     for d, (cell, n) in enumerate(zip(dcells, counts)):
         urban = DISTRICTS[d][2]
@@ -181,9 +181,9 @@ def make_city(seed: int = 7, size: SceneSize = SceneSize()) -> CityStatic:
             tgeoms.append(c)
             tnames.append(f"{DISTRICTS[d][0][:2]}{_town_word(rng)}{suffix[0 if urban else (1 if k % 3 else 2)]}")
             tparent.append(d + 1)
-            tcentres.append(pts[k])
+            centre_list.append(pts[k])
     towns = _polygon_set(tgeoms, tnames, np.asarray(tparent, np.int64), np.arange(1, len(tgeoms) + 1, dtype=np.int64))
-    tcentres = np.asarray(tcentres)
+    tcentres = np.asarray(centre_list)
     town_area = np.array([g.area for g in tgeoms])
     urban_town = np.array([DISTRICTS[p - 1][2] for p in tparent])
     # grids ---------------------------------------------------------------------------

@@ -85,7 +85,7 @@ class LayerPanel(QWidget):
 
     def legend_labels(self, name: str) -> list[str]:
         item = self._items[name]
-        return [item.child(i).text(0) for i in range(item.childCount())]
+        return [child.text(0) for child in (item.child(i) for i in range(item.childCount())) if child is not None]
 
     def _on_tree_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if self._updating or item.parent() is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
@@ -53,6 +54,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_dock)
         self.resizeDocks([self.layer_dock], [int(theme.font_ui_px * 17)], Qt.Orientation.Horizontal)
         self._crs: str | None = None
+        self.prepared: Any = None            # launch.Prepared: engine, city, live state
+        self.live_feed: LiveFeed | None = None
         self._feed: LiveFeed | None = None
         self._on_close: list[Callable[[], None]] = []
         self._build_status_bar()
@@ -75,7 +78,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.status_scale)
         bar.addPermanentWidget(self.status_cursor)
 
-    def _action(self, name: str, text: str, slot, shortcut: QKeySequence | str | None = None,
+    def _action(self, name: str, text: str, slot, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,  # type: ignore[no-untyped-def]
                 checkable: bool = False) -> QAction:
         act = QAction(icon(name), text, self)
         act.setObjectName(f"action_{name}")
