@@ -30,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", choices=("workstation", "wall"), default=None, help="UI theme")
     parser.add_argument("--wall", action="store_true", help="open full-screen in video-wall mode")
     parser.add_argument("--lang", choices=("zh_CN", "en"), default=None, help="UI language")
+    sim = parser.add_mutually_exclusive_group()
+    sim.add_argument("--simulate", metavar="SPEED", default=None,
+                     help="run the simulated city inside the app at SPEED (e.g. 1x, 10x); default: on at 1x "
+                          "for an embedded SQLite store, off for a shared PostgreSQL store (run "
+                          "`commandmap simulate` once for all seats instead)")
+    sim.add_argument("--no-simulate", dest="simulate", action="store_const", const="off",
+                     help="do not run the simulator inside the app")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:

@@ -46,6 +46,7 @@ STAGE_NAMES = {
     "incidents": ("事件", "incidents"), "writing to the store": ("写入数据库", "writing to the store"),
     "done": ("完成", "done"), "opening": ("打开数据库", "opening the store"),
     "loading": ("加载地图", "loading the map"), "live": ("加载实时数据", "loading live data"),
+    "simulator": ("启动模拟", "starting the simulator"),
 }
 
 
@@ -59,6 +60,30 @@ class Prepared:
     city: Any            # CityStatic
     live: Any            # commandmap.live.LiveState
     built_demo: bool
+    simulation: Any = None   # commandmap.services.simulation.SimulationRunner, not yet started
+
+
+def simulation_speed(choice: str | None, db_url: str | None) -> float | None:
+    """The in-app simulator's speed, or None for no simulator.
+
+    Default: on for the embedded SQLite store (one seat, a living demo), off for
+    PostgreSQL, where several seats share one city and exactly one headless
+    `commandmap simulate` should drive it.
+    """
+    from ..commands.simulate import parse_speed
+    from ..store.engine import resolve_db_url
+
+    if choice == "off":
+        return None
+    if choice is None:
+        return 1.0 if resolve_db_url(db_url).startswith("sqlite") else None
+    try:
+        speed = parse_speed(choice)
+    except argparse.ArgumentTypeError as exc:
+        raise LaunchError(f"--simulate: {exc}") from None
+    if speed == float("inf"):
+        raise LaunchError("--simulate: 'max' is for the headless `commandmap simulate`; give a factor like 10x")
+    return speed
 
 
 def demo_scale() -> str:
@@ -76,8 +101,10 @@ def demo_seed() -> int:
         raise LaunchError(f"{ENV_DEMO_SEED}={raw!r}: expected a whole number") from None
 
 
-def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, float], None]) -> Prepared:
-    """Open the store, build the demo city if it is empty, load the map data (any thread)."""
+def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, float], None],
+            sim_speed: float | None = None) -> Prepared:
+    """Open the store, build the demo city if it is empty, load the map data and
+    set up the simulator (any thread: all of it is slow)."""
     from ..live import LiveState
     from ..services.city import load_city_static
     from ..services.demo.load import build_demo, store_has_city
@@ -94,11 +121,18 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
         city = load_city_static(engine)
         progress("live", 0.97)
         live = LiveState(engine)
+        runner = None
+        if sim_speed is not None:
+            import time
+
+            from ..services.simulation import SimulationEngine, SimulationRunner
+            progress("simulator", 0.98)
+            runner = SimulationRunner(SimulationEngine(engine, start_s=time.time()), speed=sim_speed)
         progress("done", 1.0)
     except BaseException:
         engine.dispose()
         raise
-    return Prepared(engine, city, live, built)
+    return Prepared(engine, city, live, built, runner)
 
 
 class _Relay(QObject):
@@ -179,11 +213,12 @@ def open_main_window(args: argparse.Namespace) -> MainWindow:
     theme = apply_theme(app, theme_name(args))
     window = MainWindow(theme)
     scale, seed = demo_scale(), demo_seed()
+    sim_speed = simulation_speed(getattr(args, "simulate", None), getattr(args, "db", None))
     title = tr("正在打开指挥一张图…（首次启动将生成宁波演示城市，约需一分钟）",
                "Opening CommandMap… (the first start builds the Ningbo demo city, about a minute)")
     try:
         prepared: Prepared = run_in_background(lambda progress: prepare(getattr(args, "db", None), scale, seed,
-                                                                         progress), title)
+                                                                         progress, sim_speed), title)
     except StoreError as exc:
         window.deleteLater()
         raise LaunchError(str(exc)) from None
@@ -200,6 +235,9 @@ def open_main_window(args: argparse.Namespace) -> MainWindow:
     follower = Follower(prepared.live)
     follower.start()
     window.on_close(follower.stop)
+    if prepared.simulation is not None:
+        prepared.simulation.start()
+        window.on_close(prepared.simulation.stop)     # before the engine is disposed
     window.on_close(prepared.engine.dispose)
     window.prepared = prepared            # for tests and later docks (dispatch uses the engine)
     window.live_feed = feed

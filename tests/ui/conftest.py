@@ -30,6 +30,6 @@ def tiny_demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def app_args(db: str, **kw) -> argparse.Namespace:
-    base = {"db": db, "theme": None, "wall": False, "lang": None, "command": None}
+    base = {"db": db, "theme": None, "wall": False, "lang": None, "command": None, "simulate": "off"}
     base.update(kw)
     return argparse.Namespace(**base)
