@@ -26,8 +26,9 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
-from layers.i18n import set_language, tr
+from layers.i18n import tr
 
+from .language import apply_language
 from .live_feed import Follower, LiveFeed
 from .main_window import MainWindow
 from .theme import apply_theme
@@ -209,7 +210,7 @@ def open_main_window(args: argparse.Namespace) -> MainWindow:
     from ..store.errors import StoreError
 
     app = ensure_app()
-    set_language(getattr(args, "lang", None) or "zh_CN")
+    apply_language(app, getattr(args, "lang", None))
     theme = apply_theme(app, theme_name(args))
     window = MainWindow(theme)
     scale, seed = demo_scale(), demo_seed()
