@@ -37,7 +37,7 @@ class ModeNet:
     edge_u: np.ndarray       # (E,) the graph's edge_u / edge_v (shared, not copied)
     edge_v: np.ndarray
     arc_length_m: np.ndarray  # (A,)
-    _lists: dict[str, list] = field(default_factory=dict, repr=False)
+    _lists: dict[str, object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, graph: RoadGraph, mode: str) -> ModeNet:
@@ -87,21 +87,17 @@ class ModeNet:
         return csr_matrix((self.arc_time_s[self.r_arc], self.arc_tail[self.r_arc].astype(np.int32),
                            self.r_indptr.astype(np.int32)), shape=(self.n_nodes, self.n_nodes))
 
-    # ---- Python lists (the heapq search reads them element by element) ------------------
-    def reverse_lists(self) -> tuple[list[int], list[int], list[float], list[int]]:
-        """(indptr, tail, time_s, arc) of the reverse CSR as Python lists, built once."""
+    # ---- Python-indexable views (the heapq search reads them element by element) -------
+    def reverse_lists(self) -> tuple[memoryview, memoryview, memoryview, memoryview]:
+        """(indptr, tail, time_s, arc) of the reverse CSR as memoryviews: indexing one gives a
+        plain Python number as fast as a list would, without a list's 30+ bytes per item."""
         got = self._lists.get("reverse")
         if got is None:
-            got = (self.r_indptr.tolist(), self.arc_tail[self.r_arc].tolist(),
-                   self.arc_time_s[self.r_arc].tolist(), self.r_arc.tolist())
+            got = (memoryview(np.ascontiguousarray(self.r_indptr)),
+                   memoryview(np.ascontiguousarray(self.arc_tail[self.r_arc])),
+                   memoryview(np.ascontiguousarray(self.arc_time_s[self.r_arc])),
+                   memoryview(np.ascontiguousarray(self.r_arc)))
             self._lists["reverse"] = got  # type: ignore[assignment]
-        return got  # type: ignore[return-value]
-
-    def forward_lists(self) -> tuple[list[int], list[int], list[float], list[int]]:
-        got = self._lists.get("forward")
-        if got is None:
-            got = (self.f_indptr.tolist(), self.arc_head.tolist(), self.arc_time_s.tolist(), self.f_arc.tolist())
-            self._lists["forward"] = got  # type: ignore[assignment]
         return got  # type: ignore[return-value]
 
     @cached_property

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SNAP_OK, SNAP_OFF_NETWORK, SNAP_INVALID = 0, 1, 2
 SNAP_STATUS = ("ok", "off_network", "invalid")
-_MAX_CELLS = 8_000_000
+_MAX_CELLS = 4_000_000
 _MIN_CELL_M = 50.0
 _BUFFER_SHARE = 0.6      # buffer_m = share * cell_m
 _SPLIT_CELLS = 3.0       # pieces longer than this many cells are split for the index

@@ -93,7 +93,7 @@ def test_build_saves_a_loadable_graph(capsys, tmp_path) -> None:
 def test_bench_routing_runs_small(capsys, tmp_path) -> None:
     out = tmp_path / "bench.json"
     rc = main(["bench", "routing", "--roads", str(helsinki_path()), "--queries", "6", "--officers", "300",
-               "--baseline-queries", "2", "--json", str(out)])
+               "--baseline-queries", "2", "--json", str(out), "--in-process"])
     assert rc == 0
     assert "networkx" in capsys.readouterr().out
     r = json.loads(out.read_text(encoding="utf-8"))
