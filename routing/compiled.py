@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import RoadGraph
+
+
+def view(arr: np.ndarray) -> memoryview:
+    """A memoryview of a contiguous copy (or the array itself when already contiguous)."""
+    return memoryview(np.ascontiguousarray(arr))  # type: ignore[arg-type]
 
 
 @dataclass(eq=False)
@@ -37,7 +42,7 @@ class ModeNet:
     edge_u: np.ndarray       # (E,) the graph's edge_u / edge_v (shared, not copied)
     edge_v: np.ndarray
     arc_length_m: np.ndarray  # (A,)
-    _lists: dict[str, object] = field(default_factory=dict, repr=False)
+    _lists: dict[str, Any] = field(default_factory=dict, repr=False)  # lazily built helpers
 
     @classmethod
     def build(cls, graph: RoadGraph, mode: str) -> ModeNet:
@@ -93,10 +98,8 @@ class ModeNet:
         plain Python number as fast as a list would, without a list's 30+ bytes per item."""
         got = self._lists.get("reverse")
         if got is None:
-            got = (memoryview(np.ascontiguousarray(self.r_indptr)),
-                   memoryview(np.ascontiguousarray(self.arc_tail[self.r_arc])),
-                   memoryview(np.ascontiguousarray(self.arc_time_s[self.r_arc])),
-                   memoryview(np.ascontiguousarray(self.r_arc)))
+            got = (view(self.r_indptr), view(self.arc_tail[self.r_arc]),
+                   view(self.arc_time_s[self.r_arc]), view(self.r_arc))
             self._lists["reverse"] = got  # type: ignore[assignment]
         return got  # type: ignore[return-value]
 

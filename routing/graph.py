@@ -239,8 +239,10 @@ class RoadGraph:
                 "speeds": self.speeds.to_dict(), "road_classes": list(ROAD_CLASSES)}
         names = np.array(self.names if self.names else ("",), dtype=str)
         buf = io.BytesIO()
-        np.savez(buf, meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
-                 names=names, **self._array_kwargs())
+        arrays: dict[str, Any] = dict(self._array_kwargs())
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+        arrays["names"] = names
+        np.savez(buf, **arrays)
         return buf.getvalue()
 
     @classmethod

@@ -92,9 +92,10 @@ def _read_pbf(path: str) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, 
     columns = {c: edges[c].tolist() for c in wanted}
     for i in range(len(edges)):
         rec: dict[str, Any] = {}
-        if extra[i]:
+        raw = extra[i]
+        if raw:
             try:
-                more = json.loads(extra[i]) if isinstance(extra[i], str) else dict(extra[i])
+                more = json.loads(raw) if isinstance(raw, str) else dict(raw)
                 rec.update({k: v for k, v in more.items() if isinstance(v, str)})
             except (ValueError, TypeError):
                 pass

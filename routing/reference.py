@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from .snap import snap, snap_point
+from .snap import SnapResult, snap, snap_point
 from .speeds import check_mode
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,7 +51,7 @@ class ReferenceRouter:
                 if old is None or w < old["weight"]:
                     rev.add_edge(b, a, weight=w)
         self.reverse = rev
-        self._snaps: dict[int, tuple[Candidates, object]] = {}
+        self._snaps: dict[int, tuple[Candidates, SnapResult]] = {}
 
     def etas(self, scene_lonlat: tuple[float, float], candidates: Candidates,
              max_scene_snap_m: float = 500.0) -> dict[int, float] | str:

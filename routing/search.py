@@ -33,7 +33,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .snap import SNAP_OK, PointSnap, snap, snap_point, split_polyline
+from .compiled import view
+from .snap import PointSnap, snap, snap_point, split_polyline
 from .speeds import TRAVEL_MODES, check_mode
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -166,9 +167,8 @@ class SnappedCandidates:
         e_order = np.argsort(edge[idx_ok], kind="stable")
         return cls(graph=graph, mode=mode, ids=cands.ids, status=status, edge=edge, fraction=frac,
                    snap_distance_m=dist, xy=xy, node_a=node_a, cost_a=cost_a, node_b=node_b, cost_b=cost_b,
-                   excluded=excluded, node_ptr=memoryview(ptr), node_cost=memoryview(np.ascontiguousarray(ent_cost)),
-                   node_cid=memoryview(np.ascontiguousarray(cands.ids[ent_idx])),
-                   node_idx=memoryview(np.ascontiguousarray(ent_idx.astype(np.int64))),
+                   excluded=excluded, node_ptr=view(ptr), node_cost=view(ent_cost),
+                   node_cid=view(cands.ids[ent_idx]), node_idx=view(ent_idx.astype(np.int64)),
                    edge_sorted=edge[idx_ok][e_order], edge_members=idx_ok[e_order])
 
     @property
@@ -407,10 +407,10 @@ def _heap_search(net: ModeNet, seeds: list[tuple[int, float, int]], s: SnappedCa
     best: dict[int, float] = {}
     pred: dict[int, int] = {}     # node -> arc towards the scene (or -1/-2: scene entry)
     heap: list[tuple[float, int]] = []
-    for node, cost, d in seeds:
+    for node, cost, direction in seeds:
         if cost < best.get(node, INF):
             best[node] = cost
-            pred[node] = -1 if d > 0 else -2
+            pred[node] = -1 if direction > 0 else -2
             heap.append((cost, node))
     heapq.heapify(heap)
     tent: list[tuple[float, int, int, int]] = [(eta, cid, i, -1) for eta, cid, i in direct]  # -1: direct
@@ -438,10 +438,10 @@ def _heap_search(net: ModeNet, seeds: list[tuple[int, float, int]], s: SnappedCa
             exhausted = False
             break
         dist[n] = d
-        a, b = nptr[n], nptr[n + 1]
-        while a < b:
-            heappush(tent, (d + ncost[a], ncid[a], nidx[a], n))
-            a += 1
+        c0, c1 = nptr[n], nptr[n + 1]
+        while c0 < c1:
+            heappush(tent, (d + ncost[c0], ncid[c0], nidx[c0], n))
+            c0 += 1
         if len(dist) > budget:
             return None
         for j in range(indptr[n], indptr[n + 1]):
@@ -622,7 +622,7 @@ def nearest(graph: RoadGraph, scene_lonlat: tuple[float, float], candidates: Can
         seeds = _seeds(graph, net, sc)
         direct = _direct(net, s, sc)
         n_ok = s.n_routable
-        res = None
+        res: dict[str, Any] | None = None
         if n_ok == 0:
             res = {"chosen": [], "found": {}, "exhausted": True, "bounded": False, "settled": 0, "method": "none"}
         else:

@@ -173,7 +173,7 @@ class SnapIndex:
                 new_grp[1:] = grp[1:] != grp[:-1]
             best_piece[grp[new_grp]] = pc[hit[new_grp]]
             best_t[grp[new_grp]] = t[hit[new_grp]]
-        margin = self.buffer_m
+        margin: float | np.ndarray = self.buffer_m
         if block > 1:  # plus the distance from the point to the border of the block
             fx, fy = gx - ix, gy - iy
             margin = margin + (half + np.minimum(np.minimum(fx, 1 - fx), np.minimum(fy, 1 - fy))) * self.cell_m

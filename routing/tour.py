@@ -115,7 +115,7 @@ def plan_tour(graph: RoadGraph, stops_lonlat: np.ndarray, start_lonlat: tuple[fl
     left_out.sort()
     if not use:
         return Tour(order=[], legs=[], total_eta_s=0.0, mode=mode, left_out=left_out)
-    depot = "start" if start is not None else "depot"
+    depot = -1  # the start point, or a free "anywhere" start when none is given
     g = nx.DiGraph()
     nodes = list(use) + [depot]
     for a, b in itertools.permutations(nodes, 2):

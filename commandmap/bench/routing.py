@@ -163,7 +163,9 @@ def _measure(args: argparse.Namespace) -> int:
         prep_ms = (time.perf_counter() - t) * 1000
         for sc in scenes[:5]:
             nearest(graph, tuple(sc), cands, k=args.k)  # warm-up
-        times, with_routes, methods = [], [], {}
+        times: list[float] = []
+        with_routes: list[float] = []
+        methods: dict[str, int] = {}
         for sc in scenes:
             t = time.perf_counter()
             res = nearest(graph, tuple(sc), cands, k=args.k)
