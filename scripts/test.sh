@@ -8,6 +8,8 @@ bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 export COMMANDMAP_TEST_PG_URL=${COMMANDMAP_TEST_PG_URL:-postgresql://127.0.0.1:5432/test}
 export COMMANDMAP_TEST_MQTT=${COMMANDMAP_TEST_MQTT:-127.0.0.1:1883}
+# the full-scale demo city (25,000 officers, 269k road nodes) is built once in the suite (~25 s)
+export COMMANDMAP_TEST_FULL_DEMO=${COMMANDMAP_TEST_FULL_DEMO:-1}
 echo "== import contracts"
 .venv/bin/lint-imports
 echo "== tests"
