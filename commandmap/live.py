@@ -373,7 +373,9 @@ class LiveState:
             officers = OfficerArrays(
                 ids=o.ids.copy(), xy=np.column_stack([o.cols["x"], o.cols["y"]]),
                 heading_deg=o.cols["heading"].copy(), status=o.cols["status"].copy(), fix_age_s=age,
-                stale=age > self.stale_after_s, department=o.cols["department"].copy(),
+                # off duty, an officer is not expected to report: shown as off duty, not as a lost fix
+                stale=(age > self.stale_after_s) & (o.cols["status"] != OFFICER_STATUS_CODES["off_duty"]),
+                department=o.cols["department"].copy(),
                 badges=tuple(o.text.get("badge", ())))
             incidents = IncidentArrays(
                 ids=i.ids.copy(), xy=np.column_stack([i.cols["x"], i.cols["y"]]), priority=i.cols["priority"].copy(),

@@ -147,3 +147,15 @@ def test_incident_sla_follows_acknowledgements(city) -> None:
     live.refresh()
     assert live.incident_sla(NOW_S + 70)[1].tolist()[0] == LEVEL_CODES[SlaLevel.OK]
     assert live.incident_sla(NOW_S + 290)[1].tolist()[0] == LEVEL_CODES[SlaLevel.AT_RISK]
+
+
+def test_off_duty_officers_are_not_flagged_stale(city) -> None:
+    """An off-duty officer is not expected to report; the wall must not count it as a lost fix."""
+    with city.begin() as conn:
+        conn.execute(update(schema.officer).where(schema.officer.c.id == 2).values(status="off_duty", on_duty=False))
+        record_change(conn, "officer", 2, "update")
+    live = LiveState(city, clock=lambda: NOW_S, stale_after_s=120)
+    snap = live.snapshot()
+    assert snap.officers.status[1] == OFFICER_STATUS_CODES["off_duty"]
+    assert snap.officers.fix_age_s[1] == pytest.approx(500, abs=1e-3)   # its age is still known
+    assert snap.officers.stale.tolist() == [False, False, True]
