@@ -21,6 +21,7 @@ from .speeds import check_mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import ModeNet
+    from .contract import Contracted
     from .graph import RoadGraph
     from .search import Candidates
 
@@ -43,43 +44,158 @@ def _exit_arcs(graph: RoadGraph, net: ModeNet, ok_mask: np.ndarray, edge: np.nda
     return origin, node.astype(np.int64), cost
 
 
-def multi_source(net: ModeNet, node: np.ndarray, cost: np.ndarray, limit_s: float | None = None,
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Forward Dijkstra from many (node, start cost) sources at once: (eta per node,
-    index of the source that reaches it first, -1 if none).
+# Sources per junction above which the vectorised relaxation rounds beat scipy's Dijkstra:
+# with officers everywhere every junction is a few hops from its nearest source, so a
+# dozen rounds over the frontier settle the city, while a heap holding tens of thousands
+# of scattered sources is slow; with few sources the rounds would be many.
+DENSE_SOURCES_SHARE = 0.012
 
-    One virtual node V gets an arc to every source node (the cheapest start cost per
-    node); a single-source run from V is ~3× faster here than scipy's `min_only`
-    multi-source mode. Which source won is read off the shortest-path tree by pointer
-    jumping (log(depth) vectorised steps)."""
+
+def multi_source(net: ModeNet, con: Contracted, node: np.ndarray, cost: np.ndarray, limit_s: float | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Forward search from many (node, start cost) sources at once: (eta per node, index of
+    the source that reaches it first, -1 if none).
+
+    Runs over the junction graph (routing.contract): sources first drive on to their
+    chains' junctions, the junctions are solved in one run, then every bend point takes
+    the best of its chain's start junction and any source on the chain before it, in one
+    vectorised sweep along all chains."""
     n = net.n_nodes
+    node = np.asarray(node, dtype=np.int64)
+    cost = np.asarray(cost, dtype=np.float64)
     if len(node) == 0:
         return np.full(n, INF), np.full(n, -1, dtype=np.int64)
-    order = np.lexsort((cost, node))
-    node_s, cost_s = node[order], cost[order]
-    first = np.ones(len(node_s), dtype=bool)
-    first[1:] = node_s[1:] != node_s[:-1]
-    roots, root_cost, root_src = node_s[first], cost_s[first], order[first]
-    fm = net.forward_matrix
+    limit = INF if limit_s is None else float(limit_s)
+    src, junction, jcost, arc = con.exits(node, cost)
+    eta_j, lab_j = _junction_run(con, junction, jcost, src, limit)
+    bend = arc >= 0
+    eta, lab = _fill_bends(net, con, eta_j, lab_j, arc[bend], cost[src[bend]], src[bend], limit)
+    return eta, lab
+
+
+def _junction_run(con: Contracted, junction: np.ndarray, cost: np.ndarray, label: np.ndarray, limit: float,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(eta, label) per junction from sources (junction, cost, label)."""
+    j = con.n_junctions
+    keep = cost <= limit
+    roots, root_cost, root_lab = _cheapest(junction[keep], cost[keep], label[keep], j)
+    if len(roots) >= DENSE_SOURCES_SHARE * j:
+        return _relax_rounds(con, roots, root_cost, root_lab, limit)
+    fm = con.forward_matrix
     m = len(roots)
     indptr = np.concatenate([fm.indptr, [fm.nnz + m]]).astype(np.int32)
     aug = csr_matrix((np.concatenate([fm.data, root_cost]), np.concatenate([fm.indices, roots]).astype(np.int32),
-                      indptr), shape=(n + 1, n + 1))
-    dist, pred = dijkstra(aug, directed=True, indices=n, return_predecessors=True,
-                          limit=INF if limit_s is None else float(limit_s))
-    # pointer jumping: follow predecessors until the node whose predecessor is V
-    up = pred[:n].astype(np.int64)
+                      indptr), shape=(j + 1, j + 1))
+    dist, pred = dijkstra(aug, directed=True, indices=j, return_predecessors=True, limit=limit)
+    # pointer jumping: follow predecessors until the junction whose predecessor is the virtual node
+    up = pred[:j].astype(np.int64)
     reached = up >= 0
-    up = np.where(up == n, np.arange(n), np.where(reached, up, np.arange(n)))  # roots point to themselves
+    up = np.where(up == j, np.arange(j), np.where(reached, up, np.arange(j)))  # roots point to themselves
     for _ in range(64):
         nxt = up[up]
         if np.array_equal(nxt, up):
             break
         up = nxt
-    src_of_root = np.full(n, -1, dtype=np.int64)
-    src_of_root[roots] = root_src
-    src = np.where(reached, src_of_root[up], -1)
-    return dist[:n], src
+    lab_of_root = np.full(j, -1, dtype=np.int64)
+    lab_of_root[roots] = root_lab
+    return dist[:j], np.where(reached, lab_of_root[up], -1)
+
+
+def _cheapest(key: np.ndarray, cost: np.ndarray, label: np.ndarray, size: int,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(keys, least cost, a label with that cost) per distinct key, without sorting."""
+    best = np.full(size, INF)
+    np.minimum.at(best, key, cost)
+    lab = np.full(size, -1, dtype=np.int64)
+    win = cost == best[key]
+    lab[key[win]] = label[win]
+    keys = np.flatnonzero(best < INF)
+    return keys, best[keys], lab[keys]
+
+
+def _relax_rounds(con: Contracted, roots: np.ndarray, root_cost: np.ndarray, root_lab: np.ndarray, limit: float,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-source shortest times by synchronous relaxation rounds (vectorised Bellman-Ford
+    over the frontier of junctions whose time improved). Same sums as Dijkstra, so the
+    same result; fast only when sources are dense (few rounds)."""
+    j = con.n_junctions
+    fm = con.forward_matrix
+    ind = fm.indptr.astype(np.int64)
+    to = fm.indices
+    w = fm.data
+    dist = np.full(j, INF)
+    lab = np.full(j, -1, dtype=np.int64)
+    dist[roots] = root_cost
+    lab[roots] = root_lab
+    active = roots
+    mark = np.zeros(j, dtype=bool)
+    for _ in range(j + 1):
+        if not len(active):
+            break
+        st = ind[active]
+        cnt = ind[active + 1] - st
+        tot = int(cnt.sum())
+        if not tot:
+            break
+        ends = np.cumsum(cnt)
+        arcs = np.arange(tot) - np.repeat(ends - cnt - st, cnt)
+        hd = to[arcs]
+        cand = np.repeat(dist[active], cnt) + w[arcs]
+        better = np.flatnonzero((cand < dist[hd]) & (cand <= limit))
+        if not len(better):
+            break
+        hd, cand = hd[better], cand[better]
+        np.minimum.at(dist, hd, cand)
+        win = cand == dist[hd]
+        lab[hd[win]] = np.repeat(lab[active], cnt)[better[win]]
+        mark[hd] = True
+        active = np.flatnonzero(mark)
+        mark[active] = False
+    return dist, lab
+
+
+def _fill_bends(net: ModeNet, con: Contracted, eta_j: np.ndarray, lab_j: np.ndarray, seed_arc: np.ndarray,
+                seed_cost: np.ndarray, seed_lab: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
+    """ETA and label of every node: junctions from the junction run; a bend point from the
+    start junction of each chain through it, or from a source on that chain upstream
+    (added arc by arc along the chain, as Dijkstra would)."""
+    sw = con.sweep
+    rows = len(sw.arc)
+    val = np.empty(rows)
+    lab = np.empty(rows, dtype=np.int64)
+    s_val = np.full(rows, INF)               # sources standing at the row's bend point
+    s_lab = np.full(rows, -1, dtype=np.int64)
+    if len(seed_arc):
+        r, sc, sl = _cheapest(sw.arc_row[seed_arc], seed_cost, seed_lab, rows)
+        s_val[r] = sc
+        s_lab[r] = sl
+    for lv in range(len(sw.ptr) - 1):
+        lo, hi = int(sw.ptr[lv]), int(sw.ptr[lv + 1])
+        if lv == 0:
+            st = sw.start[lo:hi]
+            v = eta_j[st] + sw.time_prev_s[lo:hi]
+            lb = lab_j[st]
+        else:
+            p = sw.prev[lo:hi]
+            v = val[p] + sw.time_prev_s[lo:hi]
+            lb = lab[p]
+        sv = s_val[lo:hi]
+        use = sv < v
+        val[lo:hi] = np.where(use, sv, v)
+        lab[lo:hi] = np.where(use, s_lab[lo:hi], lb)
+    eta = np.empty(net.n_nodes)
+    out = np.empty(net.n_nodes, dtype=np.int64)
+    eta[con.junction_node] = eta_j
+    out[con.junction_node] = lab_j
+    v0, v1 = val[sw.bend_row0], val[sw.bend_row1]
+    use1 = v1 < v0
+    eta[sw.bend_node] = np.where(use1, v1, v0)
+    out[sw.bend_node] = np.where(use1, lab[sw.bend_row1], lab[sw.bend_row0])
+    if limit < INF:
+        over = eta > limit
+        eta[over] = INF
+    out[~(eta < INF)] = -1
+    return eta, out
 
 
 @dataclass(eq=False)
@@ -304,7 +420,7 @@ def coverage(graph: RoadGraph, origins: np.ndarray | Candidates, mode: str = "ca
         sr = snap(graph, pts, max_snap_m, mode)
         ok, edge, frac = sr.ok, sr.edge, sr.fraction
     origin, node, cost = _exit_arcs(graph, net, ok, edge, frac)
-    eta, src = multi_source(net, node, cost, horizon_s)
+    eta, src = multi_source(net, graph.contracted(mode), node, cost, horizon_s)
     nearest_origin = np.where(src >= 0, origin[np.maximum(src, 0)] if len(origin) else -1, -1)
     return CoverageResult(graph=graph, mode=mode, eta_s=eta, nearest_origin=nearest_origin.astype(np.int64),
                           origin_ok=np.asarray(ok, dtype=bool), origin_edge=np.asarray(edge),

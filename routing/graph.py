@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
     from .compiled import ModeNet
+    from .contract import Contracted
     from .snap import SnapIndex
 
 FORMAT_NAME = "commandmap-roadgraph"
@@ -77,6 +78,7 @@ class RoadGraph:
         self._check()
         self._travel_time: dict[str, np.ndarray] = {}
         self._nets: dict[str, ModeNet] = {}
+        self._contracted: dict[str, Contracted] = {}
         self._snappers: dict[str, SnapIndex] = {}
         self._nx: nx.MultiDiGraph | None = None
 
@@ -163,6 +165,16 @@ class RoadGraph:
             net = ModeNet.build(self, mode)
             self._nets[mode] = net
         return net
+
+    def contracted(self, mode: str = "car") -> Contracted:
+        """The junction graph the hot path searches for `mode` (see routing.contract)."""
+        check_mode(mode)
+        got = self._contracted.get(mode)
+        if got is None:
+            from .contract import Contracted
+            got = Contracted.build(self.net(mode))
+            self._contracted[mode] = got
+        return got
 
     def snapper(self, mode: str | None = None) -> SnapIndex:
         """Spatial index over the segments usable by `mode` (None: every segment)."""

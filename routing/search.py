@@ -39,6 +39,7 @@ from .speeds import TRAVEL_MODES, check_mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import ModeNet
+    from .contract import Contracted
     from .graph import RoadGraph
 
 INF = math.inf
@@ -113,11 +114,23 @@ class SnappedCandidates:
     node_b: np.ndarray         # exit backward: tail of edge
     cost_b: np.ndarray
     excluded: Mapping[int, str]
-    # candidates waiting at each node, CSR by node (memoryviews: read per settled node)
-    node_ptr: memoryview        # (N+1,) int64
-    node_cost: memoryview       # seconds from the candidate to that node
+    # every way a candidate reaches a junction of the contracted graph (an *entry*):
+    # leaving its edge by node_a (side +1) or node_b (side -1), then, when that node is a
+    # bend point, driving on along a chain (by ent_arc) to the chain's last junction
+    ent_junction: np.ndarray    # (X,) int32 junction id, entries sorted by it
+    ent_cost: np.ndarray        # (X,) seconds from the candidate to the junction
+    ent_cand: np.ndarray        # (X,) int64 candidate index
+    ent_side: np.ndarray        # (X,) int8 +1 / -1
+    ent_arc: np.ndarray         # (X,) int64 mode arc leaving the exit node along a chain (-1: exit node is a junction)
+    ent_exit_cost: np.ndarray   # (X,) seconds from the candidate to the exit node
+    # the same entries grouped by junction, as memoryviews (the heap search reads them per settled junction)
+    node_ptr: memoryview        # (J+1,) int64
+    node_cost: memoryview
     node_cid: memoryview        # candidate id
     node_idx: memoryview        # candidate index
+    node_ent: memoryview        # entry index
+    chain_sorted: np.ndarray    # chains of the entries leaving a bend point, sorted
+    chain_members: np.ndarray   # entry indices in that order
     edge_sorted: np.ndarray     # representative edges of OK candidates, sorted
     edge_members: np.ndarray    # candidate indices in that order
 
@@ -144,6 +157,7 @@ class SnappedCandidates:
             status[todo[res.status == 1]] = C_OFF_NETWORK
             edge[todo], frac[todo], dist[todo], xy[todo] = res.edge, res.fraction, res.distance_m, res.point_xy
         net = graph.net(mode)
+        con = graph.contracted(mode)
         ok = status == C_OK
         e = np.maximum(edge, 0)
         node_a = np.where(ok, graph.edge_v[e], -1).astype(np.int64)
@@ -153,22 +167,29 @@ class SnappedCandidates:
         with np.errstate(invalid="ignore"):  # 0 × inf at an edge end of a barred direction
             cost_a = np.where(ok & np.isfinite(tf), (1.0 - f0) * tf, INF)
             cost_b = np.where(ok & np.isfinite(tb), f0 * tb, INF)
-        # every way a candidate reaches a junction, grouped by junction (vectorised: no
-        # Python loop over 25,000 officers on each snapshot)
+        # vectorised: no Python loop over 25,000 officers on each snapshot
         idx_ok = np.flatnonzero(ok)
-        ent_node = np.concatenate([node_a[idx_ok], node_b[idx_ok]])
-        ent_cost = np.concatenate([cost_a[idx_ok], cost_b[idx_ok]])
-        ent_idx = np.concatenate([idx_ok, idx_ok])
-        keep = np.isfinite(ent_cost)
-        ent_node, ent_cost, ent_idx = ent_node[keep], ent_cost[keep], ent_idx[keep]
-        order = np.argsort(ent_node, kind="stable")
-        ent_node, ent_cost, ent_idx = ent_node[order], ent_cost[order], ent_idx[order]
-        ptr = np.searchsorted(ent_node, np.arange(graph.n_nodes + 1)).astype(np.int64)
+        x_node = np.concatenate([node_a[idx_ok], node_b[idx_ok]])
+        x_cost = np.concatenate([cost_a[idx_ok], cost_b[idx_ok]])
+        x_cand = np.concatenate([idx_ok, idx_ok])
+        x_side = np.concatenate([np.ones(len(idx_ok), np.int8), -np.ones(len(idx_ok), np.int8)])
+        keep = np.isfinite(x_cost)
+        x_node, x_cost, x_cand, x_side = x_node[keep], x_cost[keep], x_cand[keep], x_side[keep]
+        src, junction, cost, arc = con.exits(x_node, x_cost)
+        order = np.argsort(junction, kind="stable")
+        src, junction, cost, arc = src[order], junction[order], cost[order], arc[order]
+        cand = x_cand[src]
+        ptr = np.searchsorted(junction, np.arange(con.n_junctions + 1)).astype(np.int64)
+        bend = np.flatnonzero(arc >= 0)
+        c_order = np.argsort(con.arc_chain[arc[bend]], kind="stable")
         e_order = np.argsort(edge[idx_ok], kind="stable")
         return cls(graph=graph, mode=mode, ids=cands.ids, status=status, edge=edge, fraction=frac,
                    snap_distance_m=dist, xy=xy, node_a=node_a, cost_a=cost_a, node_b=node_b, cost_b=cost_b,
-                   excluded=excluded, node_ptr=view(ptr), node_cost=view(ent_cost),
-                   node_cid=view(cands.ids[ent_idx]), node_idx=view(ent_idx.astype(np.int64)),
+                   excluded=excluded, ent_junction=junction, ent_cost=cost, ent_cand=cand, ent_side=x_side[src],
+                   ent_arc=arc, ent_exit_cost=x_cost[src],
+                   node_ptr=view(ptr), node_cost=view(cost), node_cid=view(cands.ids[cand]),
+                   node_idx=view(cand.astype(np.int64)), node_ent=view(np.arange(len(cand), dtype=np.int64)),
+                   chain_sorted=con.arc_chain[arc[bend]][c_order], chain_members=bend[c_order],
                    edge_sorted=edge[idx_ok][e_order], edge_members=idx_ok[e_order])
 
     @property
@@ -367,21 +388,46 @@ class NearestResult:
 
 
 # ---------------------------------------------------------------------------------------
-def _seeds(graph: RoadGraph, net: ModeNet, sc: PointSnap) -> list[tuple[int, float, int]]:
-    """(node, time from node to scene, entry direction) for the scene's edge."""
+@dataclass(frozen=True)
+class _Seed:
+    """Where the reverse search starts: a junction from which the scene is `cost` seconds
+    away, reached through the scene's edge from its tail (`s_dir` +1) or head (-1); when
+    the node next to the scene is a bend point, along a chain whose arc out of that node
+    is `arc` (the scene is `node_cost` seconds beyond that node)."""
+
+    junction: int
+    cost: float
+    s_dir: int
+    arc: int
+    node_cost: float
+
+
+def _seeds(graph: RoadGraph, net: ModeNet, con: Contracted, sc: PointSnap) -> list[_Seed]:
     e = sc.edge
-    out = []
+    nodes, costs, dirs = [], [], []
     tf = float(net.seg_fwd_time_s[e])
     tb = float(net.seg_bwd_time_s[e])
     if tf < INF:
-        out.append((int(graph.edge_u[e]), sc.fraction * tf, +1))
+        nodes.append(int(graph.edge_u[e]))
+        costs.append(sc.fraction * tf)
+        dirs.append(+1)
     if tb < INF:
-        out.append((int(graph.edge_v[e]), (1.0 - sc.fraction) * tb, -1))
-    return out
+        nodes.append(int(graph.edge_v[e]))
+        costs.append((1.0 - sc.fraction) * tb)
+        dirs.append(-1)
+    if not nodes:
+        return []
+    src, junction, cost, arc = con.entries(np.array(nodes), np.array(costs))
+    return [_Seed(int(j), float(c), dirs[i], int(a), costs[i])
+            for i, j, c, a in zip(src.tolist(), junction.tolist(), cost.tolist(), arc.tolist())]
 
 
-def _direct(net: ModeNet, s: SnappedCandidates, sc: PointSnap) -> list[tuple[float, int, int]]:
-    """Candidates on the scene's own segment that can drive straight to it: (eta, id, index)."""
+def _direct(net: ModeNet, con: Contracted, s: SnappedCandidates, sc: PointSnap,
+            seeds: list[_Seed]) -> list[tuple[float, int, int, int]]:
+    """Candidates that reach the scene without passing a junction: (eta, id, index, via).
+
+    On the scene's own segment, driving straight to it (via -1); or leaving their edge into
+    a bend point of the chain the scene lies on, upstream of the scene (via -2 - code)."""
     out = []
     e = sc.edge
     tf = float(net.seg_fwd_time_s[e])
@@ -391,29 +437,46 @@ def _direct(net: ModeNet, s: SnappedCandidates, sc: PointSnap) -> list[tuple[flo
     for i in s.edge_members[lo:hi].tolist():
         f = float(s.fraction[i])
         if f <= sc.fraction and tf < INF:
-            out.append(((sc.fraction - f) * tf, int(ids[i]), i))
+            out.append(((sc.fraction - f) * tf, int(ids[i]), i, -1))
         if f >= sc.fraction and tb < INF:
-            out.append(((f - sc.fraction) * tb, int(ids[i]), i))
+            out.append(((f - sc.fraction) * tb, int(ids[i]), i, -1))
+    for si, seed in enumerate(seeds):
+        if seed.arc < 0:
+            continue
+        c = int(con.arc_chain[seed.arc])
+        q = int(con.arc_pos[seed.arc])
+        lo, hi = np.searchsorted(s.chain_sorted, [c, c + 1])
+        for x in s.chain_members[lo:hi].tolist():
+            a = int(s.ent_arc[x])
+            if int(con.arc_pos[a]) > q:
+                continue
+            between = float(con.arc_prefix_s[seed.arc]) - float(con.arc_prefix_s[a])
+            eta = float(s.ent_exit_cost[x]) + between + seed.node_cost
+            i = int(s.ent_cand[x])
+            out.append((eta, int(ids[i]), i, -2 - (x * _MAX_SEEDS + si)))
     return out
 
 
-def _heap_search(net: ModeNet, seeds: list[tuple[int, float, int]], s: SnappedCandidates,
-                 direct: list[tuple[float, int, int]], k: int, max_time_s: float | None,
+_MAX_SEEDS = 8   # a scene has at most 4 seeds (2 entry nodes × 2 chains)
+
+
+def _heap_search(con: Contracted, seeds: list[_Seed], s: SnappedCandidates,
+                 direct: list[tuple[float, int, int, int]], k: int, max_time_s: float | None,
                  budget: int) -> dict[str, Any] | None:
-    """Reverse Dijkstra from the scene with early stop; None when the budget runs out."""
-    indptr, tails, times, arcs = net.reverse_lists()
-    nptr, ncost, ncid, nidx = s.node_ptr, s.node_cost, s.node_cid, s.node_idx
+    """Reverse Dijkstra over junctions from the scene with early stop; None when the budget runs out."""
+    indptr, frm, times, chains = con.reverse_lists()
+    nptr, ncost, ncid, nidx, nent = s.node_ptr, s.node_cost, s.node_cid, s.node_idx, s.node_ent
     dist: dict[int, float] = {}
     best: dict[int, float] = {}
-    pred: dict[int, int] = {}     # node -> arc towards the scene (or -1/-2: scene entry)
+    pred: dict[int, int] = {}     # junction -> chain towards the scene (or -1 - seed index)
     heap: list[tuple[float, int]] = []
-    for node, cost, direction in seeds:
-        if cost < best.get(node, INF):
-            best[node] = cost
-            pred[node] = -1 if direction > 0 else -2
-            heap.append((cost, node))
+    for si, seed in enumerate(seeds):
+        if seed.cost < best.get(seed.junction, INF):
+            best[seed.junction] = seed.cost
+            pred[seed.junction] = -1 - si
+            heap.append((seed.cost, seed.junction))
     heapq.heapify(heap)
-    tent: list[tuple[float, int, int, int]] = [(eta, cid, i, -1) for eta, cid, i in direct]  # -1: direct
+    tent: list[tuple[float, int, int, int]] = list(direct)
     heapq.heapify(tent)
     final: list[tuple[float, int, int, int]] = []
     done: set[int] = set()
@@ -440,18 +503,18 @@ def _heap_search(net: ModeNet, seeds: list[tuple[int, float, int]], s: SnappedCa
         dist[n] = d
         c0, c1 = nptr[n], nptr[n + 1]
         while c0 < c1:
-            heappush(tent, (d + ncost[c0], ncid[c0], nidx[c0], n))
+            heappush(tent, (d + ncost[c0], ncid[c0], nidx[c0], nent[c0]))
             c0 += 1
         if len(dist) > budget:
             return None
         for j in range(indptr[n], indptr[n + 1]):
-            m = tails[j]
+            m = frm[j]
             if m in dist:
                 continue
             nd = d + times[j]
             if nd < best.get(m, INF):
                 best[m] = nd
-                pred[m] = arcs[j]
+                pred[m] = chains[j]
                 heappush(heap, (nd, m))
     if exhausted:
         while tent:
@@ -467,45 +530,52 @@ def _heap_search(net: ModeNet, seeds: list[tuple[int, float, int]], s: SnappedCa
 
 
 class _ScipyReverse:
-    """scipy Dijkstra on the reverse CSR plus a virtual source node (index N) whose two arcs
-    carry the scene's partial-edge times; node N+1 is a sink for unused slots."""
+    """scipy Dijkstra on the reverse junction CSR plus a virtual source (index J) whose
+    arcs carry the seeds' times; node J+1 is a sink for unused slots."""
 
-    def __init__(self, net: ModeNet) -> None:
-        n = net.n_nodes
-        rm = net.reverse_matrix
+    SLOTS = 4
+
+    def __init__(self, con: Contracted) -> None:
+        n = con.n_junctions
+        rm = con.reverse_matrix
         a = rm.nnz
+        s = self.SLOTS
         self.n = n
-        self.indptr = np.concatenate([rm.indptr, [a + 2, a + 2]]).astype(np.int32)
-        self.indices = np.concatenate([rm.indices, [n + 1, n + 1]]).astype(np.int32)
-        self.data = np.concatenate([rm.data, [1.0, 1.0]])
-        self.matrix = csr_matrix((self.data, self.indices, self.indptr), shape=(n + 2, n + 2))
+        indptr = np.concatenate([rm.indptr, [a + s, a + s]]).astype(np.int32)
+        indices = np.concatenate([rm.indices, np.full(s, n + 1)]).astype(np.int32)
+        data = np.concatenate([rm.data, np.ones(s)])
+        self.matrix = csr_matrix((data, indices, indptr), shape=(n + 2, n + 2))
         # csr_matrix may copy; write through the matrix's own arrays
         self.data = self.matrix.data
         self.indices = self.matrix.indices
         self.lock = threading.Lock()
 
-    def run(self, seeds: list[tuple[int, float, int]], limit: float) -> tuple[np.ndarray, np.ndarray]:
+    def run(self, seeds: list[_Seed], limit: float) -> tuple[np.ndarray, np.ndarray]:
+        cheapest: dict[int, float] = {}
+        for seed in seeds:
+            if seed.cost < cheapest.get(seed.junction, INF):
+                cheapest[seed.junction] = seed.cost
+        slots = sorted(cheapest.items())
         with self.lock:
-            for slot in (0, 1):
-                if slot < len(seeds):
-                    self.indices[-2 + slot] = seeds[slot][0]
-                    self.data[-2 + slot] = seeds[slot][1]
+            for slot in range(self.SLOTS):
+                if slot < len(slots):
+                    self.indices[slot - self.SLOTS] = slots[slot][0]
+                    self.data[slot - self.SLOTS] = slots[slot][1]
                 else:
-                    self.indices[-2 + slot] = self.n + 1
-                    self.data[-2 + slot] = 1.0
+                    self.indices[slot - self.SLOTS] = self.n + 1
+                    self.data[slot - self.SLOTS] = 1.0
             dist, pred = dijkstra(self.matrix, directed=True, indices=self.n, return_predecessors=True,
                                   limit=limit)
         return dist, pred
 
 
-def _scipy_search(net: ModeNet, seeds: list[tuple[int, float, int]], s: SnappedCandidates,
-                  direct: list[tuple[float, int, int]], k: int, max_time_s: float | None,
+def _scipy_search(con: Contracted, seeds: list[_Seed], s: SnappedCandidates,
+                  direct: list[tuple[float, int, int, int]], k: int, max_time_s: float | None,
                   start_limit: float) -> dict[str, Any]:
-    runner: _ScipyReverse = net._lists.get("scipy_reverse")  # type: ignore[assignment]
+    runner: _ScipyReverse = con._extra.get("scipy_reverse")  # type: ignore[assignment]
     if runner is None:
-        runner = _ScipyReverse(net)
-        net._lists["scipy_reverse"] = runner  # type: ignore[assignment]
-    ok = np.flatnonzero(s.status == C_OK)
+        runner = _ScipyReverse(con)
+        con._extra["scipy_reverse"] = runner
     limit = max(start_limit, 60.0)
     runs = 0
     while True:
@@ -513,71 +583,82 @@ def _scipy_search(net: ModeNet, seeds: list[tuple[int, float, int]], s: SnappedC
             limit = max_time_s
         runs += 1
         dist, pred = runner.run(seeds, limit)
-        da = dist[np.maximum(s.node_a[ok], 0)] + s.cost_a[ok]
-        db = dist[np.maximum(s.node_b[ok], 0)] + s.cost_b[ok]
-        eta = np.minimum(da, db)
-        via = np.where(da <= db, s.node_a[ok], s.node_b[ok])
-        for e_, cid, i in direct:
-            j = int(np.searchsorted(ok, i))
-            if e_ < eta[j]:
-                eta[j] = e_
-                via[j] = -1
-        inside = np.isfinite(eta) & ((eta < limit) if (max_time_s is None or limit < max_time_s) else (eta <= limit))
+        ev = dist[s.ent_junction] + s.ent_cost
+        fin = np.flatnonzero(ev < INF)
+        order = np.lexsort((ev[fin], s.ent_cand[fin]))
+        fin = fin[order]
+        first = np.ones(len(fin), dtype=bool)
+        first[1:] = s.ent_cand[fin[1:]] != s.ent_cand[fin[:-1]]
+        cand = s.ent_cand[fin[first]].tolist()
+        eta = dict(zip(cand, ev[fin[first]].tolist()))
+        via = dict(zip(cand, fin[first].tolist()))
+        for e_, _cid, i, v in direct:
+            if e_ < eta.get(i, INF):
+                eta[i] = e_
+                via[i] = v
         full = limit == INF or (max_time_s is not None and limit >= max_time_s)
-        if inside.sum() >= k or full:
+        inside = [i for i, t in eta.items() if (t <= limit if full else t < limit)]
+        if len(inside) >= k or full:
             break
-        reached = dist[:net.n_nodes]
+        reached = dist[:con.n_junctions]
         if not np.isfinite(reached).any() or np.isfinite(reached).all():
             limit = INF  # nothing more to find by growing gradually
         else:
             limit = limit * 1.6
         if limit > 1e6:
             limit = INF
-    sel = np.flatnonzero(inside)
-    order = np.lexsort((s.ids[ok][sel], eta[sel]))
-    sel = sel[order]
-    found = {int(ok[j]): float(eta[j]) for j in sel.tolist()}
-    chosen = [(float(eta[j]), int(s.ids[ok[j]]), int(ok[j]), int(via[j])) for j in sel[:k].tolist()]
+    ranked = sorted((eta[i], int(s.ids[i]), i) for i in inside)
+    found = {i: t for t, _cid, i in ranked}
+    chosen = [(t, cid, i, int(via[i])) for t, cid, i in ranked[:k]]
     exhausted = limit == INF
     bounded = max_time_s is not None and limit >= max_time_s and not exhausted
     return {"chosen": chosen, "pred_array": pred, "found": found, "exhausted": exhausted, "bounded": bounded,
-            "settled": int(np.isfinite(dist).sum()), "method": f"scipy×{runs}", "n": net.n_nodes}
+            "settled": int(np.isfinite(dist).sum()), "method": f"scipy×{runs}", "n": con.n_junctions}
 
 
-def _route_for(net: ModeNet, s: SnappedCandidates, sc: PointSnap, res: dict[str, Any],
-               item: tuple[float, int, int, int]) -> _Route:
-    eta, _cid, i, via = item
+def _route_for(net: ModeNet, con: Contracted, s: SnappedCandidates, sc: PointSnap, seeds: list[_Seed],
+               res: dict[str, Any], item: tuple[float, int, int, int]) -> _Route:
+    """The chosen candidate's route, expanded from junctions and chains back to mode arcs."""
+    _eta, _cid, i, via = item
     e = int(s.edge[i])
     f = float(s.fraction[i])
     if via == -1:
         return _Route(net, e, f, 0, (), sc.edge, sc.fraction, 0)
-    c_dir = +1 if via == int(s.node_a[i]) else -1
-    arcs: list[int] = []
-    n = via
+    if via <= -2:   # along the scene's chain, no junction on the way
+        x, si = divmod(-2 - via, _MAX_SEEDS)
+        a, b = int(s.ent_arc[x]), seeds[si].arc
+        c = int(con.arc_chain[a])
+        base = int(con.chain_ptr[c])
+        arcs = con.chain_arcs[base + int(con.arc_pos[a]):base + int(con.arc_pos[b])].tolist()
+        return _Route(net, e, f, int(s.ent_side[x]), tuple(arcs), sc.edge, sc.fraction, seeds[si].s_dir)
+    parts: list[np.ndarray] = []
+    a = int(s.ent_arc[via])
+    if a >= 0:
+        parts.append(con.chain_rest(a))
+    j = int(s.ent_junction[via])
     if "pred" in res:
         pred = res["pred"]
-        a = pred.get(n, -1)
-        while a >= 0:
-            arcs.append(a)
-            n = int(net.arc_head[a])
-            a = pred.get(n, -1)
-        s_dir = +1 if a == -1 else -1
+        p = pred[j]
+        while p >= 0:
+            parts.append(con.chain(p))
+            j = int(con.chain_to[p])
+            p = pred[j]
+        seed = seeds[-1 - p]
     else:
-        p = res["pred_array"]
+        pa = res["pred_array"]
         virtual = res["n"]
-        chain = [n]
-        nxt = int(p[n])
+        walk = [j]
+        nxt = int(pa[j])
         while nxt != virtual:
-            chain.append(nxt)
-            nxt = int(p[nxt])
-        if len(chain) > 1:
-            arcs = net.arcs_between(np.array(chain[:-1]), np.array(chain[1:])).tolist()
-        s_dir = _entry_dir(net, sc, chain[-1])
-    return _Route(net, e, f, c_dir, tuple(arcs), sc.edge, sc.fraction, s_dir)
-
-
-def _entry_dir(net: ModeNet, sc: PointSnap, node: int) -> int:
-    return +1 if node == int(net.edge_u[sc.edge]) and net.seg_fwd_time_s[sc.edge] < INF else -1
+            walk.append(nxt)
+            nxt = int(pa[nxt])
+        if len(walk) > 1:
+            parts.extend(con.chain(c) for c in con.chains_between(np.array(walk[:-1]), np.array(walk[1:])).tolist())
+        seed = min((sd for sd in seeds if sd.junction == walk[-1]), key=lambda sd: sd.cost)
+    if seed.arc >= 0:
+        parts.append(con.chain_head(seed.arc))
+    arcs = np.concatenate(parts).tolist() if parts else []
+    return _Route(net, e, f, int(s.ent_side[via]), tuple(arcs), sc.edge, sc.fraction, seed.s_dir)
 
 
 def _modes_of(mode: str | Sequence[str], cands: Candidates) -> tuple[str, ...]:
@@ -610,6 +691,7 @@ def nearest(graph: RoadGraph, scene_lonlat: tuple[float, float], candidates: Can
     stats: dict[str, Any] = {}
     chosen_all: list[tuple[float, int, str, tuple[float, int, int, int]]] = []
     results: dict[str, dict[str, Any]] = {}
+    seeds_of: dict[str, list[_Seed]] = {}
     for m in modes:
         sc = snap_point(graph, lon, lat, max_scene_snap_m, m)
         scenes[m] = sc
@@ -619,19 +701,21 @@ def nearest(graph: RoadGraph, scene_lonlat: tuple[float, float], candidates: Can
             outcome[m] = {"scene": "scene_invalid" if sc.status == "invalid" else "scene_off_network"}
             continue
         net = graph.net(m)
-        seeds = _seeds(graph, net, sc)
-        direct = _direct(net, s, sc)
+        con = graph.contracted(m)
+        seeds = _seeds(graph, net, con, sc)
+        seeds_of[m] = seeds
+        direct = _direct(net, con, s, sc, seeds)
         n_ok = s.n_routable
         res: dict[str, Any] | None = None
         if n_ok == 0:
             res = {"chosen": [], "found": {}, "exhausted": True, "bounded": False, "settled": 0, "method": "none"}
         else:
-            expected = graph.n_nodes * min(k, n_ok) / n_ok
+            expected = con.n_junctions * min(k, n_ok) / n_ok
             if expected <= HEAP_EXPECTED_NODES:
-                res = _heap_search(net, seeds, s, direct, k, max_time_s, HEAP_BUDGET_NODES)
+                res = _heap_search(con, seeds, s, direct, k, max_time_s, HEAP_BUDGET_NODES)
             if res is None:
                 limit0, base = _guess_limit(net, s, sc, k)
-                res = _scipy_search(net, seeds, s, direct, k, max_time_s, start_limit=limit0)
+                res = _scipy_search(con, seeds, s, direct, k, max_time_s, start_limit=limit0)
                 if len(res["chosen"]) >= k:
                     _learn_limit(net, base, res["chosen"][k - 1][0])
         results[m] = res
@@ -643,9 +727,8 @@ def nearest(graph: RoadGraph, scene_lonlat: tuple[float, float], candidates: Can
     chosen_all.sort(key=lambda t: (t[0], t[1]))
     picked: list[Pick] = []
     for rank, (eta, cid, m, item) in enumerate(chosen_all[:k], start=1):
-        net = graph.net(m)
         s = searched[m]
-        route = _route_for(net, s, scenes[m], results[m], item)
+        route = _route_for(graph.net(m), graph.contracted(m), s, scenes[m], seeds_of[m], results[m], item)
         picked.append(Pick(cid, float(eta), m, rank, float(s.snap_distance_m[item[2]]), route, graph))
     if all(not scenes[m].ok for m in modes):
         status = "scene_invalid" if all(scenes[m].status == "invalid" for m in modes) else "scene_off_network"

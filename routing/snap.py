@@ -80,7 +80,7 @@ class SnapIndex:
         cell = max(_MIN_CELL_M, float(np.sqrt(span[0] * span[1] / _MAX_CELLS)))
         buffer_m = _BUFFER_SHARE * cell
         n_sub = np.maximum(1, np.ceil(seglen / (_SPLIT_CELLS * cell)).astype(np.int64))
-        if n_sub.max() > 1:
+        if len(n_sub) and n_sub.max() > 1:
             rep_i = np.repeat(np.arange(len(a)), n_sub)
             k = np.arange(int(n_sub.sum())) - np.repeat(np.cumsum(n_sub) - n_sub, n_sub)
             frac0 = k / n_sub[rep_i]
