@@ -75,6 +75,18 @@ class ModeNet:
                    seg_fwd_time_s=np.asarray(tt, dtype=np.float64), seg_bwd_time_s=bwd.astype(np.float64),
                    edge_u=graph.edge_u, edge_v=graph.edge_v, arc_length_m=graph.edge_length_m[edge])
 
+    def nbytes(self) -> int:
+        shared = (id(self.edge_u), id(self.edge_v))
+        total = sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray) and id(v) not in shared)
+        for name in ("forward_matrix", "reverse_matrix"):
+            m = vars(self).get(name)
+            if m is not None:
+                total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
+        for extra in self._lists.values():
+            if isinstance(extra, tuple):
+                total += sum(getattr(x, "nbytes", 0) for x in extra)
+        return int(total)
+
     @property
     def n_arcs(self) -> int:
         return int(len(self.arc_tail))

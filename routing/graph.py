@@ -79,7 +79,7 @@ class RoadGraph:
         self._travel_time: dict[str, np.ndarray] = {}
         self._nets: dict[str, ModeNet] = {}
         self._contracted: dict[str, Contracted] = {}
-        self._snappers: dict[str, SnapIndex] = {}
+        self._snap_index: SnapIndex | None = None
         self._nx: nx.MultiDiGraph | None = None
 
     # ---- shape -------------------------------------------------------------------------
@@ -177,14 +177,27 @@ class RoadGraph:
         return got
 
     def snapper(self, mode: str | None = None) -> SnapIndex:
-        """Spatial index over the segments usable by `mode` (None: every segment)."""
-        key = mode or "*"
-        idx = self._snappers.get(key)
-        if idx is None:
+        """Spatial index over every segment, shared by all modes; a mode's own segments are
+        chosen by `SnapIndex.usable(graph, mode)`."""
+        if mode is not None:
+            check_mode(mode)
+        if self._snap_index is None:
             from .snap import SnapIndex
-            idx = SnapIndex.build(self, mode)
-            self._snappers[key] = idx
-        return idx
+            self._snap_index = SnapIndex.build(self)
+        return self._snap_index
+
+    def nbytes(self) -> int:
+        """Bytes held in numpy arrays by the graph and everything compiled from it so far."""
+        total = sum(v.nbytes for v in self._array_kwargs().values())
+        total += sum(v.nbytes for v in self._travel_time.values())
+        for net in self._nets.values():
+            total += net.nbytes()
+        for con in self._contracted.values():
+            total += con.nbytes()
+        if self._snap_index is not None:
+            total += sum(v.nbytes for v in vars(self._snap_index).values()
+                         if isinstance(v, np.ndarray) and v is not self.edge_length_m)
+        return int(total)
 
     # ---- projection helpers ----------------------------------------------------------
     def lonlat_to_xy(self, lonlat: np.ndarray) -> np.ndarray:

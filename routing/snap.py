@@ -10,13 +10,17 @@ So a point's own cell lists every piece within `buffer_m` of it, and the answer 
 that one cell is exact whenever the best distance found is <= `buffer_m`. Points where
 that does not hold look at the 3×3 block (exact up to buffer + distance to the block's
 border), and the rare rest (far from any road) go to a shapely STRtree, exact too.
-Points are processed in cell order and pieces are stored in cell order, so the gathers
-stay cache-friendly (this is what makes 25,000 points take milliseconds).
+Pieces are stored in cell order, one 64-byte record each, so testing a candidate piece
+costs one cache line (25,000 points take ~13 ms on the 269k-node demo city).
+
+One index serves every travel mode: a mode that may not use some roads (walkers on a
+motorway) passes a per-piece mask, and those pieces never win.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,13 +33,20 @@ if TYPE_CHECKING:  # pragma: no cover
 SNAP_OK, SNAP_OFF_NETWORK, SNAP_INVALID = 0, 1, 2
 SNAP_STATUS = ("ok", "off_network", "invalid")
 _MAX_CELLS = 4_000_000
-_MIN_CELL_M = 50.0
-_BUFFER_SHARE = 0.6      # buffer_m = share * cell_m
+_MIN_CELL_M = 35.0
+_BUFFER_SHARE = 0.6      # buffer_m = share * cell_m, but at least:
+_MIN_BUFFER_M = 35.0     # GPS fixes are often 20-40 m off the road; beyond the buffer a point needs 9 cells
 _SPLIT_CELLS = 3.0       # pieces longer than this many cells are split for the index
+
+
+_SAVED = ("cell_piece", "piece_rec", "origin")
 
 
 @dataclass(eq=False)
 class SnapIndex:
+    """One index over every segment, shared by all travel modes: a mode that may not use
+    some segments passes a per-piece mask (`usable`) and those pieces are skipped."""
+
     origin: np.ndarray        # (2,) grid origin (metres); piece coordinates are relative to it
     cell_m: float
     buffer_m: float
@@ -43,20 +54,18 @@ class SnapIndex:
     ny: int
     cell_indptr: np.ndarray   # (nx*ny+1,) into cell_piece
     cell_piece: np.ndarray    # (R,) int32 piece ids
-    piece_rec: np.ndarray     # (P,5) ax, ay, dx, dy, len2 (start relative to origin, vector, squared length)
-    piece_edge: np.ndarray    # (P,) int32 representative edge
-    piece_s0_m: np.ndarray    # (P,) distance along the edge where the piece starts
-    edge_length_m: np.ndarray  # (E,)
-    _tree: object = None
+    # (P,8) one 64-byte row per piece, so a candidate costs one cache line: start ax, ay
+    # (relative to origin), vector dx, dy, squared length, distance along the edge where the
+    # piece starts, the edge's length, the representative edge id
+    piece_rec: np.ndarray
+    _trees: dict[str, object] = field(default_factory=dict, repr=False)
+    _usable: dict[str, np.ndarray | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, graph: RoadGraph, mode: str | None = None) -> SnapIndex:
-        """Index the segments `mode` may use (one representative edge per two-way pair)."""
+    def build(cls, graph: RoadGraph) -> SnapIndex:
+        """Index every segment (one representative edge per two-way pair)."""
         e_all = np.arange(graph.n_edges)
         rep = (graph.edge_twin < 0) | (e_all < graph.edge_twin)
-        if mode is not None:
-            net = graph.net(check_mode(mode))
-            rep &= np.isfinite(net.seg_fwd_time_s) | np.isfinite(net.seg_bwd_time_s)
         edges = np.flatnonzero(rep)
         off = graph.edge_geom_offsets
         xy = graph.edge_geom_xy
@@ -78,7 +87,7 @@ class SnapIndex:
             lo = hi = np.zeros(2)
         span = np.maximum(hi - lo, 1.0)
         cell = max(_MIN_CELL_M, float(np.sqrt(span[0] * span[1] / _MAX_CELLS)))
-        buffer_m = _BUFFER_SHARE * cell
+        buffer_m = max(_BUFFER_SHARE * cell, _MIN_BUFFER_M)
         n_sub = np.maximum(1, np.ceil(seglen / (_SPLIT_CELLS * cell)).astype(np.int64))
         if len(n_sub) and n_sub.max() > 1:
             rep_i = np.repeat(np.arange(len(a)), n_sub)
@@ -92,8 +101,7 @@ class SnapIndex:
         origin = lo - 3 * cell  # margin all round so 3×3 blocks never leave the grid
         a = a - origin
         b = b - origin
-        nx = int(np.floor(span[0] / cell)) + 7
-        ny = int(np.floor(span[1] / cell)) + 7
+        nx, ny = _grid_shape(span, cell)
         # store pieces in cell order of their midpoints: neighbours in space are neighbours in memory
         mid = (a + b) / 2
         order = np.argsort(np.floor(mid[:, 1] / cell) * nx + np.floor(mid[:, 0] / cell), kind="stable")
@@ -113,19 +121,68 @@ class SnapIndex:
         idx_dtype = np.int32 if len(corder) < 2**31 else np.int64
         indptr = np.zeros(nx * ny + 1, dtype=idx_dtype)
         np.cumsum(np.bincount(cells, minlength=nx * ny), out=indptr[1:])
-        rec = np.column_stack([a, d, (d * d).sum(axis=1)])
+        rec = np.column_stack([a, d, (d * d).sum(axis=1), s0, graph.edge_length_m[piece_edge], piece_edge])
         return cls(origin=origin, cell_m=cell, buffer_m=buffer_m, nx=nx, ny=ny, cell_indptr=indptr,
-                   cell_piece=pid[corder], piece_rec=rec, piece_edge=piece_edge, piece_s0_m=s0,
-                   edge_length_m=graph.edge_length_m)
+                   cell_piece=pid[corder], piece_rec=rec)
+
+    # ---- persistence (see RoadGraph.save) ----------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What a saved graph keeps of the index: the cell index as per-cell counts (small
+        integers), the rest as is."""
+        counts = np.diff(self.cell_indptr)
+        top = int(counts.max()) if len(counts) else 0
+        small = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.uint32
+        out = {name: getattr(self, name) for name in _SAVED}
+        out["cell_counts"] = counts.astype(small)
+        out["grid"] = np.array([self.cell_m, self.buffer_m, self.nx, self.ny], dtype=np.float64)
+        return out
+
+    @classmethod
+    def from_arrays(cls, graph: RoadGraph, arrays: dict[str, np.ndarray]) -> SnapIndex:
+        cell_m, buffer_m, nx_f, ny_f = (float(v) for v in arrays["grid"])
+        nx, ny = int(nx_f), int(ny_f)
+        counts = arrays["cell_counts"]
+        piece = arrays["cell_piece"].astype(np.int32, copy=False)
+        rec = arrays["piece_rec"].astype(np.float64, copy=False)
+        if counts.shape != (nx * ny,) or rec.ndim != 2 or rec.shape[1] != 8 \
+                or (len(piece) and (int(piece.max()) >= len(rec) or int(piece.min()) < 0)) \
+                or (len(rec) and not (0 <= rec[:, 7].min() and rec[:, 7].max() < graph.n_edges)):
+            raise ValueError("saved snap index does not fit this graph")
+        idx_dtype = np.int32 if len(piece) < 2**31 else np.int64
+        indptr = np.zeros(nx * ny + 1, dtype=idx_dtype)
+        np.cumsum(counts, out=indptr[1:])
+        if int(indptr[-1]) != len(piece):
+            raise ValueError("saved snap index is inconsistent")
+        return cls(origin=arrays["origin"].astype(np.float64), cell_m=cell_m, buffer_m=buffer_m, nx=nx, ny=ny,
+                   cell_indptr=indptr, cell_piece=piece, piece_rec=rec)
 
     @property
     def n_pieces(self) -> int:
-        return int(len(self.piece_edge))
+        return int(len(self.piece_rec))
+
+    @cached_property
+    def piece_edge(self) -> np.ndarray:
+        return self.piece_rec[:, 7].astype(np.int32)
+
+    def usable(self, graph: RoadGraph, mode: str | None) -> np.ndarray | None:
+        """Per piece: may `mode` use its segment (either direction)? None when every piece is usable."""
+        if mode is None:
+            return None
+        key = check_mode(mode)
+        if key not in self._usable:
+            tt = graph.travel_time_s(key)
+            twin = graph.edge_twin
+            seg_ok = np.isfinite(tt) | ((twin >= 0) & np.isfinite(tt[np.maximum(twin, 0)]))
+            mask = seg_ok[self.piece_edge]
+            self._usable[key] = None if mask.all() else mask
+        return self._usable[key]
 
     # ------------------------------------------------------------------------------------
-    def _cells_pass(self, q: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Best piece among the cells of the block×block square centred on each point's
-        cell (block 1 or 3). Points must be sorted by cell for speed. (piece, t, d2, exact)."""
+    def _cells_pass(self, q: np.ndarray, block: int, usable: np.ndarray | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Best usable piece among the cells of the block×block square centred on each
+        point's cell (block 1 or 3).
+        (piece or -1, t, d2, exact, the piece's record row)."""
         n = len(q)
         half = block // 2
         gx = q[:, 0] / self.cell_m
@@ -148,21 +205,25 @@ class SnapIndex:
         best_piece = np.full(n, -1, dtype=np.int64)
         best_t = np.zeros(n)
         best_d2 = np.full(n, np.inf)
+        best_row = np.zeros((n, 8))
         if tot:
+            ends = np.cumsum(per)
             pos = np.arange(tot) - np.repeat(np.cumsum(cn) - cn - st, cn)
             pc = self.cell_piece[pos]
-            pt = np.repeat(np.arange(n), per)
             r = np.take(self.piece_rec, pc, axis=0)
-            px = q[:, 0][pt] - r[:, 0]
-            py = q[:, 1][pt] - r[:, 1]
-            t = np.clip((px * r[:, 2] + py * r[:, 3]) / r[:, 4], 0.0, 1.0)
-            ex = px - t * r[:, 2]
-            ey = py - t * r[:, 3]
-            d2 = ex * ex + ey * ey
+            px = np.repeat(q[:, 0], per) - r[:, 0]
+            py = np.repeat(q[:, 1], per) - r[:, 1]
+            t = (px * r[:, 2] + py * r[:, 3]) / r[:, 4]
+            np.clip(t, 0.0, 1.0, out=t)
+            px -= t * r[:, 2]
+            py -= t * r[:, 3]
+            d2 = px * px + py * py
+            if usable is not None:
+                d2[~usable[pc]] = np.inf
             has = per > 0
-            best_d2[has] = np.minimum.reduceat(d2, (np.cumsum(per) - per)[has])
-            hit = np.flatnonzero(d2 == best_d2[pt])
-            grp = pt[hit]
+            best_d2[has] = np.minimum.reduceat(d2, (ends - per)[has])
+            hit = np.flatnonzero(d2 == np.repeat(best_d2, per))
+            grp = np.searchsorted(ends, hit, side="right")
             new_grp = np.ones(len(hit), dtype=bool)
             new_grp[1:] = grp[1:] != grp[:-1]
             if len(hit) > new_grp.sum():  # ties (a point nearest to a junction): lowest piece id wins
@@ -171,30 +232,39 @@ class SnapIndex:
                 hit, grp = hit[first], grp[first]
                 new_grp = np.ones(len(hit), dtype=bool)
                 new_grp[1:] = grp[1:] != grp[:-1]
-            best_piece[grp[new_grp]] = pc[hit[new_grp]]
-            best_t[grp[new_grp]] = t[hit[new_grp]]
+            win, at = grp[new_grp], hit[new_grp]
+            best_piece[win] = pc[at]
+            best_t[win] = t[at]
+            best_row[win] = r[at]
+            if usable is not None:
+                best_piece[best_d2 == np.inf] = -1
         margin: float | np.ndarray = self.buffer_m
         if block > 1:  # plus the distance from the point to the border of the block
             fx, fy = gx - ix, gy - iy
             margin = margin + (half + np.minimum(np.minimum(fx, 1 - fx), np.minimum(fy, 1 - fy))) * self.cell_m
         exact = inside & (best_d2 <= np.square(margin))
-        return best_piece, best_t, best_d2, exact
+        return best_piece, best_t, best_d2, exact, best_row
 
-    def _fallback(self, q: np.ndarray, max_distance_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _fallback(self, q: np.ndarray, max_distance_m: float, usable: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         import shapely
-        if self._tree is None:
-            a = self.piece_rec[:, 0:2]
-            self._tree = shapely.STRtree(shapely.linestrings(np.stack([a, a + self.piece_rec[:, 2:4]], axis=1)))
         n = len(q)
         piece = np.full(n, -1, dtype=np.int64)
         t = np.zeros(n)
         d2 = np.full(n, np.inf)
-        if n == 0 or self.n_pieces == 0:
+        ids = np.arange(self.n_pieces) if usable is None else np.flatnonzero(usable)
+        if n == 0 or len(ids) == 0:
             return piece, t, d2
-        res = self._tree.query_nearest(shapely.points(q), max_distance=max_distance_m, all_matches=True)  # type: ignore[attr-defined]
+        key = "*" if usable is None else str(id(usable))
+        tree = self._trees.get(key)
+        if tree is None:
+            a = self.piece_rec[ids, 0:2]
+            tree = shapely.STRtree(shapely.linestrings(np.stack([a, a + self.piece_rec[ids, 2:4]], axis=1)))
+            self._trees[key] = tree
+        res = tree.query_nearest(shapely.points(q), max_distance=max_distance_m, all_matches=True)  # type: ignore[attr-defined]
         if res.shape[1] == 0:
             return piece, t, d2
-        qi, pc = res[0], res[1]
+        qi, pc = res[0], ids[res[1]]
         r = self.piece_rec[pc]
         p = q[qi] - r[:, 0:2]
         tt = np.clip((p * r[:, 2:4]).sum(axis=1) / r[:, 4], 0.0, 1.0)
@@ -208,44 +278,39 @@ class SnapIndex:
         d2[qi[first]] = dist2[first]
         return piece, t, d2
 
-    def query_xy(self, xy: np.ndarray, max_distance_m: float,
+    def query_xy(self, xy: np.ndarray, max_distance_m: float, usable: np.ndarray | None = None,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(edge, fraction, distance_m, point_xy) for points in metres; edge -1 when nothing is in range."""
-        q_in = np.asarray(xy, dtype=np.float64) - self.origin
-        n = len(q_in)
-        order = np.argsort((np.floor(q_in[:, 1] / self.cell_m) * self.nx + np.floor(q_in[:, 0] / self.cell_m)),
-                           kind="stable")
-        q = q_in[order]
-        piece, t, d2, exact = self._cells_pass(q, 1)
+        q = np.asarray(xy, dtype=np.float64) - self.origin
+        n = len(q)
+        # (sorting the points by cell first was measured: the gathers stay random across a
+        # city either way, and the sort and scatter back cost more than they save)
+        piece, t, d2, exact, row = self._cells_pass(q, 1, usable)
         todo = np.flatnonzero(~exact)
         if len(todo):
-            p2, t2, d22, ex2 = self._cells_pass(q[todo], 3)
-            piece[todo], t[todo], d2[todo] = p2, t2, d22
+            p2, t2, d22, ex2, row2 = self._cells_pass(q[todo], 3, usable)
+            piece[todo], t[todo], d2[todo], row[todo] = p2, t2, d22, row2
             todo = todo[~ex2]
         if len(todo):
-            p3, t3, d23 = self._fallback(q[todo], max_distance_m)
+            p3, t3, d23 = self._fallback(q[todo], max_distance_m, usable)
             better = (d23 < d2[todo]) | ((d23 == d2[todo]) & (p3 >= 0) & ((p3 < piece[todo]) | (piece[todo] < 0)))
             piece[todo] = np.where(better, p3, piece[todo])
             t[todo] = np.where(better, t3, t[todo])
             d2[todo] = np.where(better, d23, d2[todo])
+            row[todo] = np.where(better[:, None], self.piece_rec[np.maximum(p3, 0)], row[todo])
         dist = np.sqrt(d2)
         ok = (piece >= 0) & (dist <= max_distance_m)
-        pc = np.where(ok, piece, 0)
-        edge = np.full(n, -1, dtype=np.int32)
-        frac = np.full(n, np.nan)
-        point = np.full((n, 2), np.nan)
-        out_dist = np.where(ok, dist, np.inf)
-        if self.n_pieces:
-            r = self.piece_rec[pc]
-            e_ok = self.piece_edge[pc]
-            along = self.piece_s0_m[pc] + t * np.sqrt(r[:, 4])
-            f_ok = np.clip(along / self.edge_length_m[e_ok], 0.0, 1.0)
-            edge[order] = np.where(ok, e_ok, -1)
-            frac[order] = np.where(ok, f_ok, np.nan)
-            point[order] = np.where(ok[:, None], r[:, 0:2] + t[:, None] * r[:, 2:4] + self.origin, np.nan)
-        result_dist = np.empty(n)
-        result_dist[order] = out_dist
-        return edge, frac, result_dist, point
+        along = row[:, 5] + t * np.sqrt(row[:, 4])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.clip(along / row[:, 6], 0.0, 1.0)
+        edge = np.where(ok, row[:, 7], -1).astype(np.int32)
+        frac = np.where(ok, f, np.nan)
+        point = np.where(ok[:, None], row[:, 0:2] + t[:, None] * row[:, 2:4] + self.origin, np.nan)
+        return edge, frac, np.where(ok, dist, np.inf), point
+
+
+def _grid_shape(span: np.ndarray, cell: float) -> tuple[int, int]:
+    return int(np.floor(span[0] / cell)) + 7, int(np.floor(span[1] / cell)) + 7
 
 
 @dataclass(eq=False)
@@ -321,17 +386,26 @@ def snap(graph: RoadGraph, lonlat: np.ndarray, max_distance_m: float = 500.0,
         raise ValueError(f"max_distance_m must be a finite number >= 0, got {max_distance_m!r}")
     n = len(pts)
     valid = np.isfinite(pts).all(axis=1) & (np.abs(pts[:, 0]) <= 180.0) & (np.abs(pts[:, 1]) <= 90.0)
-    q = np.full((n, 2), np.nan)
-    if valid.any():
-        q[valid] = graph.lonlat_to_xy(pts[valid])
-    valid &= np.isfinite(q).all(axis=1)
-    edge = np.full(n, -1, dtype=np.int32)
-    frac = np.full(n, np.nan)
-    dist = np.full(n, np.nan)
-    point = np.full((n, 2), np.nan)
-    if valid.any():
-        e, f, d, p = graph.snapper(mode).query_xy(q[valid], max_distance_m)
-        edge[valid], frac[valid], dist[valid], point[valid] = e, f, d, p
+    index = graph.snapper(mode)
+    usable = index.usable(graph, mode)
+    if n and valid.all():   # the usual case: no masked copies
+        q = graph.lonlat_to_xy(pts)
+        valid = np.isfinite(q).all(axis=1)
+    else:
+        q = np.full((n, 2), np.nan)
+        if valid.any():
+            q[valid] = graph.lonlat_to_xy(pts[valid])
+        valid &= np.isfinite(q).all(axis=1)
+    if n and valid.all():
+        edge, frac, dist, point = index.query_xy(q, max_distance_m, usable)
+    else:
+        edge = np.full(n, -1, dtype=np.int32)
+        frac = np.full(n, np.nan)
+        dist = np.full(n, np.nan)
+        point = np.full((n, 2), np.nan)
+        if valid.any():
+            e, f, d, p = index.query_xy(q[valid], max_distance_m, usable)
+            edge[valid], frac[valid], dist[valid], point[valid] = e, f, d, p
     status = np.where(~valid, SNAP_INVALID, np.where(edge >= 0, SNAP_OK, SNAP_OFF_NETWORK)).astype(np.int8)
     return SnapResult(status=status, edge=edge, fraction=frac, distance_m=dist, query_xy=q, point_xy=point,
                       mode=mode, max_distance_m=float(max_distance_m))
@@ -368,6 +442,7 @@ def snap_point(graph: RoadGraph, lon: float, lat: float, max_distance_m: float =
     if not (math.isfinite(x) and math.isfinite(y)):
         return PointSnap("invalid")
     index = graph.snapper(mode)
+    usable = index.usable(graph, mode)
     qx, qy = x - float(index.origin[0]), y - float(index.origin[1])
     ix, iy = math.floor(qx / index.cell_m), math.floor(qy / index.cell_m)
     fx, fy = qx / index.cell_m - ix, qy / index.cell_m - iy
@@ -385,7 +460,9 @@ def snap_point(graph: RoadGraph, lon: float, lat: float, max_distance_m: float =
                 if b <= a:
                     continue
                 pcs = cell_piece[a:b].tolist()
-                for pc, (ax, ay, dx, dy, l2) in zip(pcs, rec[pcs].tolist()):
+                for pc, (ax, ay, dx, dy, l2, *_rest) in zip(pcs, rec[pcs].tolist()):
+                    if usable is not None and not usable[pc]:
+                        continue
                     px, py = qx - ax, qy - ay
                     t = min(max((px * dx + py * dy) / l2, 0.0), 1.0)
                     ex, ey = px - t * dx, py - t * dy
@@ -398,9 +475,9 @@ def snap_point(graph: RoadGraph, lon: float, lat: float, max_distance_m: float =
             dist = math.sqrt(d2)
             if dist > max_distance_m:
                 return PointSnap("off_network", distance_m=dist)
-            ax, ay, dx, dy, l2 = rec[pc].tolist()
-            e = int(index.piece_edge[pc])
-            frac = min(max((float(index.piece_s0_m[pc]) + t * math.sqrt(l2)) / float(index.edge_length_m[e]), 0.0), 1.0)
+            ax, ay, dx, dy, l2, s0, length, e_f = rec[pc].tolist()
+            e = int(e_f)
+            frac = min(max((s0 + t * math.sqrt(l2)) / length, 0.0), 1.0)
             return PointSnap("ok", e, frac, dist, ax + t * dx + float(index.origin[0]), ay + t * dy + float(index.origin[1]))
     res = snap(graph, np.array([[lon, lat]]), max_distance_m, mode)
     if not res.ok[0]:

@@ -239,19 +239,7 @@ def _measure(args: argparse.Namespace) -> int:
 
 def _graph_bytes(graph: Any) -> int:
     """Bytes held in numpy arrays by the graph and everything compiled from it."""
-    total = 0
-    objs: list[Any] = [graph, *graph._nets.values(), *graph._snappers.values()]
-    for net in graph._nets.values():
-        for name in ("forward_matrix", "reverse_matrix"):
-            if name in vars(net):
-                m = vars(net)[name]
-                total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-        for extra in net._lists.values():
-            if isinstance(extra, tuple):
-                total += sum(getattr(x, "nbytes", 0) for x in extra)
-    for obj in objs:
-        total += sum(v.nbytes for v in vars(obj).values() if isinstance(v, np.ndarray))
-    return total
+    return int(graph.nbytes())
 
 
 def format_table(r: dict[str, Any]) -> str:

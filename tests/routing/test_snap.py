@@ -67,3 +67,25 @@ def test_mode_snaps_only_to_roads_it_may_use() -> None:
     assert car.distance_m == pytest.approx(10, abs=0.01)
     assert foot.distance_m == pytest.approx(190, abs=0.01)
     assert snap(g, np.array([p]), mode="foot").distance_m[0] == pytest.approx(190, abs=0.01)
+
+
+def test_a_mode_snaps_to_the_nearest_road_it_may_use(small_city: RoadGraph) -> None:
+    """One index serves every mode: pieces of roads the mode may not use are skipped in the
+    cell passes, in the far-point fallback and in the single-point path alike."""
+    tt = small_city.travel_time_s("foot")
+    twin = small_city.edge_twin
+    usable = np.flatnonzero(np.isfinite(tt) | ((twin >= 0) & np.isfinite(tt[np.maximum(twin, 0)])))
+    assert len(usable) < small_city.n_edges   # the synthetic city has roads closed to walkers
+    rng = np.random.default_rng(9)
+    x0, y0, x1, y1 = small_city.bounds_xy
+    far = np.column_stack([rng.uniform(x0 - 800, x1 + 800, 40), rng.uniform(y0 - 800, y1 + 800, 40)])
+    ll = np.vstack([on_road_points(small_city, 300, rng, noise_m=40.0), small_city.xy_to_lonlat(far)])
+    res = snap(small_city, ll, max_distance_m=5000.0, mode="foot")
+    assert res.ok.all()
+    assert np.isin(res.edge, usable).all()
+    np.testing.assert_allclose(res.distance_m, _brute(small_city, res.query_xy, usable), atol=1e-6)
+    for i in range(0, len(ll), 7):
+        one = snap_point(small_city, *ll[i], max_distance_m=5000.0, mode="foot")
+        assert one.edge == res.edge[i]
+        assert one.distance_m == pytest.approx(res.distance_m[i], abs=1e-9)
+    assert snap(small_city, np.empty((0, 2))).status.shape == (0,)
