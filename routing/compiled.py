@@ -47,33 +47,65 @@ class ModeNet:
     @classmethod
     def build(cls, graph: RoadGraph, mode: str) -> ModeNet:
         tt = graph.travel_time_s(mode)
-        allowed = np.isfinite(tt)
-        edges = np.flatnonzero(allowed)
+        edges = np.flatnonzero(np.isfinite(tt))
         ignores = mode in graph.speeds.ignores_oneway
         rev_edges = edges[graph.edge_twin[edges] < 0] if ignores else np.empty(0, dtype=edges.dtype)
-        tail = np.concatenate([graph.edge_u[edges], graph.edge_v[rev_edges]])
-        head = np.concatenate([graph.edge_v[edges], graph.edge_u[rev_edges]])
+        tail = np.concatenate([graph.edge_u[edges], graph.edge_v[rev_edges]]).astype(np.int64)
+        head = np.concatenate([graph.edge_v[edges], graph.edge_u[rev_edges]]).astype(np.int64)
         time_s = np.concatenate([tt[edges], tt[rev_edges]])
         edge = np.concatenate([edges, rev_edges]).astype(np.int32)
         reversed_ = np.concatenate([np.zeros(len(edges), bool), np.ones(len(rev_edges), bool)])
-        # fastest of parallel arcs
-        order = np.lexsort((time_s, head, tail))
-        tail, head, time_s, edge, reversed_ = tail[order], head[order], time_s[order], edge[order], reversed_[order]
-        first = np.ones(len(tail), dtype=bool)
-        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-        tail, head, time_s, edge, reversed_ = tail[first], head[first], time_s[first], edge[first], reversed_[first]
+        # sort by (tail, head, time) and keep the fastest of parallel arcs; one int64 key
+        # (edges come numbered by tail, so the sort has little to do)
         n = graph.n_nodes
-        f_indptr = np.searchsorted(tail, np.arange(n + 1)).astype(np.int64)   # already sorted by tail
-        f_arc = np.arange(len(tail), dtype=np.int32)
-        r_arc = np.argsort(head, kind="stable").astype(np.int32)
-        r_indptr = np.searchsorted(head[r_arc], np.arange(n + 1)).astype(np.int64)
+        key = tail * n + head
+        order = np.argsort(key, kind="stable")
+        key, time_s = key[order], time_s[order]
+        same = np.flatnonzero(key[1:] == key[:-1])
+        if len(same):   # parallel arcs: order each run by time (rare, so a lexsort of the runs only)
+            run = np.unique(np.concatenate([same, same + 1]))
+            sub = run[np.lexsort((time_s[run], key[run]))]
+            order[run] = order[sub]
+            time_s[run] = time_s[sub]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        order = order[first]
+        head_k = head[order]
+        r_arc = np.argsort(head_k, kind="stable").astype(np.int32)
+        return cls.from_arrays(graph, mode, edge[order], reversed_[order], r_arc)
+
+    @classmethod
+    def from_arrays(cls, graph: RoadGraph, mode: str, arc_edge: np.ndarray, arc_reversed: np.ndarray,
+                    r_arc: np.ndarray) -> ModeNet:
+        """The net from its defining arrays (what a saved graph keeps); the rest are gathers."""
+        arc_edge = np.asarray(arc_edge, dtype=np.int32)
+        arc_reversed = np.asarray(arc_reversed, dtype=bool)
+        r_arc = np.asarray(r_arc, dtype=np.int32)
+        a = len(arc_edge)
+        if arc_reversed.shape != (a,) or r_arc.shape != (a,) or \
+                (a and (int(arc_edge.min()) < 0 or int(arc_edge.max()) >= graph.n_edges)):
+            raise ValueError("saved mode net does not fit this graph")
+        tt = graph.travel_time_s(mode)
+        ignores = mode in graph.speeds.ignores_oneway
+        u, v = graph.edge_u[arc_edge], graph.edge_v[arc_edge]
+        tail = np.where(arc_reversed, v, u).astype(np.int32)
+        head = np.where(arc_reversed, u, v).astype(np.int32)
+        n = graph.n_nodes
+        f_indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(tail, minlength=n), out=f_indptr[1:])
+        r_indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(head, minlength=n), out=r_indptr[1:])
         twin = graph.edge_twin
         bwd = np.where(twin >= 0, tt[np.maximum(twin, 0)], tt if ignores else np.inf)
-        return cls(mode=mode, n_nodes=n, arc_tail=tail.astype(np.int32), arc_head=head.astype(np.int32),
-                   arc_time_s=time_s.astype(np.float64), arc_edge=edge, arc_reversed=reversed_,
-                   f_indptr=f_indptr, f_arc=f_arc, r_indptr=r_indptr, r_arc=r_arc,
+        return cls(mode=mode, n_nodes=n, arc_tail=tail, arc_head=head, arc_time_s=np.asarray(tt[arc_edge], np.float64),
+                   arc_edge=arc_edge, arc_reversed=arc_reversed, f_indptr=f_indptr,
+                   f_arc=np.arange(a, dtype=np.int32), r_indptr=r_indptr, r_arc=r_arc,
                    seg_fwd_time_s=np.asarray(tt, dtype=np.float64), seg_bwd_time_s=bwd.astype(np.float64),
-                   edge_u=graph.edge_u, edge_v=graph.edge_v, arc_length_m=graph.edge_length_m[edge])
+                   edge_u=graph.edge_u, edge_v=graph.edge_v, arc_length_m=graph.edge_length_m[arc_edge])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What a saved graph keeps of the net (see from_arrays)."""
+        return {"arc_edge": self.arc_edge, "arc_reversed": self.arc_reversed, "r_arc": self.r_arc}
 
     def nbytes(self) -> int:
         shared = (id(self.edge_u), id(self.edge_v))

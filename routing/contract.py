@@ -27,10 +27,6 @@ from scipy.sparse import csr_matrix
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import ModeNet
 
-# arrays saved with a graph (see RoadGraph.save); everything else is derived on load
-_SAVED = ("junction_node", "arc_chain", "arc_pos", "arc_prefix_s", "arc_suffix_s", "chain_ptr", "chain_arcs",
-          "chain_from", "chain_to", "chain_time_s")
-
 
 @dataclass(eq=False)
 class Contracted:
@@ -62,66 +58,70 @@ class Contracted:
     @classmethod
     def build(cls, net: ModeNet) -> Contracted:
         n = net.n_nodes
-        tail, head, t = net.arc_tail, net.arc_head, net.arc_time_s
-        a_all = len(tail)
+        tail, head = net.arc_tail, net.arc_head
         loop = tail == head
         nl = ~loop
         indeg = np.bincount(head[nl], minlength=n)
         outdeg = np.bincount(tail[nl], minlength=n)
-        lo = np.minimum(tail, head)[nl].astype(np.int64)
-        hi = np.maximum(tail, head)[nl].astype(np.int64)
-        pairs = np.unique(lo * n + hi)
-        nb = np.bincount(pairs // n, minlength=n) + np.bincount(pairs % n, minlength=n)
+        # distinct neighbours = out + in - those linked both ways (arcs are unique per pair)
+        both = nl & (net.arcs_between(head, tail) >= 0)
+        nb = indeg + outdeg - np.bincount(tail[both], minlength=n)
         bend = (nb == 2) & (((indeg == 1) & (outdeg == 1)) | ((indeg == 2) & (outdeg == 2)))
         bend[tail[loop]] = False
         f_ptr = net.f_indptr
         while True:
             succ = _successors(tail, head, nl, bend, f_ptr, outdeg)
             starts = np.flatnonzero(nl & ~bend[tail])
-            chain, pos, prefix, suffix, total, steps = _walk(starts, succ, t, a_all)
+            chain, pos = _walk(starts, succ, len(tail))
             stray = nl & (chain < 0)
             if not stray.any():
                 break
             bend[tail[stray]] = False  # a ring of bend points only: its nodes become junctions
-        jid = np.full(n, -1, dtype=np.int32)
-        junction_node = np.flatnonzero(~bend).astype(np.int32)
-        jid[junction_node] = np.arange(len(junction_node), dtype=np.int32)
         n_chain = len(starts)
-        lengths = np.bincount(chain[nl], minlength=n_chain)
         chain_ptr = np.zeros(n_chain + 1, dtype=np.int64)
-        np.cumsum(lengths, out=chain_ptr[1:])
+        np.cumsum(np.bincount(chain[nl], minlength=n_chain), out=chain_ptr[1:])
         chain_arcs = np.empty(int(chain_ptr[-1]), dtype=np.int32)
         arcs_nl = np.flatnonzero(nl)
         chain_arcs[chain_ptr[chain[arcs_nl]] + pos[arcs_nl]] = arcs_nl
-        last = chain_arcs[chain_ptr[1:] - 1] if n_chain else np.empty(0, dtype=np.int32)
-        return cls(n_nodes=n, junction_node=junction_node, node_junction=jid, arc_chain=chain,
-                   arc_pos=pos, arc_prefix_s=prefix, arc_suffix_s=suffix, chain_ptr=chain_ptr,
-                   chain_arcs=chain_arcs, chain_from=jid[tail[starts]].astype(np.int32),
-                   chain_to=jid[head[last]].astype(np.int32), chain_time_s=total, out_ptr=f_ptr,
-                   arc_time_s=net.arc_time_s)
+        return cls.from_chains(net, chain_ptr, chain_arcs)
+
+    @classmethod
+    def from_chains(cls, net: ModeNet, chain_ptr: np.ndarray, chain_arcs: np.ndarray) -> Contracted:
+        """Everything else follows from the chains (this is all a saved graph keeps)."""
+        chain_ptr = np.asarray(chain_ptr, dtype=np.int64)
+        chain_arcs = np.asarray(chain_arcs, dtype=np.int32)
+        n, a = net.n_nodes, net.n_arcs
+        tail, head, t = net.arc_tail, net.arc_head, net.arc_time_s
+        n_chain = len(chain_ptr) - 1
+        lengths = np.diff(chain_ptr)
+        if n_chain < 0 or chain_ptr[0] != 0 or chain_ptr[-1] != len(chain_arcs) or (n_chain and lengths.min() < 1) \
+                or (len(chain_arcs) and (int(chain_arcs.min()) < 0 or int(chain_arcs.max()) >= a)):
+            raise ValueError("saved chains do not fit this network")
+        arc_chain = np.full(a, -1, dtype=np.int32)
+        arc_chain[chain_arcs] = np.repeat(np.arange(n_chain, dtype=np.int32), lengths)
+        arc_pos = np.zeros(a, dtype=np.int32)
+        arc_pos[chain_arcs] = np.arange(len(chain_arcs)) - np.repeat(chain_ptr[:-1], lengths)
+        inner = arc_pos[chain_arcs[1:]] > 0          # consecutive arcs of one chain must meet
+        if (head[chain_arcs[:-1]][inner] != tail[chain_arcs[1:]][inner]).any():
+            raise ValueError("saved chains are not connected")
+        bend = np.zeros(n, dtype=bool)
+        bend[tail[chain_arcs[arc_pos[chain_arcs] > 0]]] = True
+        jid = np.full(n, -1, dtype=np.int32)
+        junction_node = np.flatnonzero(~bend).astype(np.int32)
+        jid[junction_node] = np.arange(len(junction_node), dtype=np.int32)
+        prefix, suffix, total = _sums(chain_ptr, chain_arcs, lengths, t, a)
+        first = chain_arcs[chain_ptr[:-1]]
+        last = chain_arcs[chain_ptr[1:] - 1]
+        return cls(n_nodes=n, junction_node=junction_node, node_junction=jid, arc_chain=arc_chain,
+                   arc_pos=arc_pos, arc_prefix_s=prefix, arc_suffix_s=suffix, chain_ptr=chain_ptr,
+                   chain_arcs=chain_arcs, chain_from=jid[tail[first]], chain_to=jid[head[last]],
+                   chain_time_s=total, out_ptr=net.f_indptr, arc_time_s=t)
 
     # ---- persistence -------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in _SAVED}
-
-    @classmethod
-    def from_arrays(cls, net: ModeNet, arrays: dict[str, np.ndarray]) -> Contracted:
-        """Rebuild from saved arrays (checked against the net they were built for)."""
-        got = {name: np.asarray(arrays[name]) for name in _SAVED}
-        n, a = net.n_nodes, net.n_arcs
-        if got["arc_chain"].shape != (a,) or got["chain_ptr"].shape != (len(got["chain_from"]) + 1,):
-            raise ValueError("saved contraction does not fit this network")
-        jid = np.full(n, -1, dtype=np.int32)
-        jn = got["junction_node"].astype(np.int32)
-        if len(jn) and (jn.min() < 0 or jn.max() >= n):
-            raise ValueError("saved contraction refers to nodes outside the network")
-        jid[jn] = np.arange(len(jn), dtype=np.int32)
-        return cls(n_nodes=n, junction_node=jn, node_junction=jid, arc_chain=got["arc_chain"].astype(np.int32),
-                   arc_pos=got["arc_pos"].astype(np.int32), arc_prefix_s=got["arc_prefix_s"].astype(np.float64),
-                   arc_suffix_s=got["arc_suffix_s"].astype(np.float64), chain_ptr=got["chain_ptr"].astype(np.int64),
-                   chain_arcs=got["chain_arcs"].astype(np.int32), chain_from=got["chain_from"].astype(np.int32),
-                   chain_to=got["chain_to"].astype(np.int32), chain_time_s=got["chain_time_s"].astype(np.float64),
-                   out_ptr=net.f_indptr, arc_time_s=net.arc_time_s)
+        """What a saved graph keeps (see from_chains)."""
+        small = np.int32 if len(self.chain_arcs) < 2**31 else np.int64
+        return {"chain_ptr": self.chain_ptr.astype(small), "chain_arcs": self.chain_arcs}
 
     # ---- the junction graph ------------------------------------------------------------
     @cached_property
@@ -302,18 +302,12 @@ def _successors(tail: np.ndarray, head: np.ndarray, nl: np.ndarray, bend: np.nda
     return succ
 
 
-def _walk(starts: np.ndarray, succ: np.ndarray, t: np.ndarray, n_arcs: int,
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Follow every chain from its first arc, all chains at once: chain id, position,
-    seconds before the arc (prefix) and from its tail to the end (suffix) for every arc."""
+def _walk(starts: np.ndarray, succ: np.ndarray, n_arcs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Follow every chain from its first arc, all chains at once: chain id and position of every arc."""
     chain = np.full(n_arcs, -1, dtype=np.int32)
     pos = np.zeros(n_arcs, dtype=np.int32)
-    prefix = np.zeros(n_arcs)
-    suffix = np.zeros(n_arcs)
-    total = np.zeros(len(starts))
     cur = starts.astype(np.int64)
     cid = np.arange(len(starts), dtype=np.int32)
-    steps: list[tuple[np.ndarray, np.ndarray]] = []
     step = 0
     while len(cur):
         if step > n_arcs:  # cannot happen: each step assigns new arcs
@@ -322,15 +316,45 @@ def _walk(starts: np.ndarray, succ: np.ndarray, t: np.ndarray, n_arcs: int,
         cur, cid = cur[fresh], cid[fresh]
         chain[cur] = cid
         pos[cur] = step
-        prefix[cur] = total[cid]
-        total[cid] = total[cid] + t[cur]
-        steps.append((cur, cid))
         nxt = succ[cur]
         go = nxt >= 0
         cur, cid = nxt[go], cid[go]
         step += 1
-    acc = np.zeros(len(starts))
-    for arcs, cids in reversed(steps):   # suffix sums from the chain's far end back
-        acc[cids] = t[arcs] + acc[cids]
-        suffix[arcs] = acc[cids]
-    return chain, pos, prefix, suffix, total, step
+    return chain, pos
+
+
+def _sums(chain_ptr: np.ndarray, chain_arcs: np.ndarray, lengths: np.ndarray, t: np.ndarray, n_arcs: int,
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per arc: seconds from its chain's start to its tail (prefix) and from its tail to the
+    chain's end (suffix); per chain: total. Added arc by arc along each chain (all chains at
+    once, one step per position), so building and loading give the same bits."""
+    n_chain = len(lengths)
+    t_ca = t[chain_arcs]                 # times in chain order: every step reads ascending positions
+    pre = np.empty(len(chain_arcs))
+    suf = np.empty(len(chain_arcs))
+    first = chain_ptr[:-1]
+    pre[first] = 0.0
+    run = 0.0 + t_ca[first]
+    alive = np.flatnonzero(lengths > 1)
+    steps: list[tuple[np.ndarray | None, np.ndarray]] = [(None, first)]
+    p = 1
+    while len(alive):
+        at = chain_ptr[alive] + p
+        pre[at] = run[alive]
+        run[alive] = run[alive] + t_ca[at]
+        steps.append((alive, at))
+        p += 1
+        alive = alive[lengths[alive] > p]
+    acc = np.zeros(n_chain)
+    for alive, at in reversed(steps):
+        if alive is None:
+            acc = t_ca[at] + acc
+            suf[at] = acc
+        else:
+            acc[alive] = t_ca[at] + acc[alive]
+            suf[at] = acc[alive]
+    prefix = np.zeros(n_arcs)
+    suffix = np.zeros(n_arcs)
+    prefix[chain_arcs] = pre
+    suffix[chain_arcs] = suf
+    return prefix, suffix, run

@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FORMAT_NAME = "commandmap-roadgraph"
 FORMAT_VERSION = 1
+# version of the compiled structures a saved graph may carry (see to_bytes); saved ones of
+# another version are ignored and compiled afresh
+COMPILED_VERSION = 1
+_COMPILED = "compiled"
 
 _ARRAY_FIELDS: dict[str, tuple[type, int]] = {
     # name: (dtype, ndim)
@@ -80,6 +84,7 @@ class RoadGraph:
         self._nets: dict[str, ModeNet] = {}
         self._contracted: dict[str, Contracted] = {}
         self._snap_index: SnapIndex | None = None
+        self._saved: dict[str, dict[str, np.ndarray]] = {}   # compiled arrays read from a file, not yet used
         self._nx: nx.MultiDiGraph | None = None
 
     # ---- shape -------------------------------------------------------------------------
@@ -162,7 +167,15 @@ class RoadGraph:
         net = self._nets.get(mode)
         if net is None:
             from .compiled import ModeNet
-            net = ModeNet.build(self, mode)
+            saved = self._take_saved(f"{mode}.net")
+            net = None
+            if saved is not None:
+                try:
+                    net = ModeNet.from_arrays(self, mode, **saved)
+                except (ValueError, TypeError, KeyError, IndexError):
+                    net = None
+            if net is None:
+                net = ModeNet.build(self, mode)
             self._nets[mode] = net
         return net
 
@@ -172,7 +185,15 @@ class RoadGraph:
         got = self._contracted.get(mode)
         if got is None:
             from .contract import Contracted
-            got = Contracted.build(self.net(mode))
+            net = self.net(mode)
+            saved = self._take_saved(f"{mode}.chains")
+            if saved is not None:
+                try:
+                    got = Contracted.from_chains(net, **saved)
+                except (ValueError, TypeError, KeyError, IndexError):
+                    got = None
+            if got is None:
+                got = Contracted.build(net)
             self._contracted[mode] = got
         return got
 
@@ -183,8 +204,24 @@ class RoadGraph:
             check_mode(mode)
         if self._snap_index is None:
             from .snap import SnapIndex
-            self._snap_index = SnapIndex.build(self)
+            saved = self._take_saved("snap")
+            if saved is not None:
+                try:
+                    self._snap_index = SnapIndex.from_arrays(self, saved)
+                except (ValueError, TypeError, KeyError, IndexError):
+                    self._snap_index = None
+            if self._snap_index is None:
+                self._snap_index = SnapIndex.build(self)
         return self._snap_index
+
+    def _take_saved(self, group: str) -> dict[str, np.ndarray] | None:
+        return self._saved.pop(group, None)
+
+    @property
+    def has_compiled(self) -> bool:
+        """True when the car structures are compiled or were loaded ready to use."""
+        return ("car" in self._contracted or "car.chains" in self._saved) and \
+            (self._snap_index is not None or "snap" in self._saved)
 
     def nbytes(self) -> int:
         """Bytes held in numpy arrays by the graph and everything compiled from it so far."""
@@ -258,22 +295,41 @@ class RoadGraph:
     def _array_kwargs(self) -> dict[str, np.ndarray]:
         return {name: getattr(self, name) for name in _ARRAY_FIELDS}
 
-    def to_bytes(self) -> bytes:
-        """Compact, pickle-free serialisation (an uncompressed .npz)."""
-        meta = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "crs": self.crs, "source": self.source,
-                "speeds": self.speeds.to_dict(), "road_classes": list(ROAD_CLASSES)}
+    def to_bytes(self, compiled: bool = False) -> bytes:
+        """Compact, pickle-free serialisation (an uncompressed .npz).
+
+        `compiled`: also store the hot-path structures of every travel mode (mode nets,
+        junction chains, the snap index), compiling what is not compiled yet, so a load
+        answers its first query without compiling anything. The graph of record is the
+        same either way; readers that do not know the extra arrays ignore them."""
+        meta: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "crs": self.crs,
+                                "source": self.source, "speeds": self.speeds.to_dict(),
+                                "road_classes": list(ROAD_CLASSES)}
         names = np.array(self.names if self.names else ("",), dtype=str)
-        buf = io.BytesIO()
         arrays: dict[str, Any] = dict(self._array_kwargs())
+        if compiled:
+            meta["compiled"] = {"version": COMPILED_VERSION, "modes": list(TRAVEL_MODES)}
+            for mode in TRAVEL_MODES:
+                for name, arr in self.net(mode).arrays().items():
+                    arrays[f"{_COMPILED}.{mode}.net.{name}"] = arr
+                for name, arr in self.contracted(mode).arrays().items():
+                    arrays[f"{_COMPILED}.{mode}.chains.{name}"] = arr
+            for name, arr in self.snapper().arrays().items():
+                arrays[f"{_COMPILED}.snap.{name}"] = arr
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
         arrays["names"] = names
+        buf = io.BytesIO()
         np.savez(buf, **arrays)
         return buf.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes, *, origin: str = "road graph bytes") -> RoadGraph:
+        return cls._read(io.BytesIO(data), origin)
+
+    @classmethod
+    def _read(cls, source: Any, origin: str) -> RoadGraph:
         try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            with np.load(source, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
         except Exception as exc:
             raise RoadFileError(f"{origin}: not a CommandMap road graph ({type(exc).__name__}: {exc})") from None
@@ -299,27 +355,40 @@ class RoadGraph:
             kwargs[name] = arr.astype(dtype, copy=False)
         names = tuple(str(s) for s in arrays["names"].tolist())
         try:
-            return cls(crs=str(meta["crs"]), names=names, speeds=SpeedTable.from_dict(meta.get("speeds", {})),
-                       source=str(meta.get("source", "")), **kwargs)
+            graph = cls(crs=str(meta["crs"]), names=names, speeds=SpeedTable.from_dict(meta.get("speeds", {})),
+                        source=str(meta.get("source", "")), **kwargs)
         except (ValueError, KeyError) as exc:
             raise RoadFileError(f"{origin}: inconsistent road graph ({exc})") from None
+        if (meta.get("compiled") or {}).get("version") == COMPILED_VERSION:
+            # kept aside and turned into structures on first use; anything that does not fit
+            # this graph is ignored there and compiled afresh (never trusted blindly)
+            prefix = f"{_COMPILED}."
+            for key, arr in arrays.items():
+                if key.startswith(prefix):
+                    group, _, name = key[len(prefix):].rpartition(".")
+                    graph._saved.setdefault(group, {})[name] = arr
+        return graph
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write atomically (temp file + rename) so a crash never leaves half a cache."""
+    def save(self, path: str | os.PathLike[str], compiled: bool = True) -> None:
+        """Write atomically (temp file + rename) so a crash never leaves half a cache.
+        By default with the compiled structures of every mode (see to_bytes)."""
         path = os.fspath(path)
+        data = self.to_bytes(compiled=compiled)
         tmp = f"{path}.tmp{os.getpid()}"
         with open(tmp, "wb") as fh:
-            fh.write(self.to_bytes())
+            fh.write(data)
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RoadGraph:
         path = os.fspath(path)
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            size = os.path.getsize(path)
+            fh = open(path, "rb")
         except OSError as exc:
             raise RoadFileError(f"{path}: cannot read road graph ({exc.strerror})") from None
-        if not data:
+        if not size:
+            fh.close()
             raise RoadFileError(f"{path}: file is empty")
-        return cls.from_bytes(data, origin=path)
+        with fh:   # read member by member straight from the file (no second copy of it in memory)
+            return cls._read(fh, path)

@@ -39,7 +39,6 @@ _MIN_BUFFER_M = 35.0     # GPS fixes are often 20-40 m off the road; beyond the 
 _SPLIT_CELLS = 3.0       # pieces longer than this many cells are split for the index
 
 
-_SAVED = ("cell_piece", "piece_rec", "origin")
 
 
 @dataclass(eq=False)
@@ -128,14 +127,13 @@ class SnapIndex:
     # ---- persistence (see RoadGraph.save) ----------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         """What a saved graph keeps of the index: the cell index as per-cell counts (small
-        integers), the rest as is."""
+        integers), pieces without what follows from the rest (squared length, edge length)."""
         counts = np.diff(self.cell_indptr)
         top = int(counts.max()) if len(counts) else 0
         small = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.uint32
-        out = {name: getattr(self, name) for name in _SAVED}
-        out["cell_counts"] = counts.astype(small)
-        out["grid"] = np.array([self.cell_m, self.buffer_m, self.nx, self.ny], dtype=np.float64)
-        return out
+        return {"cell_counts": counts.astype(small), "cell_piece": self.cell_piece,
+                "piece_geo": self.piece_rec[:, [0, 1, 2, 3, 5]], "piece_edge": self.piece_edge,
+                "origin": self.origin, "grid": np.array([self.cell_m, self.buffer_m, self.nx, self.ny], dtype=np.float64)}
 
     @classmethod
     def from_arrays(cls, graph: RoadGraph, arrays: dict[str, np.ndarray]) -> SnapIndex:
@@ -143,16 +141,19 @@ class SnapIndex:
         nx, ny = int(nx_f), int(ny_f)
         counts = arrays["cell_counts"]
         piece = arrays["cell_piece"].astype(np.int32, copy=False)
-        rec = arrays["piece_rec"].astype(np.float64, copy=False)
-        if counts.shape != (nx * ny,) or rec.ndim != 2 or rec.shape[1] != 8 \
-                or (len(piece) and (int(piece.max()) >= len(rec) or int(piece.min()) < 0)) \
-                or (len(rec) and not (0 <= rec[:, 7].min() and rec[:, 7].max() < graph.n_edges)):
+        geo = arrays["piece_geo"].astype(np.float64, copy=False)
+        p_edge = arrays["piece_edge"].astype(np.int64, copy=False)
+        if counts.shape != (nx * ny,) or geo.ndim != 2 or geo.shape[1] != 5 or p_edge.shape != (len(geo),) \
+                or (len(piece) and (int(piece.max()) >= len(geo) or int(piece.min()) < 0)) \
+                or (len(p_edge) and not (0 <= int(p_edge.min()) and int(p_edge.max()) < graph.n_edges)):
             raise ValueError("saved snap index does not fit this graph")
         idx_dtype = np.int32 if len(piece) < 2**31 else np.int64
         indptr = np.zeros(nx * ny + 1, dtype=idx_dtype)
         np.cumsum(counts, out=indptr[1:])
         if int(indptr[-1]) != len(piece):
             raise ValueError("saved snap index is inconsistent")
+        d = geo[:, 2:4]
+        rec = np.column_stack([geo[:, 0:4], (d * d).sum(axis=1), geo[:, 4], graph.edge_length_m[p_edge], p_edge])
         return cls(origin=arrays["origin"].astype(np.float64), cell_m=cell_m, buffer_m=buffer_m, nx=nx, ny=ny,
                    cell_indptr=indptr, cell_piece=piece, piece_rec=rec)
 

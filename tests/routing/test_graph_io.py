@@ -92,3 +92,67 @@ def test_speed_table_validates() -> None:
         SpeedTable.from_dict({"car": {"highway": 50}})
     t = SpeedTable.from_dict({"foot": {"motorway": 4}, "ignores_oneway": []})
     assert t.kmh["foot"]["motorway"] == 4 and not t.ignores_oneway
+
+
+def _rewrite(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+    import io
+    with np.load(io.BytesIO(data)) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    change(arrays)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _same_answers(a: RoadGraph, b: RoadGraph) -> None:
+    from routing import Candidates, coverage, nearest
+
+    from .conftest import on_road_points
+    rng = np.random.default_rng(8)
+    pts = on_road_points(a, 60, rng)
+    for mode in ("car", "foot"):
+        ca = Candidates(ids=np.arange(60), lonlat=pts)
+        cb = Candidates(ids=np.arange(60), lonlat=pts)
+        for scene in on_road_points(a, 5, rng):
+            ra, rb = nearest(a, tuple(scene), ca, k=4, mode=mode), nearest(b, tuple(scene), cb, k=4, mode=mode)
+            assert [(p.id, p.eta_s, p.path_nodes) for p in ra.picked] == [(p.id, p.eta_s, p.path_nodes) for p in rb.picked]
+        np.testing.assert_array_equal(coverage(a, ca, mode=mode).eta_s, coverage(b, cb, mode=mode).eta_s)
+
+
+def test_saved_graph_carries_its_compiled_structures(tmp_path, small_city: RoadGraph) -> None:
+    path = tmp_path / "city.cmgraph"
+    small_city.save(path)
+    back = RoadGraph.load(path)
+    assert {"car.net", "car.chains", "foot.net", "foot.chains", "ebike.net", "ebike.chains", "snap"} <= set(back._saved)
+    for mode in ("car", "foot", "ebike"):
+        for name, arr in vars(small_city.net(mode)).items():
+            if isinstance(arr, np.ndarray):
+                np.testing.assert_array_equal(getattr(back.net(mode), name), arr)
+        for name, arr in vars(small_city.contracted(mode)).items():
+            if isinstance(arr, np.ndarray):
+                np.testing.assert_array_equal(getattr(back.contracted(mode), name), arr)
+    for name in ("origin", "cell_indptr", "cell_piece", "piece_rec"):
+        np.testing.assert_array_equal(getattr(back.snapper(), name), getattr(small_city.snapper(), name))
+    assert back._saved == {}   # everything was used, nothing compiled afresh
+    _same_answers(small_city, back)
+    # the graph of record alone (what the store keeps) has none of it
+    assert len(small_city.to_bytes()) < len(small_city.to_bytes(compiled=True))
+    assert RoadGraph.from_bytes(small_city.to_bytes())._saved == {}
+
+
+def test_saved_structures_that_do_not_fit_are_compiled_afresh(tmp_path, small_city: RoadGraph) -> None:
+    def damage(arrays: dict) -> None:  # type: ignore[type-arg]
+        arrays["compiled.car.chains.chain_arcs"] = arrays["compiled.car.chains.chain_arcs"][::-1].copy()
+        arrays["compiled.foot.net.arc_edge"] = arrays["compiled.foot.net.arc_edge"][:-3]
+        arrays["compiled.snap.cell_piece"] = arrays["compiled.snap.cell_piece"][:10]
+    path = tmp_path / "damaged.cmgraph"
+    path.write_bytes(_rewrite(small_city.to_bytes(compiled=True), damage))
+    back = RoadGraph.load(path)
+    _same_answers(small_city, back)
+
+    def other_version(arrays: dict) -> None:  # type: ignore[type-arg]
+        import json
+        meta = json.loads(bytes(arrays["meta"]).decode())
+        meta["compiled"]["version"] = -1
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    assert RoadGraph.from_bytes(_rewrite(small_city.to_bytes(compiled=True), other_version))._saved == {}
