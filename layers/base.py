@@ -84,6 +84,7 @@ class Layer:
     static = False            # True: drawn into the cached image off the UI thread
     default_z = 0
     label_priority = 0        # labels are placed after all geometry, highest priority first
+    band_safe = False         # paint() may be recorded and replayed band by band (see bands.py)
 
     def __init__(self, visible: bool = True, z: int | None = None) -> None:
         self._visible = visible

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot
 
+from .bands import BandRecorder, use_bands
 from .base import Feature, Layer, RenderContext
 from .cache import StaticCache
 from .decorations import paint_decorations
@@ -82,6 +83,7 @@ class MapCanvas(QWidget):
         self.show_clock = True
         self.clock_source: Callable[[], float] = time.time
         self.last_frame_ms = 0.0
+        self.banding = True        # large frames are painted band by band (bands.py); same pixels
 
     # --- properties ---------------------------------------------------------
     @property
@@ -227,17 +229,37 @@ class MapCanvas(QWidget):
         t0 = time.perf_counter()
         view = self._view
         theme = self._theme
-        if not self._cache_covers_view():
-            painter.fillRect(QRectF(0, 0, view.width, view.height), qcolor(theme.background))
-        self.draw_cached(painter)
         now = self.clock_source() if time_s is None else time_s
-        ctx = RenderContext(view=view, theme=theme, time_s=now, dpr=self.dpr())
+        dpr = self.dpr()
+        ctx = RenderContext(view=view, theme=theme, time_s=now, dpr=dpr)
         self._reserve_static_labels(ctx)
-        self.stack.paint_dynamic(painter, ctx)
-        self.draw_cached_labels(painter)
+        if self.banding and use_bands(painter, round(view.width * dpr), round(view.height * dpr), dpr):
+            self._render_banded(painter, ctx)
+        else:
+            self._paint_background(painter)
+            self.stack.paint_dynamic(painter, ctx)
+            self.draw_cached_labels(painter)
         if self.show_decorations:
             paint_decorations(painter, view, theme, now, clock=self.show_clock)
         self.last_frame_ms = (time.perf_counter() - t0) * 1000.0
+
+    def _paint_background(self, painter: QPainter) -> None:
+        if not self._cache_covers_view():
+            painter.fillRect(QRectF(0, 0, self._view.width, self._view.height), qcolor(self._theme.background))
+        self.draw_cached(painter)
+
+    def _render_banded(self, painter: QPainter, ctx: RenderContext) -> None:
+        """Cached image, the band-safe dynamic layers (and the static names when
+        every dynamic layer is band-safe) painted band by band: see bands.py."""
+        banded, rest = self.stack.banded_dynamic()
+        rec = BandRecorder()
+        self.stack.paint_dynamic(rec, ctx, banded)  # type: ignore[arg-type]  # duck-typed painter
+        if not rest:
+            self.draw_cached_labels(rec)  # type: ignore[arg-type]
+        rec.replay(painter, self._view.width, self._view.height, ctx.dpr, self._paint_background)
+        if rest:
+            self.stack.paint_dynamic(painter, ctx, rest)
+            self.draw_cached_labels(painter)
 
     def _cache_covers_view(self) -> bool:
         c = self._cache.current

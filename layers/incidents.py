@@ -39,6 +39,7 @@ class IncidentLayer(Layer):
     title_zh = "事件"
     title_en = "Incidents"
     static = False
+    band_safe = True
     default_z = 120   # above officers: an incident must never hide under a crowd
 
     def __init__(self, visible: bool = True, z: int | None = None) -> None:

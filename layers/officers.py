@@ -72,6 +72,7 @@ class OfficerLayer(Layer):
     title_zh = "执法队员"
     title_en = "Officers"
     static = False
+    band_safe = True
     default_z = 110
 
     def __init__(self, visible: bool = True, z: int | None = None) -> None:

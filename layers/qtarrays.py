@@ -24,6 +24,10 @@ def draw_segments(painter: QPainter, segs: np.ndarray) -> None:
     if n == 0:
         return
     buf = np.ascontiguousarray(segs, dtype=np.float64)
+    record = getattr(painter, "record_segments", None)   # a BandRecorder (bands.py) keeps the table
+    if record is not None:
+        record(buf)
+        return
     painter.drawLines(shiboken6.wrapInstance(buf.ctypes.data, QLineF), n)  # type: ignore[call-overload]
 
 
@@ -33,6 +37,10 @@ def draw_points(painter: QPainter, xy: np.ndarray) -> None:
     if n == 0:
         return
     buf = np.ascontiguousarray(xy, dtype=np.float64)
+    record = getattr(painter, "record_points", None)
+    if record is not None:
+        record(buf)
+        return
     painter.drawPoints(shiboken6.wrapInstance(buf.ctypes.data, QPointF), n)  # type: ignore[call-overload]
 
 
@@ -54,6 +62,10 @@ def draw_fragments(painter: QPainter, frags: np.ndarray, atlas: QPixmap) -> None
     if n == 0:
         return
     buf = np.ascontiguousarray(frags, dtype=np.float64)
+    record = getattr(painter, "record_fragments", None)
+    if record is not None:
+        record(buf, atlas)
+        return
     painter.drawPixmapFragments(shiboken6.wrapInstance(buf.ctypes.data, QPainter.PixmapFragment), n,  # type: ignore[arg-type]
                                 atlas)
 

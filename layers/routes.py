@@ -38,6 +38,7 @@ class RouteLayer(Layer):
     title_zh = "派单路线"
     title_en = "Routes"
     static = False
+    band_safe = True
     default_z = 100
 
     def __init__(self, visible: bool = True, z: int | None = None) -> None:

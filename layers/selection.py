@@ -17,6 +17,7 @@ class SelectionLayer(Layer):
     title_zh = "选中"
     title_en = "Selection"
     static = False
+    band_safe = True
     default_z = 200
 
     def __init__(self, find_layer: Callable[[str], Layer | None], visible: bool = True, z: int | None = None) -> None:

@@ -128,13 +128,23 @@ class LayerStack:
     def _visible(self, layers: list[Layer] | None) -> list[Layer]:
         return [lyr for lyr in (layers if layers is not None else self.static_layers()) if lyr.visible]
 
-    def paint_dynamic(self, painter: QPainter, ctx: RenderContext) -> None:
-        for layer in self._layers:
+    def paint_dynamic(self, painter: QPainter, ctx: RenderContext, layers: list[Layer] | None = None) -> None:
+        for layer in (self._layers if layers is None else layers):
             if layer.static or not layer.visible:
                 continue
             painter.save()
             layer.paint(painter, ctx)
             painter.restore()
+
+    def banded_dynamic(self) -> tuple[list[Layer], list[Layer]]:
+        """The visible dynamic layers split in two, in z order: the bottom run
+        that may be painted band by band, and the rest (from the first layer
+        that may not)."""
+        todo = [lyr for lyr in self._layers if not lyr.static and lyr.visible]
+        k = 0
+        while k < len(todo) and todo[k].band_safe:
+            k += 1
+        return todo[:k], todo[k:]
 
     def animating(self, view: Viewport) -> bool:
         return any(lyr.visible and lyr.animating(view) for lyr in self._layers)
