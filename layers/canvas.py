@@ -21,7 +21,7 @@ from commandmap.domain.snapshot import CityStatic, OperationSnapshot
 from .bands import BandRecorder, use_bands
 from .base import Feature, Layer, RenderContext
 from .cache import StaticCache
-from .decorations import paint_decorations
+from .decorations import DecorationCache
 from .stack import LayerStack
 from .themes import WORKSTATION, Theme, qcolor
 from .viewport import Viewport
@@ -83,6 +83,7 @@ class MapCanvas(QWidget):
         self.show_clock = True
         self.clock_source: Callable[[], float] = time.time
         self.last_frame_ms = 0.0
+        self._decorations = DecorationCache()
         self.banding = True        # large frames are painted band by band (bands.py); same pixels
 
     # --- properties ---------------------------------------------------------
@@ -240,7 +241,7 @@ class MapCanvas(QWidget):
             self.stack.paint_dynamic(painter, ctx)
             self.draw_cached_labels(painter)
         if self.show_decorations:
-            paint_decorations(painter, view, theme, now, clock=self.show_clock)
+            self._decorations.paint(painter, view, theme, now, clock=self.show_clock, dpr=dpr)
         self.last_frame_ms = (time.perf_counter() - t0) * 1000.0
 
     def _paint_background(self, painter: QPainter) -> None:
