@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QPainter, QPen
 
 from commandmap.domain.snapshot import INCIDENT_STATUS_CODES, CityStatic, IncidentArrays, OperationSnapshot
 
 from .base import Feature, Layer, LegendEntry, RenderContext
 from .fonts import label_font
 from .i18n import tr
-from .labels import draw_boxed_text
+from .labels import box_style
 from .qtarrays import draw_fragments
 from .spatial import PointIndex
 from .sprites import (PULSE_PHASES, incident_atlas, incident_cell, paint_age_ring, paint_incident, pulse_atlas,
@@ -147,17 +147,19 @@ class IncidentLayer(Layer):
         assert inc is not None
         theme = ctx.theme
         font = label_font(theme.font_badge_px)
-        metrics = QFontMetricsF(font)
+        styles = [box_style(font, qcolor("#ffffff" if p != 3 else "#111827"), qcolor(theme.incident_priority[p - 1], 230),
+                            dpr=ctx.dpr) for p in (1, 2, 3, 4)]
+        prio = np.clip(inc.priority[rows], 1, 4).tolist()
+        xs = sx.tolist()
+        tops = (sy + size * 0.9).tolist()
+        take = ctx.labels.try_take_xywh
         for k in range(len(rows) - 1, -1, -1):
             i = int(rows[k])
             text = f"{inc.codes[i]} {inc.categories[i]}".strip()
-            w = metrics.horizontalAdvance(text) + 6
-            top = float(sy[k]) + size * 0.9
-            if not ctx.labels.try_take(QRectF(float(sx[k]) - w / 2, top, w, metrics.height() + 3)):
-                continue
-            p = int(np.clip(inc.priority[i], 1, 4))
-            draw_boxed_text(painter, text, font, float(sx[k]), top, qcolor("#ffffff" if p != 3 else "#111827"),
-                            qcolor(theme.incident_priority[p - 1], 230), dpr=ctx.dpr, vector=ctx.vector)
+            style = styles[prio[k] - 1]
+            w, h = style.size(text)
+            if take(xs[k] - w / 2, tops[k], w, h):
+                style.draw(painter, text, xs[k], tops[k], vector=ctx.vector)
 
     def animating(self, view: Viewport) -> bool:
         inc = self._inc

@@ -18,47 +18,73 @@ _CELL_PX = 48.0
 
 
 class LabelPlacer:
-    """Keeps the screen rectangles already taken by labels in one render pass."""
+    """Keeps the screen rectangles already taken by labels in one render pass.
 
-    def __init__(self, width: float, height: float, pad_px: float = 3.0) -> None:
+    `base` (optional) is a placer whose rectangles are also taken, seen through an
+    offset: the canvas keeps the static names of its cached image in one placer per
+    image and lays every frame's badges over it without re-adding them."""
+
+    def __init__(self, width: float, height: float, pad_px: float = 3.0, base: LabelPlacer | None = None,
+                 base_offset: tuple[float, float] = (0.0, 0.0)) -> None:
         self.width = width
         self.height = height
         self.pad_px = pad_px
-        self._cells: dict[tuple[int, int], list[QRectF]] = {}
+        self._cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
         self.rects: list[QRectF] = []      # every claimed rectangle, in placement order
+        self._base = base
+        self._base_dx, self._base_dy = base_offset
 
-    def _keys(self, r: QRectF) -> list[tuple[int, int]]:
-        x0 = int(r.left() // _CELL_PX)
-        x1 = int(r.right() // _CELL_PX)
-        y0 = int(r.top() // _CELL_PX)
-        y1 = int(r.bottom() // _CELL_PX)
-        return [(i, j) for i in range(x0, x1 + 1) for j in range(y0, y1 + 1)]
+    def _hit(self, x0: float, y0: float, x1: float, y1: float) -> bool:
+        """Does (x0, y0)-(x1, y1) overlap a taken rectangle (areas, not just edges)?"""
+        cells = self._cells
+        if cells:
+            for i in range(int(x0 // _CELL_PX), int(x1 // _CELL_PX) + 1):
+                for j in range(int(y0 // _CELL_PX), int(y1 // _CELL_PX) + 1):
+                    for a0, b0, a1, b1 in cells.get((i, j), ()):
+                        if x0 < a1 and a0 < x1 and y0 < b1 and b0 < y1:
+                            return True
+        base = self._base
+        if base is not None:
+            dx, dy = self._base_dx, self._base_dy
+            return base._hit(x0 - dx, y0 - dy, x1 - dx, y1 - dy)
+        return False
+
+    def free_xywh(self, x: float, y: float, w: float, h: float) -> bool:
+        p = self.pad_px
+        return not self._hit(x - p, y - p, x + w + p, y + h + p)
 
     def free(self, rect: QRectF) -> bool:
-        r = rect.adjusted(-self.pad_px, -self.pad_px, self.pad_px, self.pad_px)
-        for key in self._keys(r):
-            for other in self._cells.get(key, ()):
-                if other.intersects(r):
-                    return False
-        return True
+        r = rect.normalized()
+        return self.free_xywh(r.x(), r.y(), r.width(), r.height())
+
+    def take_xywh(self, x: float, y: float, w: float, h: float) -> None:
+        box = (x, y, x + w, y + h)
+        for i in range(int(x // _CELL_PX), int((x + w) // _CELL_PX) + 1):
+            for j in range(int(y // _CELL_PX), int((y + h) // _CELL_PX) + 1):
+                self._cells.setdefault((i, j), []).append(box)
+        self.rects.append(QRectF(x, y, w, h))
 
     def take(self, rect: QRectF) -> None:
-        for key in self._keys(rect):
-            self._cells.setdefault(key, []).append(rect)
-        self.rects.append(rect)
+        r = rect.normalized()
+        self.take_xywh(r.x(), r.y(), r.width(), r.height())
 
     @property
     def placed(self) -> int:
         return len(self.rects)
 
+    def try_take_xywh(self, x: float, y: float, w: float, h: float) -> bool:
+        """Claim the rectangle if it is on screen and free; True when claimed."""
+        if x + w < 0 or y + h < 0 or x > self.width or y > self.height:
+            return False
+        if not self.free_xywh(x, y, w, h):
+            return False
+        self.take_xywh(x, y, w, h)
+        return True
+
     def try_take(self, rect: QRectF) -> bool:
         """Claim `rect` if it is on screen and free; True when claimed."""
-        if rect.right() < 0 or rect.bottom() < 0 or rect.left() > self.width or rect.top() > self.height:
-            return False
-        if not self.free(rect):
-            return False
-        self.take(rect)
-        return True
+        r = rect.normalized()
+        return self.try_take_xywh(r.x(), r.y(), r.width(), r.height())
 
 
 def text_rect(metrics: QFontMetricsF, text: str, cx: float, cy: float) -> QRectF:
@@ -181,3 +207,60 @@ def draw_boxed_text(painter: QPainter, text: str, font: QFont, cx: float, top: f
                       lambda p: _paint_box(p, QRectF(1, 1, w, h), text, font, fg, bg, line))
     painter.drawImage(QPointF(rect.left() - 1, rect.top() - 1), img)
     return rect
+
+
+class BoxStyle:
+    """One boxed-label style (font, colours, padding, pixel ratio) with the size
+    and the stamp of every text it has drawn kept: a frame with 300 badges then
+    measures and renders nothing, it looks each text up once. Get one with
+    `box_style` (styles are shared between frames)."""
+
+    def __init__(self, font: QFont, fg: QColor, bg: QColor, line: QColor | None, pad_px: float, dpr: float) -> None:
+        self.font = font
+        self.fg, self.bg, self.line = fg, bg, line
+        self.pad_px = pad_px
+        self.dpr = dpr
+        self._metrics = QFontMetricsF(font)
+        self.text_height = self._metrics.height()
+        self._key = (font.key(), fg.rgba(), bg.rgba(), line.rgba() if line is not None else None, pad_px, round(dpr, 3))
+        self._texts: dict[str, tuple[float, float, QImage | None]] = {}
+
+    def size(self, text: str) -> tuple[float, float]:
+        """Width and height of the box of `text` (as `boxed_size`)."""
+        held = self._texts.get(text)
+        if held is None:
+            if len(self._texts) > 4000:
+                self._texts.clear()
+            w, h = boxed_size(self._metrics, text, self.pad_px)
+            held = self._texts[text] = (w, h, None)
+        return held[0], held[1]
+
+    def draw(self, painter: QPainter, text: str, cx: float, top: float, vector: bool = False) -> None:
+        """Exactly what `draw_boxed_text` draws, without measuring the text again."""
+        w, h = self.size(text)
+        if vector:
+            _paint_box(painter, QRectF(cx - w / 2, top, w, h), text, self.font, self.fg, self.bg, self.line)
+            return
+        held = self._texts[text]
+        img = held[2]
+        if img is None:
+            font, fg, bg, line = self.font, self.fg, self.bg, self.line
+            img = _stamps.get((text,) + self._key, w + 2, h + 2, self.dpr,
+                              lambda p: _paint_box(p, QRectF(1, 1, w, h), text, font, fg, bg, line))
+            self._texts[text] = (w, h, img)
+        painter.drawImage(QPointF(cx - w / 2 - 1, top - 1), img)
+
+
+_styles: OrderedDict[tuple, BoxStyle] = OrderedDict()
+
+
+def box_style(font: QFont, fg: QColor, bg: QColor, line: QColor | None = None, pad_px: float = 3.0,
+              dpr: float = 1.0) -> BoxStyle:
+    """The shared BoxStyle for these settings (UI thread: the dynamic layers' badges and ETAs)."""
+    key = (font.key(), fg.rgba(), bg.rgba(), line.rgba() if line is not None else None, pad_px, round(dpr, 3))
+    style = _styles.get(key)
+    if style is None:
+        style = _styles[key] = BoxStyle(font, fg, bg, line, pad_px, dpr)
+        if len(_styles) > 64:
+            _styles.popitem(last=False)
+    return style

@@ -13,14 +13,14 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFontMetricsF, QPainter
+from PySide6.QtGui import QPainter
 
 from commandmap.domain.snapshot import OFFICER_STATUS_CODES, CityStatic, OfficerArrays, OperationSnapshot
 
 from .base import Feature, Layer, LegendEntry, RenderContext
 from .fonts import label_font
 from .i18n import tr
-from .labels import draw_boxed_text
+from .labels import box_style
 from .qtarrays import draw_fragments
 from .spatial import PointIndex
 from .sprites import officer_atlas, officer_cell, paint_officer
@@ -182,26 +182,25 @@ class OfficerLayer(Layer):
         if not len(idx):
             return
         font = label_font(theme.font_badge_px)
-        metrics = QFontMetricsF(font)
-        bg = qcolor(theme.deco_bg)
-        fg = qcolor(theme.deco_fg)
-        stale_bg = qcolor(theme.officer_stale_fill, 235)
-        stale_fg = qcolor(theme.label) if theme.dark else qcolor("#111827")
-        for k in idx:
-            i = int(rows[k])
-            is_stale = bool(o.stale[i])
+        fresh = box_style(font, qcolor(theme.deco_fg), qcolor(theme.deco_bg), dpr=ctx.dpr)
+        stale = box_style(font, qcolor(theme.label) if theme.dark else qcolor("#111827"),
+                          qcolor(theme.officer_stale_fill, 235), dpr=ctx.dpr)
+        chosen = rows[idx]
+        is_stale = o.stale[chosen].tolist()
+        ages = o.fix_age_s[chosen].tolist()
+        xs = sx[idx].tolist()
+        tops = (sy[idx] + d / 2 + 2).tolist()
+        take = ctx.labels.try_take_xywh
+        for n, i in enumerate(chosen.tolist()):
             text = o.badges[i] if badges else ""
-            if is_stale:
-                age = format_age(float(o.fix_age_s[i]))
+            if is_stale[n]:
+                age = format_age(ages[n])
                 text = f"{text} · {age}" if text else age
-            w = metrics.horizontalAdvance(text) + 6
-            h = metrics.height() + 3
-            top = float(sy[k]) + d / 2 + 2
-            rect = QRectF(float(sx[k]) - w / 2, top, w, h)
-            if not ctx.labels.try_take(rect):
-                continue
-            draw_boxed_text(painter, text, font, float(sx[k]), top, stale_fg if is_stale else fg,
-                            stale_bg if is_stale else bg, dpr=ctx.dpr, vector=ctx.vector)
+            style = stale if is_stale[n] else fresh
+            w, h = style.size(text)
+            x, top = xs[n], tops[n]
+            if take(x - w / 2, top, w, h):
+                style.draw(painter, text, x, top, vector=ctx.vector)
 
     def legend(self, theme: Theme) -> list[LegendEntry]:
         entries = []

@@ -11,14 +11,14 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QPainter, QPen
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot, RouteArrays
 
 from .base import Layer, LegendEntry, RenderContext
 from .fonts import label_font
 from .i18n import tr
-from .labels import draw_boxed_text
+from .labels import box_style
 from .qtarrays import draw_segments, polyline_segments, segment_bbox_mask, to_screen_segments
 from .strokes import stroke_segments
 from .themes import Theme, qcolor
@@ -94,24 +94,27 @@ class RouteLayer(Layer):
         assert r is not None
         view, theme = ctx.view, ctx.theme
         font = label_font(theme.font_badge_px, bold=True)
-        metrics = QFontMetricsF(font)
+        white, halo = qcolor("#ffffff"), qcolor(theme.label_halo)
+        styles = {False: box_style(font, white, qcolor(theme.route, 235), halo, pad_px=4.0, dpr=ctx.dpr),
+                  True: box_style(font, white, qcolor(theme.route_preview, 235), halo, pad_px=4.0, dpr=ctx.dpr)}
+        starts = r.offsets[:-1].astype(np.int64)
+        ends = r.offsets[1:].astype(np.int64)
+        show = (ends - starts >= 2) & (r.preview | (view.m_per_px <= ETA_LABEL_M_PER_PX))
         order = np.argsort(~r.preview, kind="stable")
-        for k in order:
-            a, b = int(r.offsets[k]), int(r.offsets[k + 1])
-            if b - a < 2:
-                continue
-            if not r.preview[k] and view.m_per_px > ETA_LABEL_M_PER_PX:
-                continue
-            mx, my = r.coords[(a + b - 1) // 2]
-            sx, sy = view.screen_point(float(mx), float(my))
-            text = format_eta(float(r.eta_s[k]))
-            w = metrics.horizontalAdvance(text) + 8
-            top = sy - metrics.height() - 8
-            if not ctx.labels.try_take(QRectF(sx - w / 2, top, w, metrics.height() + 4)):
-                continue
-            colour = theme.route_preview if r.preview[k] else theme.route
-            draw_boxed_text(painter, text, font, sx, top, qcolor("#ffffff"), qcolor(colour, 235),
-                            qcolor(theme.label_halo), pad_px=4.0, dpr=ctx.dpr, vector=ctx.vector)
+        order = order[show[order]]
+        if not len(order):
+            return
+        mid = r.coords[(starts[order] + ends[order] - 1) // 2]
+        sxs, sys_ = view.to_screen(np.asarray(mid[:, 0], dtype=np.float64), np.asarray(mid[:, 1], dtype=np.float64))
+        take = ctx.labels.try_take_xywh
+        for k, sx, sy, eta, preview in zip(order.tolist(), sxs.tolist(), sys_.tolist(), r.eta_s[order].tolist(),
+                                           r.preview[order].tolist()):
+            text = format_eta(eta)
+            style = styles[bool(preview)]
+            w, h = style.size(text)
+            top = sy - style.text_height - 8
+            if take(sx - w / 2, top, w, h):
+                style.draw(painter, text, sx, top, vector=ctx.vector)
 
     def legend(self, theme: Theme) -> list[LegendEntry]:
         def dispatched(p: QPainter, r: QRectF) -> None:
