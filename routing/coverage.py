@@ -2,9 +2,12 @@
 in one multi-source Dijkstra run, plus the reach area as polygons and the share of
 given points (sites, grid centroids) reachable within a time.
 
-Each origin is snapped onto an edge and enters the network through a virtual node whose
-arc(s) carry the partial-edge time, so ETAs follow the same definition as `nearest`
-(see routing.search); scipy's `min_only` run then also tells which origin is nearest.
+Each origin is snapped onto an edge and enters the network at the ends of its edge with
+the partial-edge time, so ETAs follow the same definition as `nearest` (see
+routing.search). The run itself is over the junction graph (routing.contract): origins
+drive on to their chains' junctions, the junctions are solved in one multi-source run
+(vectorised relaxation rounds when origins are dense, scipy's Dijkstra from a virtual
+source when they are few), then every bend point is filled in one sweep along all chains.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .build import BUILDER_VERSION, BuildReport
 from .errors import RoadFileError
-from .graph import FORMAT_VERSION, RoadGraph
+from .graph import COMPILED_VERSION, FORMAT_VERSION, RoadGraph
 
 GRAPH_SUFFIXES = (".cmgraph", ".npz")
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
@@ -45,7 +45,7 @@ def build_any(path: str | os.PathLike[str], **options: object) -> tuple[RoadGrap
 def cache_key(path: str | os.PathLike[str]) -> str:
     p = Path(path).resolve()
     st = p.stat()
-    raw = f"{p}|{st.st_size}|{st.st_mtime_ns}|v{FORMAT_VERSION}|b{BUILDER_VERSION}".encode()
+    raw = f"{p}|{st.st_size}|{st.st_mtime_ns}|v{FORMAT_VERSION}|b{BUILDER_VERSION}|c{COMPILED_VERSION}".encode()
     return hashlib.sha256(raw).hexdigest()[:24]
 
 

@@ -217,15 +217,11 @@ class RoadGraph:
     def _take_saved(self, group: str) -> dict[str, np.ndarray] | None:
         return self._saved.pop(group, None)
 
-    @property
-    def has_compiled(self) -> bool:
-        """True when the car structures are compiled or were loaded ready to use."""
-        return ("car" in self._contracted or "car.chains" in self._saved) and \
-            (self._snap_index is not None or "snap" in self._saved)
-
     def nbytes(self) -> int:
-        """Bytes held in numpy arrays by the graph and everything compiled from it so far."""
+        """Bytes held in numpy arrays by the graph and everything compiled from it so far
+        (including saved structures read from a file and not turned into objects yet)."""
         total = sum(v.nbytes for v in self._array_kwargs().values())
+        total += sum(a.nbytes for group in self._saved.values() for a in group.values())
         total += sum(v.nbytes for v in self._travel_time.values())
         for net in self._nets.values():
             total += net.nbytes()

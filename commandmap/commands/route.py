@@ -75,11 +75,12 @@ def _demo_graph(spec: str, use_cache: bool) -> Any:
     except ImportError as exc:
         raise UserError(f"--roads demo: the demo city is not available ({exc})") from None
     from routing.build import BUILDER_VERSION
-    from routing.graph import FORMAT_VERSION
+    from routing.graph import COMPILED_VERSION, FORMAT_VERSION
 
     from ..paths import cache_dir
     src = sorted(Path(demo.__file__).parent.glob("*.py"))
-    stamp = "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in src) + f"|v{FORMAT_VERSION}|b{BUILDER_VERSION}"
+    stamp = "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in src) + \
+        f"|v{FORMAT_VERSION}|b{BUILDER_VERSION}|c{COMPILED_VERSION}"
     key = hashlib.sha256(f"{scale}|{seed}|{stamp}".encode()).hexdigest()[:20]
     cached = cache_dir() / f"demo-roads-{key}.cmgraph"
     if use_cache and cached.is_file():

@@ -29,7 +29,8 @@ class CityDataError(RuntimeError):
 
 
 def _cache_path(sha: str) -> Path:
-    return cache_dir() / f"roadgraph-{sha}.npz"
+    from routing.graph import COMPILED_VERSION  # cached files carry routing's compiled structures
+    return cache_dir() / f"roadgraph-{sha}-c{COMPILED_VERSION}.npz"
 
 
 def cache_road_graph(graph: RoadGraph, sha: str) -> Path:
