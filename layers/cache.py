@@ -45,6 +45,7 @@ class CachedImage:
     build_ms: float
     serial: int = 0          # start order: a late old result never replaces a newer image
     labels: tuple[LabelStamp, ...] = ()   # drawn after the dynamic layers: names stay readable
+    opaque: bool = False     # every pixel opaque (the theme's background is): the canvas may copy it
 
 
 class _Emitter(QObject):
@@ -132,7 +133,8 @@ def render_static(stack, layers: list[Layer], view: Viewport, dpr: float, theme:
     stamps = _cut_stamps(overlay, ctx.labels.rects, dpr)
     if buffers is not None:
         buffers.give_back(overlay=overlay)
-    return CachedImage(image, view, dpr, theme.name, version, (time.perf_counter() - t0) * 1000.0, serial, stamps)
+    return CachedImage(image, view, dpr, theme.name, version, (time.perf_counter() - t0) * 1000.0, serial, stamps,
+                       opaque=qcolor(theme.background).alpha() == 255)
 
 
 def _cut_stamps(overlay: QImage, rects: list[QRectF], dpr: float, pad: float = 4.0) -> tuple[LabelStamp, ...]:

@@ -20,8 +20,9 @@ from commandmap.domain.snapshot import CityStatic, OperationSnapshot
 
 from .bands import BandRecorder, use_bands
 from .base import Feature, Layer, RenderContext
-from .cache import StaticCache
+from .cache import CachedImage, StaticCache
 from .decorations import DecorationCache
+from .labels import LabelPlacer
 from .stack import LayerStack
 from .themes import WORKSTATION, Theme, qcolor
 from .viewport import Viewport
@@ -84,6 +85,7 @@ class MapCanvas(QWidget):
         self.clock_source: Callable[[], float] = time.time
         self.last_frame_ms = 0.0
         self._decorations = DecorationCache()
+        self._label_base: tuple[CachedImage, LabelPlacer] | None = None   # static names of the cached image
         self.banding = True        # large frames are painted band by band (bands.py); same pixels
 
     # --- properties ---------------------------------------------------------
@@ -283,7 +285,13 @@ class MapCanvas(QWidget):
             d = self.dpr()
             sx0 = round(sx0 * d) / d
             sy0 = round(sy0 * d) / d
-            painter.drawImage(QPointF(sx0, sy0), c.image)
+            if c.opaque:   # every pixel replaces the one below: a copy, no blending arithmetic
+                mode = painter.compositionMode()
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+                painter.drawImage(QPointF(sx0, sy0), c.image)
+                painter.setCompositionMode(mode)
+            else:
+                painter.drawImage(QPointF(sx0, sy0), c.image)
         else:
             painter.drawImage(QRectF(sx0, sy0, sx1 - sx0, sy1 - sy0), c.image)
 
@@ -294,8 +302,13 @@ class MapCanvas(QWidget):
             return
         x0, _, _, y1 = c.view.extent
         ox, oy = self._view.screen_point(x0, y1)
-        for stamp in c.labels:
-            ctx.labels.take(stamp.rect.translated(ox, oy).adjusted(4, 4, -4, -4))
+        held = self._label_base
+        if held is None or held[0] is not c:   # once per cached image, in its own coordinates
+            base = LabelPlacer(c.view.width, c.view.height)
+            for stamp in c.labels:
+                base.take(stamp.rect.adjusted(4, 4, -4, -4))
+            held = self._label_base = (c, base)
+        ctx.labels = LabelPlacer(self._view.width, self._view.height, base=held[1], base_offset=(ox, oy))
 
     def draw_cached_labels(self, painter: QPainter) -> None:
         """Static names above the moving markers, from stamps cut at rebuild time."""
