@@ -23,7 +23,7 @@ from .i18n import tr
 from .labels import box_style
 from .qtarrays import draw_fragments
 from .spatial import PointIndex
-from .sprites import officer_atlas, officer_cell, paint_officer
+from .sprites import HEADING_BINS, officer_atlas, officer_cell, paint_officer
 from .themes import Theme, qcolor
 from .viewport import Viewport, rect_mask
 
@@ -86,6 +86,7 @@ class OfficerLayer(Layer):
         self._ok = np.zeros(0, bool)
         self._time_s = 0.0
         self._occl_time = 0.0
+        self._gathered: tuple | None = None   # (order, officers, xy in order, base cell in order)
 
     def update(self, data: CityStatic | OperationSnapshot) -> bool:
         if not isinstance(data, OperationSnapshot):
@@ -132,6 +133,18 @@ class OfficerLayer(Layer):
             self._occl_key = key
         return self._occl_rows
 
+    def _in_order(self, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and atlas cells (heading bin 0) of `order`'s rows, gathered once per
+        snapshot and draw order rather than every frame (pans repaint the same snapshot)."""
+        held = self._gathered
+        o = self._off
+        if held is None or held[0] is not order or held[1] is not o:
+            assert o is not None
+            st = np.clip(o.status[order].astype(np.int64), 0, 4)
+            cell = (st * 2 + o.stale[order].astype(np.int64)) * (HEADING_BINS + 1)
+            held = self._gathered = (order, o, np.ascontiguousarray(o.xy[order], dtype=np.float64), cell)
+        return held[2], held[3]
+
     def _size(self, theme: Theme, m_per_px: float) -> tuple[float, bool]:
         if m_per_px > FAR_M_PER_PX:
             return theme.officer_far_px, False
@@ -148,10 +161,12 @@ class OfficerLayer(Layer):
         order = self._order
         if view.m_per_px > FAR_M_PER_PX and not ctx.vector and len(order) > OCCLUSION_MIN_COUNT:
             order = self._unoccluded(view.m_per_px, d)   # city scale: dots pile up downtown
-        rows = order[rect_mask(o.xy[order], view.extent, d * 2 * view.m_per_px)]
-        if not len(rows):
+        xy, base_cell = self._in_order(order)
+        sel = np.flatnonzero(rect_mask(xy, view.extent, d * 2 * view.m_per_px))
+        if not len(sel):
             return
-        sx, sy = view.to_screen(o.xy[rows, 0], o.xy[rows, 1])
+        rows = order[sel]
+        sx, sy = view.to_screen(xy[sel, 0], xy[sel, 1])
         status = o.status[rows]
         stale = o.stale[rows]
         heading = o.heading_deg[rows] if with_heading else None
@@ -164,7 +179,8 @@ class OfficerLayer(Layer):
                 painter.restore()
         else:
             atlas = officer_atlas(theme, ctx.dpr, d, with_heading)
-            draw_fragments(painter, atlas.fragments(sx, sy, officer_cell(status, stale, heading)), atlas.pixmap())
+            cells = officer_cell(status, stale, heading) if with_heading else base_cell[sel] + HEADING_BINS
+            draw_fragments(painter, atlas.fragments(sx, sy, cells), atlas.pixmap())
         if view.m_per_px <= NEAR_M_PER_PX:
             self._paint_labels(painter, ctx, rows, sx, sy, d)
 
