@@ -38,6 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process. VmHWM where Linux has it: getrusage's ru_maxrss survives
+    fork + exec, so a fresh child would report its parent's peak (the parent builds and
+    compiles the city)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -174,6 +184,7 @@ def _measure(args: argparse.Namespace) -> int:
         times: list[float] = []
         with_routes: list[float] = []
         methods: dict[str, int] = {}
+        scipy_runs = 0
         for sc in scenes:
             t = time.perf_counter()
             res = nearest(graph, tuple(sc), cands, k=args.k)
@@ -182,12 +193,14 @@ def _measure(args: argparse.Namespace) -> int:
                 p.path_lonlat
             with_routes.append(time.perf_counter() - t)
             for m in res.stats.values():
-                methods[m["method"].split("×")[0]] = methods.get(m["method"].split("×")[0], 0) + 1
+                kind, _, runs = m["method"].partition("×")
+                methods[kind] = methods.get(kind, 0) + 1
+                scipy_runs += int(runs or 0)
         p50, p95 = _ms(times)
         r50, r95 = _ms(with_routes)
         cases.append({"available": int(available), "p50_ms": round(p50, 3), "p95_ms": round(p95, 3),
                       "with_routes_p50_ms": round(r50, 3), "with_routes_p95_ms": round(r95, 3),
-                      "prepare_ms": round(prep_ms, 1), "search": methods,
+                      "prepare_ms": round(prep_ms, 1), "search": methods, "scipy_runs": scipy_runs,
                       "baseline_p50_ms": None, "agree": None})
         sets[available] = cands
     rss_ours = _rss_mb()
@@ -204,9 +217,12 @@ def _measure(args: argparse.Namespace) -> int:
             coverage(graph, cands, limit_s=300.0)
             ts.append(time.perf_counter() - t)
         cov_ms[available] = statistics.median(ts) * 1000
-    t = time.perf_counter()
-    coverage(graph, officers, limit_s=300.0)
-    cov_fresh_ms = (time.perf_counter() - t) * 1000
+    ts = []
+    for _ in range(3):
+        t = time.perf_counter()
+        coverage(graph, officers, limit_s=300.0)
+        ts.append(time.perf_counter() - t)
+    cov_fresh_ms = statistics.median(ts) * 1000
 
     # what the saved structures spare: compiling them from the graph of record alone
     bare = RoadGraph.from_bytes(graph.to_bytes())
@@ -272,6 +288,8 @@ def format_table(r: dict[str, Any]) -> str:
     ]
     for c in r["cases"]:
         search = ", ".join(f"{k} {v}" for k, v in c["search"].items())
+        if c.get("scipy_runs") and c["search"].get("scipy"):
+            search += f" ({c['scipy_runs']} runs)"
         base = "—" if c["baseline_p50_ms"] is None else f"{c['baseline_p50_ms']:,.1f}"
         lines.append(f"| {c['available']:,} | {c['p50_ms']:.3f} | {c['p95_ms']:.3f} | "
                      f"{c['with_routes_p50_ms']:.2f} / {c['with_routes_p95_ms']:.2f} | {search} | {base} | {c['agree'] or '—'} |")

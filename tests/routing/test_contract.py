@@ -93,45 +93,42 @@ def test_parallel_chains_keep_the_faster() -> None:
     assert res.picked[0].eta_s == pytest.approx(100 * np.hypot(1, 0.6) / (15 / 3.6))
 
 
-def test_routes_expand_back_to_original_nodes(chains: RoadGraph) -> None:
+@pytest.fixture(params=[10**9, -1], ids=["heap", "scipy"])
+def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Each test with the Python early-stop search, then with the scipy limited search."""
+    monkeypatch.setattr(search, "HEAP_EXPECTED_NODES", request.param)
+    return int(request.param)
+
+
+def test_routes_expand_back_to_original_nodes(chains: RoadGraph, strategy: int) -> None:
     # scene on the one-way chain B->C at (300,120); a candidate on A-B at (50,0) drives east
     # along the two-way chain, then north
     scene = xy_to_ll(chains, 301, 120)
-    for strategy in (10**9, -1):
-        search.HEAP_EXPECTED_NODES = strategy
-        try:
-            res = nearest(chains, scene, Candidates(ids=[1], lonlat=[xy_to_ll(chains, 50, 1)]), k=1)
-        finally:
-            search.HEAP_EXPECTED_NODES = 600
-        p = res.picked[0]
-        assert p.eta_s == pytest.approx((250 + 120) / V_RES)
-        assert p.path_nodes == [node_at(chains, x, y) for x, y in [(100, 0), (200, 0), (300, 0), (300, 50), (300, 100)]]
-        assert p.distance_m == pytest.approx(370)
-        assert np.hypot(*np.diff(p.path_xy, axis=0).T).sum() == pytest.approx(370)
+    res = nearest(chains, scene, Candidates(ids=[1], lonlat=[xy_to_ll(chains, 50, 1)]), k=1)
+    p = res.picked[0]
+    assert p.eta_s == pytest.approx((250 + 120) / V_RES)
+    assert p.path_nodes == [node_at(chains, x, y) for x, y in [(100, 0), (200, 0), (300, 0), (300, 50), (300, 100)]]
+    assert p.distance_m == pytest.approx(370)
+    assert np.hypot(*np.diff(p.path_xy, axis=0).T).sum() == pytest.approx(370)
 
 
-def test_same_chain_both_directions(chains: RoadGraph) -> None:
+def test_same_chain_both_directions(chains: RoadGraph, strategy: int) -> None:
     # on the two-way chain A-B: a candidate west of the scene and one east of it, each two
     # edges away (no junction in between); on the one-way chain B->C only the one upstream
     # drives straight, the other goes round the block
-    for strategy in (10**9, -1):
-        search.HEAP_EXPECTED_NODES = strategy
-        try:
-            res = nearest(chains, xy_to_ll(chains, 250, 0), Candidates(ids=[1, 2], lonlat=[
-                xy_to_ll(chains, 50, 0), xy_to_ll(chains, 150, 0)]), k=2)
-            assert [p.id for p in res.picked] == [2, 1]
-            assert [p.eta_s for p in res.picked] == pytest.approx([100 / V_RES, 200 / V_RES])
-            assert res.picked[0].path_nodes == [node_at(chains, 200, 0)]
-            assert res.picked[1].path_nodes == [node_at(chains, 100, 0), node_at(chains, 200, 0)]
-            res = nearest(chains, xy_to_ll(chains, 300, 140), Candidates(ids=[3, 4], lonlat=[
-                xy_to_ll(chains, 300, 20), xy_to_ll(chains, 300, 170)]), k=2)
-            assert [p.id for p in res.picked] == [3, 4]
-            assert res.picked[0].eta_s == pytest.approx(120 / V_RES)
-            assert res.picked[0].path_nodes == [node_at(chains, 300, 50), node_at(chains, 300, 100)]
-            # the second: north to C, west to D, south to A, east to B, north to the scene
-            assert res.picked[1].eta_s == pytest.approx((30 + 300 + 200 + 300 + 140) / V_RES)
-        finally:
-            search.HEAP_EXPECTED_NODES = 600
+    res = nearest(chains, xy_to_ll(chains, 250, 0), Candidates(ids=[1, 2], lonlat=[
+        xy_to_ll(chains, 50, 0), xy_to_ll(chains, 150, 0)]), k=2)
+    assert [p.id for p in res.picked] == [2, 1]
+    assert [p.eta_s for p in res.picked] == pytest.approx([100 / V_RES, 200 / V_RES])
+    assert res.picked[0].path_nodes == [node_at(chains, 200, 0)]
+    assert res.picked[1].path_nodes == [node_at(chains, 100, 0), node_at(chains, 200, 0)]
+    res = nearest(chains, xy_to_ll(chains, 300, 140), Candidates(ids=[3, 4], lonlat=[
+        xy_to_ll(chains, 300, 20), xy_to_ll(chains, 300, 170)]), k=2)
+    assert [p.id for p in res.picked] == [3, 4]
+    assert res.picked[0].eta_s == pytest.approx(120 / V_RES)
+    assert res.picked[0].path_nodes == [node_at(chains, 300, 50), node_at(chains, 300, 100)]
+    # the second: north to C, west to D, south to A, east to B, north to the scene
+    assert res.picked[1].eta_s == pytest.approx((30 + 300 + 200 + 300 + 140) / V_RES)
 
 
 # ---- property tests on graphs made of chains ---------------------------------------------
