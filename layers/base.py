@@ -144,6 +144,11 @@ class Layer:
         """True while the layer has something moving on screen (pulses)."""
         return False
 
+    def wants_bands(self, view: Viewport) -> bool:
+        """True when this layer draws enough large sprites at `view` that a large frame
+        is faster painted band by band (bands.py); small dots close together are not."""
+        return False
+
     def locate(self, feature: Feature) -> tuple[float, float] | None:
         """Where `feature` is now (officers move); None when it is gone."""
         return (feature.x, feature.y)

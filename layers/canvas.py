@@ -236,7 +236,8 @@ class MapCanvas(QWidget):
         dpr = self.dpr()
         ctx = RenderContext(view=view, theme=theme, time_s=now, dpr=dpr)
         self._reserve_static_labels(ctx)
-        if self.banding and use_bands(painter, round(view.width * dpr), round(view.height * dpr), dpr):
+        if self.banding and self.stack.wants_bands(view) and \
+                use_bands(painter, round(view.width * dpr), round(view.height * dpr), dpr):
             self._render_banded(painter, ctx)
         else:
             self._paint_background(painter)

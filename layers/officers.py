@@ -39,6 +39,7 @@ BADGE_M_PER_PX = 1.6      # closer than this: badge labels
 MAX_LABELS = 300
 OCCLUSION_MIN_COUNT = 3000   # below this, drawing every marker is cheap enough
 OCCLUSION_REFRESH_S = 2.0    # how stale the "which dots are buried" answer may get at city scale
+BAND_MIN_MARKERS = 2000      # fewer markers than this: banding a frame does not pay
 
 
 def topmost_per_cell(sx: np.ndarray, sy: np.ndarray, cell_px: float) -> np.ndarray:
@@ -183,6 +184,12 @@ class OfficerLayer(Layer):
             draw_fragments(painter, atlas.fragments(sx, sy, cells), atlas.pixmap())
         if view.m_per_px <= NEAR_M_PER_PX:
             self._paint_labels(painter, ctx, rows, sx, sy, d)
+
+    def wants_bands(self, view: Viewport) -> bool:
+        # markers (not city-scale dots) by the thousand: at 4K each one's rows are cold memory
+        # unless the band they land on was just blitted (measured: ~25 % faster frames at 8-25
+        # m/px; dots are small and bunched, and banding them costs more than it saves)
+        return view.m_per_px <= FAR_M_PER_PX and len(self._order) >= BAND_MIN_MARKERS
 
     def _paint_labels(self, painter: QPainter, ctx: RenderContext, rows: np.ndarray, sx: np.ndarray,
                       sy: np.ndarray, d: float) -> None:

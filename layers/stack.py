@@ -146,6 +146,9 @@ class LayerStack:
             k += 1
         return todo[:k], todo[k:]
 
+    def wants_bands(self, view: Viewport) -> bool:
+        return any(lyr.visible and lyr.wants_bands(view) for lyr in self._layers)
+
     def animating(self, view: Viewport) -> bool:
         return any(lyr.visible and lyr.animating(view) for lyr in self._layers)
 

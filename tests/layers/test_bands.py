@@ -11,8 +11,9 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 import layers.bands as bands
 from layers.bands import BandRecorder, _Batch, _split
 from layers.canvas import MapCanvas
-from layers.labels import draw_boxed_text
 from layers.fonts import label_font
+from layers.labels import draw_boxed_text
+from layers.officers import FAR_M_PER_PX, OfficerLayer
 from layers.qtarrays import draw_fragments, draw_segments
 from layers.sprites import officer_atlas
 from layers.themes import WALL
@@ -39,6 +40,15 @@ def _frame(canvas: MapCanvas, w: int, h: int) -> np.ndarray:
 def small_bands(monkeypatch):
     monkeypatch.setattr(bands, "MIN_BAND_DEVICE_PIXELS", 0)     # band even a small test frame
     monkeypatch.setattr(bands, "BAND_DEVICE_ROWS", 23)          # many band edges through the markers
+    monkeypatch.setattr(OfficerLayer, "wants_bands", lambda self, view: True)   # at every scale
+    calls = []
+    real = BandRecorder.replay
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(BandRecorder, "replay", counted)
+    return calls
 
 
 def _scene_canvas() -> tuple[MapCanvas, int, float, float]:
@@ -73,6 +83,7 @@ def test_banded_frame_equals_one_pass_frame(qapp, small_bands, m_per_px: float) 
     for banded, one_pass in _compare(canvas, Viewport(x + 37.3, y - 11.9, m_per_px, 640, 400)):
         assert np.array_equal(banded, one_pass), f"{int((banded != one_pass).sum())} pixels differ at {m_per_px} m/px"
     assert (banded != banded[0, 0]).sum() > 1000          # the frame has content
+    assert len(small_bands) == 2                           # both frames of the pair were banded
 
 
 def test_banded_route_lines_differ_by_a_level_or_two_at_most(qapp, small_bands) -> None:
@@ -165,6 +176,17 @@ def test_split_keeps_recorded_order_within_each_band_and_reaches_every_band(monk
     op = _Batch("fragments", data[:2], np.array([30.0, 40.0]), np.array([35.0, 55.0]))
     _split(op, band=25.0, n_bands=4)
     assert _drawn(op) == [[], [0, 1], [0, 1], []]
+
+
+def test_officers_ask_for_bands_when_many_markers_are_drawn_not_dots(qapp, monkeypatch) -> None:
+    layer = OfficerLayer()
+    layer.update(synthetic_snapshot())
+    near = Viewport(0.0, 0.0, 8.0, 3840, 2160)
+    far = Viewport(0.0, 0.0, FAR_M_PER_PX * 2, 3840, 2160)
+    monkeypatch.setattr("layers.officers.BAND_MIN_MARKERS", 10)
+    assert layer.wants_bands(near) and not layer.wants_bands(far)
+    monkeypatch.setattr("layers.officers.BAND_MIN_MARKERS", 10 ** 6)
+    assert not layer.wants_bands(near)
 
 
 def test_only_large_raster_frames_at_whole_pixel_ratios_are_banded(qapp) -> None:
