@@ -14,9 +14,10 @@ once. Replay then clips to each band and draws, in recorded order, only the
 rows that reach it. Every pixel therefore sees the same sequence of paints as
 in an unbanded frame; the clip only decides which band paints it. Sprites,
 label stamps, filled shapes and thin lines come out bit for bit the same.
-One exception: Qt's rasterizer for wide antialiased lines restarts its edge
-arithmetic where a clip cuts the line, so a diagonal route line crossing a
-band edge can differ by a level or two (of 255) in its edge pixels.
+Two exceptions, both Qt restarting its arithmetic where a clip cuts: a wide
+antialiased (route) line crossing a band edge can differ by a level or two
+(of 255) in its edge pixels, and while zooming, the old image stretched under
+the new view may take the neighbouring source row in a few rows.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ class MapCanvas(QWidget):
         self.last_frame_ms = 0.0
         self._decorations = DecorationCache()
         self._label_base: tuple[CachedImage, LabelPlacer] | None = None   # static names of the cached image
-        self.banding = True        # large frames are painted band by band (bands.py); same pixels
+        self.banding = True        # large frames may be painted band by band (bands.py): same picture
 
     # --- properties ---------------------------------------------------------
     @property

@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from .render_scene import move_officers
 
     sizes = _sizes(args.sizes)
+    load_before = _load_average()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     t0 = time.perf_counter()
     city, snap, scene_name = _load_scene(args)
@@ -202,7 +203,8 @@ def run(args: argparse.Namespace) -> int:
 
     meta = {"scene": scene_name, "counts": counts, "theme": theme.name,
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-            "qt_platform": QApplication.platformName()}
+            "qt_platform": QApplication.platformName(),
+            "load_average": [round(load_before, 2), round(_load_average(), 2)]}
     table = markdown(cases, meta)
     print()
     print(table)
@@ -213,6 +215,11 @@ def run(args: argparse.Namespace) -> int:
         Path(args.markdown).write_text(table + "\n", encoding="utf-8")
     del app
     return 0
+
+
+def _load_average() -> float:
+    """1-minute load average (the machine is shared: a busy neighbour inflates every figure)."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def _row(c: dict) -> str:
@@ -233,7 +240,9 @@ def markdown(cases: list[dict], meta: dict) -> str:
     lines = [f"Scene: {meta['scene']} — " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in meta['counts'].items())
              + f"; theme {meta['theme']}; views: the whole city fitted to the screen, and a district "
              + f"view at {WORK_M_PER_PX:g} m/px around Sanjiangkou; "
-             + f"{meta['machine']}, Qt platform {meta['qt_platform']}.",
+             + f"{meta['machine']}, Qt platform {meta['qt_platform']}"
+             + (f"; load average {meta['load_average'][0]:.1f} at the start, {meta['load_average'][1]:.1f} at the end"
+                if "load_average" in meta else "") + ".",
              "",
              "Wall-clock medians; thread CPU time in brackets (the machine is shared, so CPU time is the",
              "steadier measure of the work). Baseline: the same layers painted from scratch every frame,",
