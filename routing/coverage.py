@@ -50,8 +50,9 @@ def _exit_arcs(graph: RoadGraph, net: ModeNet, ok_mask: np.ndarray, edge: np.nda
 # Sources per junction above which the vectorised relaxation rounds beat scipy's Dijkstra:
 # with officers everywhere every junction is a few hops from its nearest source, so a
 # dozen rounds over the frontier settle the city, while a heap holding tens of thousands
-# of scattered sources is slow; with few sources the rounds would be many.
-DENSE_SOURCES_SHARE = 0.012
+# of scattered sources is slow; with few sources the rounds would be many. (Measured:
+# demo city 0.009, synthetic lattice below 0.008; 25,000 officers are ~0.3.)
+DENSE_SOURCES_SHARE = 0.007
 
 
 def multi_source(net: ModeNet, con: Contracted, node: np.ndarray, cost: np.ndarray, limit_s: float | None = None,

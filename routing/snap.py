@@ -33,9 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
 SNAP_OK, SNAP_OFF_NETWORK, SNAP_INVALID = 0, 1, 2
 SNAP_STATUS = ("ok", "off_network", "invalid")
 _MAX_CELLS = 4_000_000
-_MIN_CELL_M = 35.0
-_BUFFER_SHARE = 0.6      # buffer_m = share * cell_m, but at least:
-_MIN_BUFFER_M = 35.0     # GPS fixes are often 20-40 m off the road; beyond the buffer a point needs 9 cells
+_MIN_CELL_M = 50.0
+_BUFFER_SHARE = 0.6      # buffer_m = share * cell_m
 _SPLIT_CELLS = 3.0       # pieces longer than this many cells are split for the index
 
 
@@ -86,7 +85,7 @@ class SnapIndex:
             lo = hi = np.zeros(2)
         span = np.maximum(hi - lo, 1.0)
         cell = max(_MIN_CELL_M, float(np.sqrt(span[0] * span[1] / _MAX_CELLS)))
-        buffer_m = max(_BUFFER_SHARE * cell, _MIN_BUFFER_M)
+        buffer_m = _BUFFER_SHARE * cell
         n_sub = np.maximum(1, np.ceil(seglen / (_SPLIT_CELLS * cell)).astype(np.int64))
         if len(n_sub) and n_sub.max() > 1:
             rep_i = np.repeat(np.arange(len(a)), n_sub)
