@@ -165,7 +165,7 @@ class StaticCache(QObject):
         self._stack = stack
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._emitter = _Emitter()
+        self._emitter = _Emitter(self)       # after the pool: deleted with the cache, after its job
         self._emitter.sig_done.connect(self._on_job_done)
         self.current: CachedImage | None = None
         self._job: _RebuildJob | None = None

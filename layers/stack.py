@@ -7,6 +7,8 @@ Both the canvas and exports paint through here, so they cannot drift apart.
 
 from __future__ import annotations
 
+import inspect
+import weakref
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QRectF
@@ -36,7 +38,7 @@ Listener = Callable[[Layer, bool], None]
 class LayerStack:
     def __init__(self, layers: Iterable[Layer] | None = None) -> None:
         self._layers: list[Layer] = []
-        self._listeners: list[Listener] = []
+        self._listeners: list[Callable[[], Listener | None]] = []   # see add_listener
         self.city: CityStatic | None = None
         self.snapshot: OperationSnapshot | None = None
         self.selection = SelectionLayer(self.find)
@@ -80,11 +82,20 @@ class LayerStack:
 
     # change notification ----------------------------------------------------
     def add_listener(self, fn: Listener) -> None:
-        self._listeners.append(fn)
+        """Call `fn(layer, static)` when a layer changes. A bound method is held weakly:
+        the canvas listens to its own stack, and a strong reference would make the pair a
+        cycle that Python's garbage collector may free from any thread — deleting a Qt
+        widget off the UI thread corrupts Qt's timers. Held weakly, a canvas is freed
+        where its last reference goes."""
+        self._listeners.append(weakref.WeakMethod(fn) if inspect.ismethod(fn) else (lambda fn=fn: fn))
 
     def _on_layer_changed(self, layer: Layer, static: bool) -> None:
-        for fn in list(self._listeners):
-            fn(layer, static)
+        for ref in list(self._listeners):
+            fn = ref()
+            if fn is None:
+                self._listeners.remove(ref)
+            else:
+                fn(layer, static)
 
     # data -------------------------------------------------------------------------
     def set_city(self, city: CityStatic) -> None:
