@@ -210,10 +210,13 @@ def draw_boxed_text(painter: QPainter, text: str, font: QFont, cx: float, top: f
 
 
 class BoxStyle:
-    """One boxed-label style (font, colours, padding, pixel ratio) with the size
-    and the stamp of every text it has drawn kept: a frame with 300 badges then
-    measures and renders nothing, it looks each text up once. Get one with
-    `box_style` (styles are shared between frames)."""
+    """One boxed-label style (font, colours, padding, pixel ratio) for one frame, with
+    the size and the stamp of every text it has drawn kept between frames: a frame
+    with 300 badges then measures and renders nothing, it looks each text up once.
+
+    Only plain sizes and images outlive the frame. Qt font objects do not: font
+    engines belong to the thread that made them and are freed when the font database
+    changes, so a metrics object kept across frames can point at freed memory."""
 
     def __init__(self, font: QFont, fg: QColor, bg: QColor, line: QColor | None, pad_px: float, dpr: float) -> None:
         self.font = font
@@ -223,7 +226,12 @@ class BoxStyle:
         self._metrics = QFontMetricsF(font)
         self.text_height = self._metrics.height()
         self._key = (font.key(), fg.rgba(), bg.rgba(), line.rgba() if line is not None else None, pad_px, round(dpr, 3))
-        self._texts: dict[str, tuple[float, float, QImage | None]] = {}
+        texts = _box_texts.get(self._key)
+        if texts is None:
+            if len(_box_texts) > 64:
+                _box_texts.clear()
+            texts = _box_texts[self._key] = {}
+        self._texts = texts
 
     def size(self, text: str) -> tuple[float, float]:
         """Width and height of the box of `text` (as `boxed_size`)."""
@@ -241,8 +249,8 @@ class BoxStyle:
         if vector:
             _paint_box(painter, QRectF(cx - w / 2, top, w, h), text, self.font, self.fg, self.bg, self.line)
             return
-        held = self._texts[text]
-        img = held[2]
+        held = self._texts.get(text)
+        img = held[2] if held is not None else None
         if img is None:
             font, fg, bg, line = self.font, self.fg, self.bg, self.line
             img = _stamps.get((text,) + self._key, w + 2, h + 2, self.dpr,
@@ -251,16 +259,11 @@ class BoxStyle:
         painter.drawImage(QPointF(cx - w / 2 - 1, top - 1), img)
 
 
-_styles: OrderedDict[tuple, BoxStyle] = OrderedDict()
+# style key → text → (box width, box height, stamp or None); plain data, shared by threads
+_box_texts: dict[tuple, dict[str, tuple[float, float, QImage | None]]] = {}
 
 
 def box_style(font: QFont, fg: QColor, bg: QColor, line: QColor | None = None, pad_px: float = 3.0,
               dpr: float = 1.0) -> BoxStyle:
-    """The shared BoxStyle for these settings (UI thread: the dynamic layers' badges and ETAs)."""
-    key = (font.key(), fg.rgba(), bg.rgba(), line.rgba() if line is not None else None, pad_px, round(dpr, 3))
-    style = _styles.get(key)
-    if style is None:
-        style = _styles[key] = BoxStyle(font, fg, bg, line, pad_px, dpr)
-        if len(_styles) > 64:
-            _styles.popitem(last=False)
-    return style
+    """A BoxStyle for this frame (cheap: the texts it knows are kept per style, not per object)."""
+    return BoxStyle(font, fg, bg, line, pad_px, dpr)
