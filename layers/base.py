@@ -7,7 +7,7 @@ their listeners (the canvas), saying whether the static cache is affected.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +143,14 @@ class Layer:
     def animating(self, view: Viewport) -> bool:
         """True while the layer has something moving on screen (pulses)."""
         return False
+
+    def frame_key(self, view: Viewport) -> Hashable | None:
+        """What this layer's drawing over `view` depends on besides where the view is
+        (e.g. a counter of its data updates), or None when it must be painted every
+        frame (labels placed against the screen edges, animation). While the key stays
+        the same the canvas may reuse the layer's pixels from an earlier frame
+        (underlay.py). The theme, scale and pixel ratio are the canvas's part of the key."""
+        return None
 
     def wants_bands(self, view: Viewport) -> bool:
         """True when this layer draws enough large sprites at `view` that a large frame

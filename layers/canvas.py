@@ -10,10 +10,10 @@ city has 2,000 roads or 200,000.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import (QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent)
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot
@@ -25,6 +25,7 @@ from .decorations import DecorationCache
 from .labels import LabelPlacer
 from .stack import LayerStack
 from .themes import WORKSTATION, Theme, qcolor
+from .underlay import Underlay, paint_underlay
 from .viewport import Viewport
 
 WHEEL_STEP = 2 ** 0.5          # zoom per wheel notch (fractional zoom: touchpads send less)
@@ -87,6 +88,9 @@ class MapCanvas(QWidget):
         self._decorations = DecorationCache()
         self._label_base: tuple[CachedImage, LabelPlacer] | None = None   # static names of the cached image
         self.banding = True        # large frames may be painted band by band (bands.py): same picture
+        self.underlay = True       # reuse the bottom dynamic layers while the snapshot stays (underlay.py)
+        self._underlay = Underlay(self)
+        self._underlay.sig_ready.connect(self.update)
 
     # --- properties ---------------------------------------------------------
     @property
@@ -236,7 +240,14 @@ class MapCanvas(QWidget):
         dpr = self.dpr()
         ctx = RenderContext(view=view, theme=theme, time_s=now, dpr=dpr)
         self._reserve_static_labels(ctx)
-        if self.banding and self.stack.wants_bands(view) and \
+        under = self._underlay_for(ctx) if self.underlay else None
+        if under is not None:
+            image, rest = under
+            assert self._cache.current is not None
+            self._blit(painter, image, self._cache.current)
+            self.stack.paint_dynamic(painter, ctx, rest)
+            self.draw_cached_labels(painter)
+        elif self.banding and self.stack.wants_bands(view) and \
                 use_bands(painter, round(view.width * dpr), round(view.height * dpr), dpr):
             self._render_banded(painter, ctx)
         else:
@@ -251,6 +262,62 @@ class MapCanvas(QWidget):
         if not self._cache_covers_view():
             painter.fillRect(QRectF(0, 0, self._view.width, self._view.height), qcolor(self._theme.background))
         self.draw_cached(painter)
+
+    def _underlay_plan(self) -> tuple[Hashable, CachedImage, list[Layer], list[Layer]] | None:
+        """(key, cached image, layers an underlay holds, layers still to paint) when
+        this frame could use an underlay (underlay.py)."""
+        c = self._cache.current
+        if c is None or not self._on_cache_pixels(c):
+            return None
+        todo = [lyr for lyr in self.stack.layers if not lyr.static and lyr.visible]
+        keys = []
+        for lyr in todo:
+            k = lyr.frame_key(c.view)         # over the whole cached extent, margin included
+            if k is None:
+                break
+            keys.append((lyr.name, lyr.z, k))
+        if not keys:
+            return None
+        key = (c.serial, c.version, c.theme, c.dpr, c.view.m_per_px, tuple(keys))
+        return key, c, todo[:len(keys)], todo[len(keys):]
+
+    def _underlay_for(self, ctx: RenderContext) -> tuple[QImage, list[Layer]] | None:
+        """The underlay for this frame and the layers still to paint, when there is
+        one; asks the worker for one when a second frame in a row could have used it."""
+        plan = self._underlay_plan()
+        if plan is None:
+            self._underlay.want(None, None)  # type: ignore[arg-type]
+            return None
+        key, c, below, rest = plan
+        image = self._underlay.image_for(key)
+        if image is not None:
+            return image, rest
+        labels = LabelPlacer(c.view.width, c.view.height, base=self._static_label_base(c))
+        self._underlay.want(key, lambda spare: self._underlay.job(key, c, below, self.stack.paint_dynamic, ctx,
+                                                                 labels, spare))
+        return None
+
+    def paint_underlay_now(self, time_s: float | None = None) -> QImage | None:
+        """Paint the underlay for the current view on this thread and return it (not
+        kept): what the worker does, for benchmarks and exports. None when the view
+        cannot have one."""
+        plan = self._underlay_plan()
+        if plan is None:
+            return None
+        _, c, below, _ = plan
+        now = self.clock_source() if time_s is None else time_s
+        ctx = RenderContext(view=self._view, theme=self._theme, time_s=now, dpr=self.dpr())
+        labels = LabelPlacer(c.view.width, c.view.height, base=self._static_label_base(c))
+        return paint_underlay(c, below, self.stack.paint_dynamic, ctx, labels)
+
+    def _on_cache_pixels(self, c: CachedImage) -> bool:
+        """The view shows the cached image at its own scale, shifted by whole device pixels."""
+        if abs(c.view.m_per_px - self._view.m_per_px) > 1e-9 * self._view.m_per_px or not self._cache_covers_view():
+            return False
+        x0, _, _, y1 = c.view.extent
+        sx0, sy0 = self._view.screen_point(x0, y1)
+        d = self.dpr()
+        return abs(sx0 * d - round(sx0 * d)) < 1e-6 and abs(sy0 * d - round(sy0 * d)) < 1e-6
 
     def _render_banded(self, painter: QPainter, ctx: RenderContext) -> None:
         """Cached image, the band-safe dynamic layers (and the static names when
@@ -277,24 +344,29 @@ class MapCanvas(QWidget):
         c = self._cache.current
         if c is None:
             return
-        x0, y0, x1, y1 = c.view.extent
-        sx0, sy0 = self._view.screen_point(x0, y1)
-        sx1, sy1 = self._view.screen_point(x1, y0)
         same_scale = abs(c.view.m_per_px - self._view.m_per_px) <= 1e-9 * self._view.m_per_px
         if same_scale:
-            # snap to device pixels so the blit is a plain copy, not a resample
-            d = self.dpr()
-            sx0 = round(sx0 * d) / d
-            sy0 = round(sy0 * d) / d
-            if c.opaque:   # every pixel replaces the one below: a copy, no blending arithmetic
-                mode = painter.compositionMode()
-                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-                painter.drawImage(QPointF(sx0, sy0), c.image)
-                painter.setCompositionMode(mode)
-            else:
-                painter.drawImage(QPointF(sx0, sy0), c.image)
+            self._blit(painter, c.image, c)
         else:
+            x0, y0, x1, y1 = c.view.extent
+            sx0, sy0 = self._view.screen_point(x0, y1)
+            sx1, sy1 = self._view.screen_point(x1, y0)
             painter.drawImage(QRectF(sx0, sy0, sx1 - sx0, sy1 - sy0), c.image)
+
+    def _blit(self, painter: QPainter, image: QImage, c: CachedImage) -> None:
+        """`image` (the cached image, or the underlay made from it) at the cache's place,
+        snapped to device pixels so the blit is a plain copy, not a resample."""
+        x0, _, _, y1 = c.view.extent
+        sx0, sy0 = self._view.screen_point(x0, y1)
+        d = self.dpr()
+        at = QPointF(round(sx0 * d) / d, round(sy0 * d) / d)
+        if c.opaque:   # every pixel replaces the one below: a copy, no blending arithmetic
+            mode = painter.compositionMode()
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+            painter.drawImage(at, image)
+            painter.setCompositionMode(mode)
+        else:
+            painter.drawImage(at, image)
 
     def _reserve_static_labels(self, ctx: RenderContext) -> None:
         """Badges and ETA boxes keep clear of the street and area names."""
@@ -303,13 +375,19 @@ class MapCanvas(QWidget):
             return
         x0, _, _, y1 = c.view.extent
         ox, oy = self._view.screen_point(x0, y1)
+        ctx.labels = LabelPlacer(self._view.width, self._view.height, base=self._static_label_base(c),
+                                 base_offset=(ox, oy))
+
+    def _static_label_base(self, c: CachedImage) -> LabelPlacer:
+        """The static names of a cached image as taken label space, in its own coordinates
+        (made once per image)."""
         held = self._label_base
-        if held is None or held[0] is not c:   # once per cached image, in its own coordinates
+        if held is None or held[0] is not c:
             base = LabelPlacer(c.view.width, c.view.height)
             for stamp in c.labels:
                 base.take(stamp.rect.adjusted(4, 4, -4, -4))
             held = self._label_base = (c, base)
-        ctx.labels = LabelPlacer(self._view.width, self._view.height, base=held[1], base_offset=(ox, oy))
+        return held[1]
 
     def draw_cached_labels(self, painter: QPainter) -> None:
         """Static names above the moving markers, from stamps cut at rebuild time."""
@@ -425,6 +503,16 @@ class MapCanvas(QWidget):
         self.setToolTip(text)
         QToolTip.showText(self.mapToGlobal(pos.toPoint()), text, self)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def wait_workers(self) -> None:
+        """Block until the static-cache and underlay workers are idle (shutdown, tests, benchmarks)."""
         self._cache.wait()
+        self._underlay.wait()
+
+    @property
+    def underlay_builds(self) -> int:
+        """How many underlays (underlay.py) the worker has painted so far."""
+        return self._underlay.builds
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.wait_workers()
         super().closeEvent(event)

@@ -7,6 +7,8 @@ full ring once overdue — the overdue ones are what a commander looks for.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
@@ -48,6 +50,7 @@ class IncidentLayer(Layer):
         self._rows = np.zeros(0, np.int64)
         self._index: PointIndex | None = None
         self._row_of_id: dict[int, int] | None = None
+        self._serial = 0                      # counts updates: the underlay's key (frame_key)
 
     def update(self, data: CityStatic | OperationSnapshot) -> bool:
         if not isinstance(data, OperationSnapshot):
@@ -60,6 +63,7 @@ class IncidentLayer(Layer):
         if inc.xy.shape != (n, 2):
             raise ValueError(f"incidents: xy must be ({n},2), got {inc.xy.shape}")
         self._inc = inc
+        self._serial += 1
         open_ = np.isin(inc.status, OPEN_STATUSES) & np.isfinite(inc.xy).all(axis=1)
         rows = np.nonzero(open_)[0]
         # most urgent on top: draw P4 first, P1 last; new above handled
@@ -160,6 +164,11 @@ class IncidentLayer(Layer):
             w, h = style.size(text)
             if take(xs[k] - w / 2, tops[k], w, h):
                 style.draw(painter, text, xs[k], tops[k], vector=ctx.vector)
+
+    def frame_key(self, view: Viewport) -> Hashable | None:
+        if view.m_per_px <= LABEL_M_PER_PX or self.animating(view):
+            return None    # labels placed against the screen edges; pulses change every frame
+        return ("incidents", self._serial)
 
     def animating(self, view: Viewport) -> bool:
         inc = self._inc

@@ -10,6 +10,7 @@ officers whose position is stale — a commander must not trust those.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 
 import numpy as np
 from PySide6.QtCore import QRectF
@@ -88,6 +89,7 @@ class OfficerLayer(Layer):
         self._time_s = 0.0
         self._occl_time = 0.0
         self._gathered: tuple | None = None   # (order, officers, xy in order, base cell in order)
+        self._serial = 0                      # counts updates: the underlay's key (frame_key)
 
     def update(self, data: CityStatic | OperationSnapshot) -> bool:
         if not isinstance(data, OperationSnapshot):
@@ -102,6 +104,7 @@ class OfficerLayer(Layer):
         prev = self._off
         self._off = o
         self._time_s = float(data.time_s)
+        self._serial += 1
         ok = np.isfinite(o.xy).all(axis=1)
         same_rows = (prev is not None and len(prev.ids) == n and np.array_equal(prev.status, o.status)
                      and np.array_equal(prev.stale, o.stale) and np.array_equal(self._ok, ok))
@@ -184,6 +187,10 @@ class OfficerLayer(Layer):
             draw_fragments(painter, atlas.fragments(sx, sy, cells), atlas.pixmap())
         if view.m_per_px <= NEAR_M_PER_PX:
             self._paint_labels(painter, ctx, rows, sx, sy, d)
+
+    def frame_key(self, view: Viewport) -> Hashable | None:
+        # close in, badges and fix ages are placed against the screen edges every frame
+        return None if view.m_per_px <= NEAR_M_PER_PX else ("officers", self._serial)
 
     def wants_bands(self, view: Viewport) -> bool:
         # markers (not city-scale dots) by the thousand: at 4K each one's rows are cold memory

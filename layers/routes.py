@@ -8,6 +8,7 @@ dashed and drawn on top so the candidate under discussion stands out.
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 
 import numpy as np
 from PySide6.QtCore import QLineF, QRectF, Qt
@@ -22,6 +23,7 @@ from .labels import box_style
 from .qtarrays import draw_segments, polyline_segments, segment_bbox_mask, to_screen_segments
 from .strokes import stroke_segments
 from .themes import Theme, qcolor
+from .viewport import Viewport
 
 ETA_LABEL_M_PER_PX = 6.0
 
@@ -46,6 +48,7 @@ class RouteLayer(Layer):
         self._routes: RouteArrays | None = None
         self._segs = np.zeros((0, 4))
         self._seg_route = np.zeros(0, np.int64)
+        self._serial = 0                      # counts data changes: the underlay's key (frame_key)
 
     def update(self, data: CityStatic | OperationSnapshot) -> bool:
         if not isinstance(data, OperationSnapshot):
@@ -59,7 +62,16 @@ class RouteLayer(Layer):
             return False
         self._routes = r
         self._segs, self._seg_route = polyline_segments(np.asarray(r.coords, dtype=np.float64), r.offsets)
+        self._serial += 1
         return True
+
+    def frame_key(self, view: Viewport) -> Hashable | None:
+        r = self._routes
+        if r is not None and (view.m_per_px <= ETA_LABEL_M_PER_PX or int(r.preview.sum()) > 1):
+            # every route's ETA box, or several previews' boxes, compete for space near the
+            # screen edges every frame; a single preview's box competes only with the names
+            return None
+        return ("routes", self._serial)
 
     def paint(self, painter: QPainter, ctx: RenderContext) -> None:
         r = self._routes

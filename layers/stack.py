@@ -87,7 +87,10 @@ class LayerStack:
         cycle that Python's garbage collector may free from any thread — deleting a Qt
         widget off the UI thread corrupts Qt's timers. Held weakly, a canvas is freed
         where its last reference goes."""
-        self._listeners.append(weakref.WeakMethod(fn) if inspect.ismethod(fn) else (lambda fn=fn: fn))
+        if inspect.ismethod(fn):
+            self._listeners.append(weakref.WeakMethod(fn))
+        else:
+            self._listeners.append(lambda: fn)
 
     def _on_layer_changed(self, layer: Layer, static: bool) -> None:
         for ref in list(self._listeners):

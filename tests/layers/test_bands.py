@@ -54,6 +54,7 @@ def small_bands(monkeypatch):
 def _scene_canvas() -> tuple[MapCanvas, int, float, float]:
     canvas = MapCanvas(theme=WALL)
     canvas.clock_source = lambda: T
+    canvas.underlay = False          # compare painting, not reuse (see test_underlay.py)
     canvas.set_city(synthetic_city(), fit=False)
     snap = synthetic_snapshot()
     canvas.set_snapshot(snap)
