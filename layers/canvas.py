@@ -283,7 +283,7 @@ class MapCanvas(QWidget):
 
     def _underlay_for(self, ctx: RenderContext) -> tuple[QImage, list[Layer]] | None:
         """The underlay for this frame and the layers still to paint, when there is
-        one; asks the worker for one when a second frame in a row could have used it."""
+        one; asks the worker for one when frames in a row could have used it."""
         plan = self._underlay_plan()
         if plan is None:
             self._underlay.want(None, None)  # type: ignore[arg-type]

@@ -3,8 +3,9 @@
 While the user drags the map, the snapshot does not change between frames (it
 changes a few times a second at most), so the routes and the 25,000 officers
 below the incidents paint exactly the same pixels as in the previous frame,
-shifted by whole pixels. So once a second frame for the same snapshot comes,
-a worker thread paints those layers onto a copy of the cached static image
+shifted by whole pixels. So once a few frames in a row show the same snapshot
+(FRAMES_BEFORE_BUILD: a drag, not a tick or two of pulse animation), a worker
+thread paints those layers onto a copy of the cached static image
 (its whole extent, margin included); from then on, while the snapshot, the
 scale and the layers stay the same, a pan frame is a blit plus the few layers
 above (incidents, selection, names). Frames painted before the copy is ready
@@ -38,6 +39,7 @@ from .labels import LabelPlacer
 log = logging.getLogger(__name__)
 
 PaintDynamic = Callable[[QPainter, RenderContext, list[Layer]], None]
+FRAMES_BEFORE_BUILD = 3      # frames in a row that could use one before a worker paints it
 
 
 class _Emitter(QObject):
@@ -95,6 +97,7 @@ class Underlay(QObject):
         self._image: QImage | None = None
         self._spare: QImage | None = None         # the image no longer shown: the next copy's memory
         self._seen: Hashable | None = None       # key of the last frame that could have used one
+        self._seen_frames = 0                    # frames in a row with that key
         self._busy: Hashable | None = None       # key being painted by the worker
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -112,15 +115,19 @@ class Underlay(QObject):
         return None
 
     def want(self, key: Hashable | None, start: Callable[[QImage | None], _Job]) -> None:
-        """Note that a frame could have used an underlay for `key`; on the second such
-        frame in a row, start painting one (`start` makes the job, given spare memory)."""
-        if key is None or key == self._key:
-            self._seen = None if key is None else self._seen
+        """Note that a frame could have used an underlay for `key`; on the
+        FRAMES_BEFORE_BUILD-th such frame in a row, start painting one (`start` makes
+        the job, given spare memory)."""
+        if key is None:
+            self._seen, self._seen_frames = None, 0
+            return
+        if key == self._key:
             return
         if key != self._seen:
-            self._seen = key
-            return
-        if self._busy is not None:
+            self._seen, self._seen_frames = key, 1
+        else:
+            self._seen_frames += 1
+        if self._seen_frames < FRAMES_BEFORE_BUILD or self._busy is not None:
             return                                # one at a time; the next frame asks again
         self._busy = key
         spare, self._spare = self._spare, None

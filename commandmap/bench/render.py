@@ -4,7 +4,7 @@ Cases, at 1920×1080 and 3840×2160, on a Ningbo-sized scene (synthetic by
 default: 200k road segments, 2k grids, 50k sites, 25k officers; or the demo
 city in a store with --db):
   pan       the view moves by a few pixels, then one frame, events processed between
-            frames as in the app: once a second frame shows the same snapshot, a
+            frames as in the app: once a few frames show the same snapshot, a
             worker paints the layers below the incidents onto a copy of the cached
             image (the underlay) and later pan frames blit it
   pan-full  the same pans with the underlay switched off: every layer painted every
