@@ -21,7 +21,9 @@ from .journal import hold_journal_lock
 from .schema import change
 
 CHANNEL = "commandmap_change"
-OPS: frozenset[str] = frozenset({"insert", "update", "delete", "bulk"})
+#: 'bulk': many rows of the entity changed (entity_id is a count): reload the table;
+#: 'batch': entity_id rows changed and a packed copy of them is kept under this seq (position_batch)
+OPS: frozenset[str] = frozenset({"insert", "update", "delete", "bulk", "batch"})
 _ENTITY_MAX: int = getattr(change.c.entity.type, "length", None) or 32
 
 

@@ -119,3 +119,38 @@ def test_a_store_at_head_is_checked_without_the_write_lock(sqlite_engine) -> Non
         with writer.begin():
             writer.execute(schema.city_meta.insert(), {"key": "k", "value": "v"})  # holds the write lock
             ensure_schema(sqlite_engine)  # were it to BEGIN IMMEDIATE, "database is locked" after 10 s
+
+
+def test_a_store_from_the_first_release_upgrades_keeping_its_rows(store_url: str) -> None:
+    """0001 -> head on a store holding positions: nothing lost, the packed-batch table appears, and on
+    PostgreSQL officer_position leaves room for in-place updates."""
+    from alembic import command
+
+    from commandmap.store.migrate import _config
+
+    engine = open_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_config(conn), "0001_initial")
+            conn.execute(schema.department.insert(), {"id": 1, "code": "zhzf", "name": "综合行政执法"})
+            conn.execute(schema.district.insert(), {"id": 1, "code": "330203", "name": "海曙区", "geometry_wkb": b"x"})
+            conn.execute(schema.town.insert(), {"id": 1, "district_id": 1, "code": "t1", "name": "街道",
+                                                "geometry_wkb": b"x"})
+            conn.execute(schema.officer.insert(), {"id": 1, "badge": "NB00001", "name": "执法员", "department_id": 1,
+                                                   "home_town_id": 1, "mode": "car", "skills": [],
+                                                   "status": "available"})
+            conn.execute(text("INSERT INTO officer_position (officer_id, lon, lat, fix_time, received_at) "
+                              "VALUES (1, 121.55, 29.87, '2026-11-25 06:00:00.000000', '2026-11-25 06:00:01.000000')"))
+        assert current_revision(engine) == "0001_initial"
+        assert "position_batch" not in inspect(engine).get_table_names()
+        ensure_schema(engine)
+        assert current_revision(engine) == head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(select(schema.officer_position.c.lon, schema.officer_position.c.lat)).all() == [
+                (121.55, 29.87)]
+            assert conn.execute(select(schema.position_batch)).all() == []
+            if conn.dialect.name == "postgresql":
+                options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'officer_position'"))
+                assert "fillfactor=50" in options.scalar_one()
+    finally:
+        engine.dispose()
