@@ -4,30 +4,39 @@ A batch is judged by `domain.fix_validation`, then written in ONE transaction:
 every storable fix with its verdict (a duplicate device+time is a no-op by the
 UNIQUE constraint), the officers' latest good fixes (a conditional upsert that
 never moves an officer back in time, even with two writers), re-labelled
-confirmed jumps, and change rows. Big batches write one 'bulk' change row
-instead of one per officer, so a 25k-fix tick costs readers one full position
-reload, not 25k change rows.
+confirmed jumps, and ONE change row ('officer_position', count, 'batch') with
+a packed copy of the moved officers' fixes under its seq (`position_batch`):
+a seat follows a 25k-fix tick by reading that one blob, not 25k rows.
+Old packed batches are pruned; a seat that finds one gone rescans the table.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.enums import FixVerdict, TravelMode
 from ..domain.fix_validation import (CODE, GOOD, STORED_CODES, VERDICTS, FixRules, TrackTable, validate_batch)
-from ..store.changes import record_change, record_changes
-from ..store.schema import district, officer
+from ..domain.position_batch import PositionBatch
+from ..store.changes import record_change
+from ..store.schema import district, officer, position_batch
 from .clock import Clock, parse_timestamps, sqlite_timestamps, wall_clock
 
-#: above this many moved officers one 'bulk' change row replaces per-officer rows
-BULK_CHANGE_THRESHOLD = 2_000
 POSITION_ENTITY = "officer_position"
+#: packed batches older than this are deleted (a simulated city at 10x writes ~1 MB of them a second);
+#: a seat further behind rescans officer_position, which costs it tens of milliseconds once
+BATCH_KEEP_S = 60.0
+_PRUNE_EVERY_S = 10.0
 _UNKNOWN_RELOAD_EVERY_S = 30.0
+_VERDICT_NAMES = [v.value for v in VERDICTS]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,15 +105,16 @@ class FixIngestor:
     """
 
     def __init__(self, engine: Engine, rules: FixRules | None = None, *, clock: Clock = wall_clock,
-                 on_moved: MovedHook | None = None, bulk_threshold: int = BULK_CHANGE_THRESHOLD) -> None:
+                 on_moved: MovedHook | None = None, batch_keep_s: float = BATCH_KEEP_S) -> None:
         self.engine = engine
         self.rules = rules if rules is not None else FixRules(envelope=city_envelope(engine))
         self.clock = clock
         self.on_moved = on_moved
-        self.bulk_threshold = bulk_threshold
+        self.batch_keep_s = batch_keep_s
         self._pg = engine.dialect.name == "postgresql"
         self.table = TrackTable.build(np.zeros(0, np.int64), np.zeros(0))
         self._last_reload = -np.inf
+        self._last_prune = -np.inf
         self.reload_officers()
 
     # -- officer roster -------------------------------------------------------------------------
@@ -166,17 +176,40 @@ class FixIngestor:
             writer(conn, batch.source, now, ids, lon, lat, heading, speed, acc, t, codes, stored, last_good)
             if len(res.confirmed_slot):
                 self._confirm_jumps(conn, self.table.officer_ids[res.confirmed_slot], res.confirmed_t)
-            if len(moved_ids) > self.bulk_threshold:
-                record_change(conn, POSITION_ENTITY, len(moved_ids), "bulk")
-            elif len(moved_ids):
-                record_changes(conn, [(POSITION_ENTITY, int(i), "update") for i in moved_ids])
+            if len(moved_ids):
+                self._record_batch(conn, PositionBatch.from_seconds(moved_ids, lon[last_good], lat[last_good],
+                                                                    heading[last_good], t[last_good]))
         write_s = time.perf_counter() - started
         self.table.apply(res.update)
 
         if self.on_moved is not None and len(moved_ids):
             self.on_moved(moved_ids, lon[last_good], lat[last_good], now)
+        self._maybe_prune()
         counts = {v: int(n) for v, n in zip(VERDICTS, np.bincount(codes, minlength=len(VERDICTS))) if n}
         return IngestReport(len(ids), len(stored), codes, moved_ids, len(res.confirmed_slot), write_s, counts)
+
+    # -- the packed copy for the seats ------------------------------------------------------------
+    @staticmethod
+    def _record_batch(conn: Connection, batch: PositionBatch) -> None:
+        """The change row, then its payload: a plain insert under a fresh key, so holding the journal
+        lock for it never waits on another transaction."""
+        seq = record_change(conn, POSITION_ENTITY, len(batch), "batch")
+        conn.execute(insert(position_batch).values(seq=seq, at=datetime.now(UTC), officers=len(batch),
+                                                   payload=batch.to_bytes()))
+
+    def _maybe_prune(self) -> None:
+        """Its own transaction, after the batch is stored and reported: a failed prune only leaves old
+        blobs for the next one, it must never turn a stored batch into an error."""
+        if time.monotonic() - self._last_prune < _PRUNE_EVERY_S:
+            return
+        self._last_prune = time.monotonic()
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.batch_keep_s)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(delete(position_batch).where(position_batch.c.at < cutoff))
+        except SQLAlchemyError as exc:
+            log.warning("pruning old position batches failed (retried in %.0f s): %s", _PRUNE_EVERY_S,
+                        str(exc).splitlines()[0])
 
     # -- backends -------------------------------------------------------------------------------
     _COLS = "officer_id, lon, lat, heading_deg, speed_mps, accuracy_m, fix_time"
@@ -206,31 +239,33 @@ class FixIngestor:
 
     def _write_pg(self, conn: Connection, source: str, now: float, ids, lon, lat, heading, speed, acc, t,
                   codes, stored, last_good) -> None:
-        # one statement per table: arrays in, unnest server-side (no per-row round trips)
+        # one statement per table: arrays in, unnest server-side (no per-row round trips); arrays go in
+        # binary (%b): as text, printing and parsing 25k floats costs ~30 ms per column
         if len(stored):
             s = stored
             conn.exec_driver_sql(
                 f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source) "
                 "SELECT o, x, y, NULLIF(h, 'NaN'), NULLIF(v, 'NaN'), NULLIF(a, 'NaN'), to_timestamp(t), "
-                "to_timestamp(%(now)s), d, %(src)s FROM unnest(%(o)s::int[], %(x)s::float8[], %(y)s::float8[], "
-                "%(h)s::float8[], %(v)s::float8[], %(a)s::float8[], %(t)s::float8[], %(d)s::text[]) "
-                "AS u(o, x, y, h, v, a, t, d) ON CONFLICT (officer_id, fix_time) DO NOTHING",
-                {"now": now, "src": source, "o": ids[s].tolist(), "x": lon[s].tolist(), "y": lat[s].tolist(),
-                 "h": heading[s].tolist(), "v": speed[s].tolist(), "a": acc[s].tolist(), "t": t[s].tolist(),
-                 "d": [VERDICTS[c].value for c in codes[s].tolist()]})
+                "to_timestamp(%(now)s), (%(names)s::text[])[d + 1], %(src)s FROM unnest(%(o)b::int[], "
+                "%(x)b::float8[], %(y)b::float8[], %(h)b::float8[], %(v)b::float8[], %(a)b::float8[], "
+                "%(t)b::float8[], %(d)b::int[]) AS u(o, x, y, h, v, a, t, d) "
+                "ON CONFLICT (officer_id, fix_time) DO NOTHING",
+                {"now": now, "src": source, "names": _VERDICT_NAMES, "o": ids[s].tolist(), "x": lon[s].tolist(),
+                 "y": lat[s].tolist(), "h": heading[s].tolist(), "v": speed[s].tolist(), "a": acc[s].tolist(),
+                 "t": t[s].tolist(), "d": codes[s].tolist()})
         if len(last_good):
+            g = last_good
             conn.exec_driver_sql(
                 f"INSERT INTO officer_position ({self._COLS}, received_at) "
                 "SELECT o, x, y, NULLIF(h, 'NaN'), NULLIF(v, 'NaN'), NULLIF(a, 'NaN'), to_timestamp(t), "
-                "to_timestamp(%(now)s) FROM unnest(%(o)s::int[], %(x)s::float8[], %(y)s::float8[], "
-                "%(h)s::float8[], %(v)s::float8[], %(a)s::float8[], %(t)s::float8[]) AS u(o, x, y, h, v, a, t) "
+                "to_timestamp(%(now)s) FROM unnest(%(o)b::int[], %(x)b::float8[], %(y)b::float8[], "
+                "%(h)b::float8[], %(v)b::float8[], %(a)b::float8[], %(t)b::float8[]) AS u(o, x, y, h, v, a, t) "
                 "ON CONFLICT (officer_id) DO UPDATE SET lon=excluded.lon, lat=excluded.lat, "
                 "heading_deg=excluded.heading_deg, speed_mps=excluded.speed_mps, "
                 "accuracy_m=excluded.accuracy_m, fix_time=excluded.fix_time, received_at=excluded.received_at "
                 "WHERE excluded.fix_time > officer_position.fix_time",
-                {"now": now, "o": ids[last_good].tolist(), "x": lon[last_good].tolist(),
-                 "y": lat[last_good].tolist(), "h": heading[last_good].tolist(), "v": speed[last_good].tolist(),
-                 "a": acc[last_good].tolist(), "t": t[last_good].tolist()})
+                {"now": now, "o": ids[g].tolist(), "x": lon[g].tolist(), "y": lat[g].tolist(),
+                 "h": heading[g].tolist(), "v": speed[g].tolist(), "a": acc[g].tolist(), "t": t[g].tolist()})
 
     def _confirm_jumps(self, conn: Connection, officer_ids: np.ndarray, fix_t: np.ndarray) -> None:
         """A jump confirmed by the next fix was real: its stored verdict becomes good."""

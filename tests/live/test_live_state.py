@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from commandmap.domain.snapshot import INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES
 from commandmap.live import SIM_CLOCK_KEY, LiveState, project
@@ -63,23 +63,101 @@ def test_refresh_reloads_only_touched_rows(city) -> None:
     assert live.refresh().changes == 0
 
 
-def test_positions_from_ingest_move_officers_small_and_bulk(city) -> None:
+def table_positions(engine) -> dict[int, tuple[float, float, float]]:
+    from commandmap.services.clock import to_epoch
+    with engine.connect() as conn:
+        rows = conn.execute(select(schema.officer_position)).all()
+    return {r.officer_id: (r.lon, r.lat, to_epoch(r.fix_time)) for r in rows}
+
+
+def assert_live_equals_table(live: LiveState, engine) -> None:
+    """The seat shows exactly the positions the store holds (and nothing for officers without one)."""
+    table = table_positions(engine)
+    o = live.officers
+    for k, oid in enumerate(o.ids.tolist()):
+        if oid in table:
+            lon, lat, t = table[oid]
+            assert (o.cols["lon"][k], o.cols["lat"][k]) == (lon, lat), f"officer {oid}"
+            assert o.cols["fix_t"][k] == pytest.approx(t, abs=1e-4), f"officer {oid}"
+        else:
+            assert np.isnan(o.cols["lon"][k]), f"officer {oid} has no position in the store"
+
+
+def test_positions_from_ingest_are_replayed_from_the_packed_batch(city) -> None:
     live = LiveState(city, clock=lambda: NOW_S)
     ing = FixIngestor(city, clock=lambda: NOW_S)
-    ing.ingest(FixBatch(np.array([3]), np.array([LON + 0.002]), np.array([LAT]), np.array([NOW_S - 1])))
-    live.refresh()
+    ing.ingest(FixBatch(np.array([3]), np.array([LON + 0.002]), np.array([LAT]), np.array([NOW_S - 1]),
+                        heading_deg=np.array([90.0])))
+    stats = live.refresh()
+    assert stats.changes == 1 and stats.reloaded == (), "one change row, replayed: no table rescan"
     snap = live.snapshot()
     assert np.isfinite(snap.officers.xy[2]).all() and snap.officers.fix_age_s[2] == pytest.approx(1, abs=1e-3)
-    ing.bulk_threshold = 0   # every batch is 'bulk' now: the whole table is rescanned
+    assert snap.officers.heading_deg[2] == 90.0
     ing.ingest(FixBatch(np.array([1, 2]), np.array([LON + 0.001, LON + 0.011]), np.array([LAT, LAT]),
                         np.array([NOW_S - 2, NOW_S - 2])))
-    stats = live.refresh()
-    assert "officer_position" in stats.reloaded
+    assert live.refresh().reloaded == ()
     snap = live.snapshot()
     np.testing.assert_allclose(snap.officers.xy[:, 0],
                                project("EPSG:32651", np.array([LON + 0.001, LON + 0.011, LON + 0.002]),
                                        np.array([LAT] * 3))[:, 0])
+    assert np.isnan(snap.officers.heading_deg[:2]).all(), "no heading reported: none shown"
     assert not snap.officers.stale.any()
+    assert_live_equals_table(live, city)
+
+
+def test_pruned_or_unreadable_batches_fall_back_to_a_rescan(city) -> None:
+    live = LiveState(city, clock=lambda: NOW_S)
+    FixIngestor(city, clock=lambda: NOW_S, batch_keep_s=0.0).ingest(
+        FixBatch(np.array([1]), np.array([LON + 0.003]), np.array([LAT]), np.array([NOW_S - 3])))
+    stats = live.refresh()
+    assert stats.reloaded == ("officer_position",), "the packed copy is gone: the table is read instead"
+    assert_live_equals_table(live, city)
+    FixIngestor(city, clock=lambda: NOW_S).ingest(
+        FixBatch(np.array([2]), np.array([LON + 0.004]), np.array([LAT]), np.array([NOW_S - 2])))
+    with city.begin() as conn:   # a torn payload (bad disk, a foreign writer): refused, never half-applied
+        conn.execute(update(schema.position_batch).values(payload=b"CMPB\x01garbage"))
+    assert live.refresh().reloaded == ("officer_position",)
+    assert_live_equals_table(live, city)
+
+
+def test_a_seat_far_behind_rescans_instead_of_replaying(city) -> None:
+    live = LiveState(city, clock=lambda: NOW_S, max_replay_fixes=12)
+    ing = FixIngestor(city, clock=lambda: NOW_S)
+    for k in range(4):
+        ing.ingest(FixBatch(np.array([1, 2, 3]), np.full(3, LON + 0.0001 * k), np.full(3, LAT),
+                            np.full(3, NOW_S - 10 + k)))
+    assert live.refresh().reloaded == (), "12 pending fixes: replayed"
+    for k in range(5):
+        ing.ingest(FixBatch(np.array([1, 2, 3]), np.full(3, LON + 0.0002 * k), np.full(3, LAT),
+                            np.full(3, NOW_S - 5 + k)))
+    stats = live.refresh()
+    assert stats.changes == 5 and stats.reloaded == ("officer_position",), "15 pending: one rescan is cheaper"
+    assert_live_equals_table(live, city)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_replay_ends_where_the_table_ends_with_two_writers(city, seed) -> None:
+    """Two writers that do not see each other's fixes (older ones lose in the store), seats refreshing at
+    random moments and one seat loading mid-way: every seat shows exactly the table."""
+    rng = np.random.default_rng(seed)
+    writers = [FixIngestor(city, clock=lambda: NOW_S), FixIngestor(city, clock=lambda: NOW_S)]
+    seats = [LiveState(city, clock=lambda: NOW_S)]
+    for step in range(12):
+        n = int(rng.integers(1, 6))
+        ids = rng.integers(1, 4, n)
+        t = NOW_S - 100 + step * 5 + rng.integers(-8, 3, n).astype(float)   # some older than what is stored
+        lon = LON + rng.uniform(-0.0005, 0.0005, n)   # small steps: never a jump
+        writers[int(rng.integers(0, 2))].ingest(FixBatch(ids, lon, np.full(n, LAT), t,
+                                                         heading_deg=rng.uniform(0, 360, n)))
+        for seat in seats:
+            if rng.random() < 0.5:
+                seat.refresh()
+                assert_live_equals_table(seat, city)
+        if step == 5:
+            seats.append(LiveState(city, clock=lambda: NOW_S))
+    for seat in seats:
+        seat.refresh()
+        assert_live_equals_table(seat, city)
 
 
 def test_new_officer_and_tasks_with_routes(city) -> None:

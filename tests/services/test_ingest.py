@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from commandmap.domain.enums import FixVerdict as V
+from commandmap.domain.position_batch import PositionBatch
 from commandmap.services.clock import to_epoch
 from commandmap.services.ingest import FixBatch, FixIngestor
 from commandmap.store import schema
@@ -31,6 +32,15 @@ def positions(engine) -> dict[int, tuple[float, float, float]]:
     with engine.connect() as conn:
         rows = conn.execute(select(schema.officer_position)).all()
     return {r.officer_id: (r.lon, r.lat, to_epoch(r.fix_time)) for r in rows}
+
+
+def packed_batches(engine) -> dict[int, PositionBatch]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(schema.position_batch.c.seq, schema.position_batch.c.officers,
+                                   schema.position_batch.c.payload)).all()
+    out = {r.seq: PositionBatch.from_bytes(r.payload) for r in rows}
+    assert all(len(out[r.seq]) == r.officers for r in rows)
+    return out
 
 
 def fix_rows(engine) -> list[tuple[int, float, str]]:
@@ -71,7 +81,13 @@ def test_verdicts_are_stored_and_only_good_fixes_move(city) -> None:
     assert pos[3][2] == pytest.approx(NOW_S - 5)
     with city.connect() as conn:
         changes = changes_since(conn, seq0)
-    assert sorted((c.entity, c.entity_id) for c in changes) == [("officer_position", 1), ("officer_position", 3)]
+    assert [(c.entity, c.entity_id, c.op) for c in changes] == [("officer_position", 2, "batch")], \
+        "one change row per ingest, counting the officers moved"
+    packed = packed_batches(city)[changes[0].seq]
+    assert packed.officer_id.tolist() == [1, 3]
+    np.testing.assert_allclose(packed.lon, [LON + east(30), LON])
+    np.testing.assert_allclose(packed.fix_time_s, [NOW_S - 30, NOW_S - 5], atol=1e-6)
+    assert np.isnan(packed.heading_deg).all(), "no heading reported: NaN in the packed copy, NULL in the table"
 
 
 def ing_seq(engine) -> int:
@@ -103,13 +119,28 @@ def test_confirmed_jump_relabels_the_stored_fix_and_moves(city) -> None:
     assert positions(city)[2][0] == pytest.approx(LON + east(3100))
 
 
-def test_big_batch_writes_one_bulk_change(city) -> None:
-    ing = FixIngestor(city, clock=lambda: NOW_S, bulk_threshold=1)
+def test_packed_batch_holds_exactly_what_moved_officers_in_the_table(city) -> None:
+    ing = FixIngestor(city, clock=lambda: NOW_S)
     seq0 = ing_seq(city)
-    ing.ingest(batch([(1, LON, LAT, NOW_S - 20), (2, LON, LAT, NOW_S - 20), (3, LON, LAT, NOW_S - 20)]))
+    b = batch([(1, LON + east(5), LAT, NOW_S - 20), (2, LON + east(9), LAT, NOW_S - 20),
+               (1, LON + east(8), LAT, NOW_S - 18), (3, 0.0, 0.0, NOW_S - 20)])
+    ing.ingest(FixBatch(b.officer_id, b.lon, b.lat, b.fix_time_s, heading_deg=np.array([10.0, 20.0, 30.0, 40.0])))
     with city.connect() as conn:
-        changes = changes_since(conn, seq0)
-    assert [(c.entity, c.op) for c in changes] == [("officer_position", "bulk")]
+        (change,) = changes_since(conn, seq0)
+    packed = packed_batches(city)[change.seq]
+    table = positions(city)
+    assert sorted(packed.officer_id.tolist()) == [1, 2], "officer 1 once (its newest fix), null island not at all"
+    for k, oid in enumerate(packed.officer_id.tolist()):
+        assert (packed.lon[k], packed.lat[k]) == pytest.approx(table[oid][:2])
+        assert packed.fix_time_s[k] == pytest.approx(table[oid][2], abs=1e-6)
+    assert dict(zip(packed.officer_id.tolist(), packed.heading_deg.tolist())) == {1: 30.0, 2: 20.0}
+
+
+def test_old_packed_batches_are_pruned(city) -> None:
+    ing = FixIngestor(city, clock=lambda: NOW_S, batch_keep_s=0.0)
+    ing.ingest(batch([(1, LON + east(5), LAT, NOW_S - 20)]))
+    assert packed_batches(city) == {}, "kept for 0 s: pruned right after the write"
+    assert positions(city)[1][0] == pytest.approx(LON + east(5)), "pruning never touches the positions"
 
 
 def test_two_writers_never_move_an_officer_back_in_time(city) -> None:
@@ -140,3 +171,18 @@ def test_failed_write_does_not_advance_the_validator(city, monkeypatch) -> None:
 def test_batch_rejects_mismatched_columns() -> None:
     with pytest.raises(ValueError, match="FixBatch.lat has 1 values"):
         FixBatch(np.array([1, 2]), np.array([1.0, 2.0]), np.array([1.0]), np.array([1.0, 2.0]))
+
+
+def test_a_failed_prune_never_fails_the_stored_batch(city, monkeypatch, caplog) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import commandmap.services.ingest as ingest_mod
+
+    def boom(*a, **k):
+        raise OperationalError("DELETE FROM position_batch", {}, Exception("disk I/O error"))
+    monkeypatch.setattr(ingest_mod, "delete", boom)
+    ing = FixIngestor(city, clock=lambda: NOW_S, batch_keep_s=0.0)
+    rep = ing.ingest(batch([(1, LON + east(5), LAT, NOW_S - 20)]))
+    assert rep.moved_officer_ids.tolist() == [1]
+    assert "pruning old position batches failed" in caplog.text and "disk I/O error" in caplog.text
+    assert len(packed_batches(city)) == 1 and positions(city)[1][0] == pytest.approx(LON + east(5))
