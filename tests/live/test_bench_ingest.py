@@ -16,7 +16,7 @@ def test_bench_ingest_small(tmp_path, capsys) -> None:
     backends = [c["backend"] for c in payload["cases"]]
     assert backends == ["sqlite", "postgresql"]
     sqlite = payload["cases"][0]
-    assert sqlite["fixes_per_s"] > 0 and payload["snapshot_refresh_ms"] > 0
+    assert sqlite["fixes_per_s"] > 0 and sqlite["rescan_ms"] > 0 and payload["snapshot_refresh_ms"] > 0
     pg = payload["cases"][1]
     assert pg["fixes_per_s"] is not None or pg["note"].startswith("skipped: PostgreSQL not available")
     table = capsys.readouterr().out
