@@ -93,10 +93,10 @@ def _fetch_floats(conn: Connection, columns: list[str], from_where: str) -> np.n
     return flat.reshape(len(rows), ncols)
 
 
-def _fetch_payloads(conn: Connection, table: str, key: str, keys: list[int]) -> dict[int, bytes]:
-    """`payload` blobs by key; on PostgreSQL in binary (as text, bytea travels hex-encoded: twice the
+def _fetch_position_batches(conn: Connection, seqs: list[int]) -> dict[int, bytes]:
+    """Packed batches by seq; on PostgreSQL in binary (as text, bytea travels hex-encoded: twice the
     bytes and a decode of a megabyte per 25k-fix batch)."""
-    sql = f"SELECT {key}, payload FROM {table} WHERE {key} IN ({_in_list(conn, keys)})"
+    sql = f"SELECT seq, payload FROM position_batch WHERE seq IN ({_in_list(conn, seqs)})"
     if conn.dialect.name != "postgresql":
         return dict(conn.exec_driver_sql(sql).all())
     cur = conn.connection.dbapi_connection.cursor(binary=True)  # type: ignore[union-attr]
@@ -271,7 +271,7 @@ class LiveState:
         if sum(n for _, n in batches) > limit:
             return False
         seqs = [seq for seq, _ in batches]
-        found = _fetch_payloads(conn, "position_batch", "seq", seqs)
+        found = _fetch_position_batches(conn, seqs)
         if len(found) != len(seqs):
             return False
         try:
