@@ -6,8 +6,9 @@ same FixIngestor every feed uses. Then a LiveState that was current before the
 tick refreshes from the change feed (it replays the tick's packed batch); that
 refresh time is what a seat pays to show a 25k-fix tick. A second seat that
 never replays (what a seat pays when it fell behind or the batch was pruned:
-a rescan of officer_position) is timed beside it. Scratch stores only: a temporary SQLite file and a
-throwaway PostgreSQL database (created and dropped), never the user's store.
+a rescan of officer_position) is timed beside it. Scratch stores only: a
+temporary SQLite file and a throwaway PostgreSQL database (created and
+dropped), never the user's store.
 """
 
 from __future__ import annotations
@@ -108,11 +109,10 @@ def run_case(url: str, backend: str, n: int, ticks: int) -> CaseResult:
                 tick_times.append(elapsed)
                 refresh_ms.append(stats.elapsed_ms)
                 rescan_ms.append(rescan.elapsed_ms)
-        for seat in (live, rescanning):
-            snap = seat.snapshot()
-            if int(np.isfinite(snap.officers.xy[:, 0]).sum()) != n:
-                raise RuntimeError("bench snapshot lost officers")
-        if not np.array_equal(live.snapshot().officers.xy, rescanning.snapshot().officers.xy):
+        replayed_xy, rescanned_xy = live.snapshot().officers.xy, rescanning.snapshot().officers.xy
+        if int(np.isfinite(replayed_xy[:, 0]).sum()) != n:
+            raise RuntimeError("bench snapshot lost officers")
+        if not np.array_equal(replayed_xy, rescanned_xy):
             raise RuntimeError("replayed and rescanned seats disagree")
         tick = statistics.median(tick_times)
         return CaseResult(backend, n / tick, tick, statistics.median(refresh_ms), statistics.median(rescan_ms))
