@@ -9,13 +9,10 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .errors import UserError
 
 # module names under commandmap.commands; each has register(subparsers)
 SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate")
-
-
-class UserError(Exception):
-    """A problem the user can fix: printed as one line, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,20 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="do not run the simulator inside the app")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"commandmap.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"commandmap.commands.{name}":
-                continue  # subcommand not built yet
-            raise
-        module.register(subparsers)
+        importlib.import_module(f"commandmap.commands.{name}").register(subparsers)
     return parser
-
-
-def add_db_argument(parser: argparse.ArgumentParser) -> None:
-    """`--db` on a subcommand too, without clobbering the top-level value."""
-    parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
-                        help="store URL (sqlite:///PATH or postgresql://HOST/DB)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

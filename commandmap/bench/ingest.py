@@ -156,7 +156,7 @@ def table(results: list[CaseResult], n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import UserError
+    from ..errors import UserError
 
     n, ticks = int(args.officers), int(args.ticks)
     if n < 1 or ticks < 1:

@@ -38,7 +38,7 @@ TARGET_MS = {"pan": (16, 33), "pan-full": (16, 33), "move": (16, 33), "zoom": (1
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="OUT", help="write the results as JSON here")
     parser.add_argument("--markdown", metavar="OUT", help="write the results table as Markdown here")
-    from ..cli import add_db_argument
+    from ..cliargs import add_db_argument
     add_db_argument(parser)   # with --db: the city in that store (e.g. the demo city) instead of the synthetic scene
     parser.add_argument("--frames", type=int, default=30, help="frames per cached case (default 30)")
     parser.add_argument("--baseline-frames", type=int, default=8, help="frames per uncached baseline (default 8)")
@@ -55,7 +55,7 @@ def _sizes(text: str) -> list[tuple[int, int]]:
         try:
             w, h = (int(v) for v in part.lower().split("x"))
         except ValueError:
-            from ..cli import UserError
+            from ..errors import UserError
             raise UserError(f"--sizes: {part!r} is not WIDTHxHEIGHT") from None
         out.append((w, h))
     return out
@@ -76,7 +76,7 @@ def _load_scene(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         return city, snap, f"demo city from {engine.url.render_as_string(hide_password=True)}"
     from .render_scene import SceneSize, make_city, make_snapshot
     if not 0 < args.scale <= 1:
-        from ..cli import UserError
+        from ..errors import UserError
         raise UserError(f"--scale must be in (0, 1], got {args.scale}")
     size = SceneSize() if args.scale == 1 else SceneSize.scaled(args.scale)
     city = make_city(args.seed, size)

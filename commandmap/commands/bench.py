@@ -19,12 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__)
     suites = parser.add_subparsers(dest="suite", metavar="SUITE", required=True)
     for name, module_name in SUITES.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
+        module = importlib.import_module(module_name)
         sub = suites.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0],
                                 description=module.__doc__)
         module.add_arguments(sub)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cli import add_db_argument
+from ..cliargs import add_db_argument
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -10,7 +10,8 @@ import argparse
 import sys
 import time
 
-from ..cli import UserError, add_db_argument
+from ..cliargs import add_db_argument
+from ..errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cli import UserError
+from ..errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

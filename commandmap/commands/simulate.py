@@ -4,22 +4,10 @@ of seats (`commandmap --db URL`) can watch the same operation."""
 from __future__ import annotations
 
 import argparse
-import re
 import time
 
-from ..cli import UserError, add_db_argument
-
-_SPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x?\s*$", re.IGNORECASE)
-
-
-def parse_speed(text: str) -> float:
-    """'10x', '10', '0.5x' -> factor; 'max' -> inf (no waiting)."""
-    if text.strip().lower() == "max":
-        return float("inf")
-    m = _SPEED.match(text)
-    if not m or float(m.group(1)) <= 0:
-        raise argparse.ArgumentTypeError(f"speed must look like 10x (a positive factor) or 'max', got {text!r}")
-    return float(m.group(1))
+from ..cliargs import add_db_argument, parse_speed
+from ..errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -71,7 +71,7 @@ def simulation_speed(choice: str | None, db_url: str | None) -> float | None:
     PostgreSQL, where several seats share one city and exactly one headless
     `commandmap simulate` should drive it.
     """
-    from ..commands.simulate import parse_speed
+    from ..cliargs import parse_speed
     from ..store.engine import resolve_db_url
 
     if choice == "off":
