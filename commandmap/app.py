@@ -1,20 +1,220 @@
-"""Application entry: `commandmap` with no subcommand and `python main.py`."""
+"""The composition root: the one place that opens the store and wires the app together.
+
+`commandmap` (the console script) and `python main.py` enter here. With a
+subcommand the command line runs it; without one this module opens the store
+(building the demo city on first start), loads the city and its road graph
+once, builds the live state, the seat's `Workbench` and the simulator thread,
+and hands them to the windows. `commandmap.ui` receives what it needs and
+imports neither the store nor the subcommands.
+
+Environment (for tests, CI and demos):
+  COMMANDMAP_DEMO_SCALE   mini | full  size of the demo city built into an empty store (default full)
+  COMMANDMAP_DEMO_SEED    seed of that demo city (default 42)
+  COMMANDMAP_THEME        wall | workstation  when --theme is not given
+  COMMANDMAP_EXIT_AFTER_MS  quit after this many ms (smoke tests)
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .cliargs import parse_speed
+from .errors import UserError
+
+if TYPE_CHECKING:
+    from .ui.main_window import MainWindow
+    from .ui.wall import WallWindow
+
+ENV_DEMO_SCALE = "COMMANDMAP_DEMO_SCALE"
+ENV_DEMO_SEED = "COMMANDMAP_DEMO_SEED"
+ENV_THEME = "COMMANDMAP_THEME"
+ENV_EXIT_AFTER_MS = "COMMANDMAP_EXIT_AFTER_MS"
+
+
+class LaunchError(UserError):
+    """The app cannot start; the message says why and what to do."""
+
+
+@dataclass
+class AppContext:
+    """Everything a window is handed: built here, used by `commandmap.ui`."""
+
+    engine: Any              # sqlalchemy Engine (the UI only passes it on)
+    city: Any                # domain.snapshot.CityStatic
+    live: Any                # commandmap.live.LiveState
+    workbench: Any           # services.workbench.Workbench (this seat's actions)
+    built_demo: bool
+    simulation: Any = None   # services.simulation.SimulationRunner, not yet started
+    db_url: str = ""
+
+
+def simulation_speed(choice: str | None, db_url: str | None) -> float | None:
+    """The in-app simulator's speed, or None for no simulator.
+
+    Default: on for the embedded SQLite store (one seat, a living demo), off for
+    PostgreSQL, where several seats share one city and exactly one headless
+    `commandmap simulate` should drive it.
+    """
+    from .store.engine import resolve_db_url
+
+    if choice == "off":
+        return None
+    if choice is None:
+        return 1.0 if resolve_db_url(db_url).startswith("sqlite") else None
+    try:
+        speed = parse_speed(choice)
+    except argparse.ArgumentTypeError as exc:
+        raise LaunchError(f"--simulate: {exc}") from None
+    if speed == float("inf"):
+        raise LaunchError("--simulate: 'max' is for the headless `commandmap simulate`; give a factor like 10x")
+    return speed
+
+
+def demo_scale() -> str:
+    scale = os.environ.get(ENV_DEMO_SCALE, "full")
+    if scale not in ("mini", "full"):
+        raise LaunchError(f"{ENV_DEMO_SCALE}={scale!r}: expected 'mini' or 'full'")
+    return scale
+
+
+def demo_seed() -> int:
+    raw = os.environ.get(ENV_DEMO_SEED, "42")
+    try:
+        return int(raw)
+    except ValueError:
+        raise LaunchError(f"{ENV_DEMO_SEED}={raw!r}: expected a whole number") from None
+
+
+def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, float], None],
+            sim_speed: float | None = None, *, seat: str | None = None, auto_dispatch: bool = True) -> AppContext:
+    """Open the store, build the demo city if it is empty, load the map data, the road graph
+    (once, shared by map, recommendations and simulator) and set up the simulator (any thread:
+    all of it is slow)."""
+    from .live import LiveState
+    from .services.city import CityDataError, load_city_static, load_road_graph
+    from .services.demo.load import build_demo, store_has_city
+    from .services.workbench import Workbench, default_seat
+    from .store.engine import resolve_db_url
+    from .store.errors import StoreError
+    from .store.migrate import open_store
+
+    progress("opening", 0.0)
+    try:
+        engine = open_store(db_url)
+    except StoreError as exc:
+        raise LaunchError(str(exc)) from None
+    try:
+        built = False
+        if not store_has_city(engine):
+            build_demo(engine, scale, seed, lambda stage, f: progress(stage, 0.9 * f))
+            built = True
+        progress("loading", 0.92)
+        graph = load_road_graph(engine)
+        city = load_city_static(engine, graph)
+        progress("live", 0.97)
+        live = LiveState(engine, crs=city.crs)
+        runner = None
+        if sim_speed is not None:
+            from .services.simulation import SimConfig, SimulationEngine, SimulationRunner
+            progress("simulator", 0.98)
+            sim = SimulationEngine(engine, graph, SimConfig(auto_dispatch=auto_dispatch), start_s=time.time())
+            runner = SimulationRunner(sim, speed=sim_speed)
+        workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs)
+        progress("done", 1.0)
+    except (StoreError, CityDataError) as exc:
+        engine.dispose()
+        raise LaunchError(str(exc)) from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return AppContext(engine, city, live, workbench, built, runner, resolve_db_url(db_url))
+
+
+def theme_name(args: argparse.Namespace) -> str:
+    if getattr(args, "wall", False):
+        return "wall"
+    return getattr(args, "theme", None) or os.environ.get(ENV_THEME) or "workstation"
+
+
+def _prepare_behind_progress(args: argparse.Namespace) -> AppContext:
+    from .ui.progress import run_in_background, startup_title
+
+    scale, seed = demo_scale(), demo_seed()
+    wall = bool(getattr(args, "wall", False))
+    sim_speed = simulation_speed(getattr(args, "simulate", None), getattr(args, "db", None))
+    auto = wall or getattr(args, "auto_dispatch", None) is not False   # the wall is a showcase
+    seat = getattr(args, "seat", None)
+    ctx: AppContext = run_in_background(
+        lambda progress: prepare(getattr(args, "db", None), scale, seed, progress, sim_speed, seat=seat,
+                                 auto_dispatch=auto), startup_title())
+    return ctx
+
+
+def _start(ctx: AppContext, window: Any) -> None:
+    """Live data, the simulator and clean-up, wired to a window's lifetime."""
+    from .ui.live_feed import Follower, LiveFeed
+
+    feed = LiveFeed(ctx.live.provider(), parent=window)
+    follower = Follower(ctx.live)
+    follower.start()
+    window.on_close(follower.stop)
+    if ctx.simulation is not None:
+        ctx.simulation.start()
+        window.on_close(ctx.simulation.stop)     # before the engine is disposed
+    window.on_close(ctx.engine.dispose)
+    window.attach(ctx, feed)
+    feed.start()
+
+
+def open_main_window(args: argparse.Namespace) -> MainWindow:
+    """Everything `commandmap` does before the event loop: a ready, not yet shown window."""
+    from .ui.main_window import MainWindow
+    from .ui.session import ensure_app, start_session
+
+    app = ensure_app()
+    theme = start_session(app, getattr(args, "lang", None), theme_name(args))
+    ctx = _prepare_behind_progress(args)
+    window = MainWindow(theme)
+    _start(ctx, window)
+    return window
+
+
+def open_wall(args: argparse.Namespace) -> WallWindow:
+    """The commander's video wall: frameless, read-only, on the chosen screen."""
+    from .ui.session import ensure_app, start_session
+    from .ui.wall import WallWindow
+
+    app = ensure_app()
+    theme = start_session(app, getattr(args, "lang", None), "wall")
+    ctx = _prepare_behind_progress(args)
+    window = WallWindow(theme, screen_index=getattr(args, "screen", None))
+    _start(ctx, window)
+    return window
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Open the main window on the store named by `args.db` (building the demo
-    city on first start when the store is empty)."""
-    from .ui.launch import launch  # Qt is imported only when the GUI is wanted
+    """Open the app; returns the process exit code."""
+    from .ui.session import ensure_app, report_launch_error, run_event_loop
 
-    return launch(args)
+    app = ensure_app()
+    try:
+        window = open_wall(args) if getattr(args, "wall", False) else open_main_window(args)
+    except LaunchError as exc:
+        report_launch_error(str(exc))
+        return 2
+    window.present()
+    exit_after = os.environ.get(ENV_EXIT_AFTER_MS)
+    return run_event_loop(app, window, int(exit_after) if exit_after else None)
 
 
-def main() -> int:
-    from .cli import main as cli_main
+def main(argv: Sequence[str] | None = None) -> int:
+    """`commandmap [...]`: a subcommand runs headless; none opens the app."""
+    from .cli import run
 
-    return cli_main(sys.argv[1:])
+    return run(sys.argv[1:] if argv is None else list(argv), gui=run_app)

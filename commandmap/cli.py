@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from . import __version__
 from .errors import UserError
@@ -27,6 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", choices=("workstation", "wall"), default=None, help="UI theme")
     parser.add_argument("--wall", action="store_true", help="open full-screen in video-wall mode")
     parser.add_argument("--lang", choices=("zh_CN", "en"), default=None, help="UI language")
+    parser.add_argument("--screen", type=int, default=None, metavar="N",
+                        help="with --wall: the screen to cover (0 = primary; default: the primary screen)")
+    parser.add_argument("--seat", metavar="NAME", default=None,
+                        help="this workstation's name, recorded on every dispatch (default: the host name)")
+    parser.add_argument("--i-dispatch", dest="auto_dispatch", action="store_false", default=None,
+                        help="with the in-app simulator: incidents keep arriving and officers keep moving, "
+                             "but the queue is yours (the simulated dispatcher is off)")
     sim = parser.add_mutually_exclusive_group()
     sim.add_argument("--simulate", metavar="SPEED", default=None,
                      help="run the simulated city inside the app at SPEED (e.g. 1x, 10x); default: on at 1x "
@@ -40,21 +47,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str], gui: Callable[[argparse.Namespace], int] | None) -> int:
+    """Parse `argv` and run its subcommand, or `gui` when there is none (the composition
+    root passes the app; this module never imports it)."""
     from .store.errors import StoreError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command is None:
-            from .app import run_app
-            return run_app(args)
+            if gui is None:
+                parser.error("give a subcommand (the app opens with `commandmap` and no arguments)")
+            return gui(args)
         return int(args.func(args) or 0)
     except (StoreError, UserError) as exc:
         print(f"commandmap: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Subcommands only (scripts and tests); `commandmap.app.main` is the console script."""
+    return run(sys.argv[1:] if argv is None else list(argv), gui=None)
 
 
 if __name__ == "__main__":

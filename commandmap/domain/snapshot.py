@@ -9,16 +9,41 @@ Arrays are treated as read-only by every consumer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
-# Status / priority codes used in the int8 arrays below (stable for colouring).
-OFFICER_STATUS_CODES: dict[str, int] = {
-    "off_duty": 0, "available": 1, "dispatched": 2, "en_route": 3, "on_scene": 4,
-}
-INCIDENT_STATUS_CODES: dict[str, int] = {
-    "new": 0, "dispatched": 1, "en_route": 2, "on_scene": 3, "resolved": 4, "closed": 5, "cancelled": 6,
-}
+
+class OfficerStatusCode(IntEnum):
+    """Officer status as stored in the int8 `OfficerArrays.status` (stable for colouring)."""
+
+    OFF_DUTY = 0
+    AVAILABLE = 1
+    DISPATCHED = 2
+    EN_ROUTE = 3
+    ON_SCENE = 4
+
+
+class IncidentStatusCode(IntEnum):
+    """Incident status as stored in the int8 `IncidentArrays.status`."""
+
+    NEW = 0
+    DISPATCHED = 1
+    EN_ROUTE = 2
+    ON_SCENE = 3
+    RESOLVED = 4
+    CLOSED = 5
+    CANCELLED = 6
+
+    @classmethod
+    def open_codes(cls) -> tuple[int, ...]:
+        """Codes of incidents still waiting for, or being worked by, an officer."""
+        return (cls.NEW, cls.DISPATCHED, cls.EN_ROUTE, cls.ON_SCENE)
+
+
+# name -> code, as the store spells statuses
+OFFICER_STATUS_CODES: dict[str, int] = {s.name.lower(): int(s) for s in OfficerStatusCode}
+INCIDENT_STATUS_CODES: dict[str, int] = {s.name.lower(): int(s) for s in IncidentStatusCode}
 ROAD_CLASS_CODES: dict[str, int] = {
     "motorway": 0, "trunk": 1, "primary": 2, "secondary": 3, "tertiary": 4, "residential": 5, "service": 6,
 }

@@ -164,10 +164,11 @@ def _water(meta: dict[str, str], crs: str) -> PolygonSet | None:
     return polygon_set(np.arange(1, len(parts) + 1), tuple("" for _ in parts), parts, np.full(len(parts), -1), crs)
 
 
-def load_city_static(engine: Engine) -> CityStatic:
-    """Everything static the map draws, projected to the city's metric CRS."""
+def load_city_static(engine: Engine, graph: RoadGraph | None = None) -> CityStatic:
+    """Everything static the map draws, projected to the city's metric CRS (`graph`: the
+    store's road graph when the caller already loaded it: one copy serves every use)."""
     meta = _meta(engine)
-    graph = load_road_graph(engine)
+    graph = graph if graph is not None else load_road_graph(engine)
     crs = meta.get("city.crs") or graph.crs or CITY_CRS
     districts = _areas(engine, schema.district, None, crs)
     if len(districts.ids) == 0:

@@ -30,6 +30,7 @@ def tiny_demo_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def app_args(db: str, **kw) -> argparse.Namespace:
-    base = {"db": db, "theme": None, "wall": False, "lang": None, "command": None, "simulate": "off"}
+    base = {"db": db, "theme": None, "wall": False, "lang": None, "command": None, "simulate": "off",
+            "seat": "test-seat", "auto_dispatch": None, "screen": None}
     base.update(kw)
     return argparse.Namespace(**base)

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from commandmap.ui.launch import LaunchError, launch, open_main_window
+from commandmap.app import LaunchError, open_main_window, run_app as launch
 
 from .conftest import app_args
 
@@ -24,7 +24,7 @@ def _open(qtbot, args):
 def test_empty_store_gets_the_demo_city_and_the_map_shows_it(qtbot, tmp_path, tiny_demo_env) -> None:
     window = _open(qtbot, app_args(f"sqlite:///{tmp_path / 'new.sqlite3'}"))
     try:
-        assert window.prepared.built_demo
+        assert window.ctx.built_demo
         city = window.canvas.stack.city
         assert len(city.districts.ids) == 10 and "海曙区" in city.districts.names
         assert len(city.roads.offsets) > 1000 and len(city.sites.ids) == 1000
@@ -41,7 +41,7 @@ def test_empty_store_gets_the_demo_city_and_the_map_shows_it(qtbot, tmp_path, ti
 def test_store_with_a_city_is_opened_as_is(qtbot, mini_store) -> None:
     window = _open(qtbot, app_args(mini_store, theme="wall", lang="en"))
     try:
-        assert not window.prepared.built_demo
+        assert not window.ctx.built_demo
         assert window.canvas.theme.name == "wall"
         assert QApplication.instance().property("commandmap_theme") == "wall"
         assert window.layer_dock.windowTitle() == "Layers"

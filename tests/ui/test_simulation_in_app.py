@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from commandmap.ui.launch import LaunchError, open_main_window, simulation_speed
+from commandmap.app import LaunchError, open_main_window, simulation_speed
 
 from .conftest import app_args
 
@@ -29,7 +29,7 @@ def test_officers_move_while_the_window_is_open(qtbot, mini_store) -> None:
     window.resize(1000, 700)
     window.show()
     try:
-        runner = window.prepared.simulation
+        runner = window.ctx.simulation
         assert runner is not None and runner.running
         qtbot.waitUntil(lambda: window.canvas.stack.snapshot is not None, timeout=5000)
         first = window.canvas.layer("officers").officers
@@ -46,4 +46,4 @@ def test_officers_move_while_the_window_is_open(qtbot, mini_store) -> None:
         assert not officers.stale[officers.status == 1].all()   # the available ones report fresh fixes
     finally:
         window.close()
-    assert not window.prepared.simulation.running   # closing the window stops the worker thread
+    assert not window.ctx.simulation.running   # closing the window stops the worker thread

@@ -1,0 +1,117 @@
+"""The dispatcher's use cases for one seat, behind one object the UI is handed.
+
+The workstation never opens the store or builds a service itself: the
+composition root (`commandmap.app`) builds a `Workbench` with the store, the
+road graph, the operation's clock and the seat's name, and every action the
+dispatcher takes goes through it. Each action is one of the existing services
+(recommend, dispatch, lifecycle, intake), stamped with the operation's clock
+and the seat, so conflicts come back as data (`DispatchResult`,
+`ActionResult`) and never as exceptions.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine
+
+from ..domain.enums import Priority
+from . import lifecycle
+from .board import Board
+from .catalogue import IncidentCategory
+from .dispatch import DispatchResult, dispatch
+from .intake import Intake, IntakeError, IntakeResult, NewIncident
+from .lifecycle import ActionResult
+from .projection import lonlat_to_xy, xy_to_lonlat
+from .recommend import Candidate, Recommendation, Recommender
+
+
+def default_seat() -> str:
+    """The seat name when none is given: this workstation's host name."""
+    return socket.gethostname() or "workstation"
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    name: str             # stored value, e.g. 占道经营
+    name_en: str
+    priority: str         # default priority
+
+
+class Workbench:
+    """One seat's actions on one store."""
+
+    def __init__(self, engine: Engine, graph: object | None, *, seat: str, clock: Callable[[], float],
+                 crs: str, recommender: Recommender | None = None, intake: Intake | None = None) -> None:
+        self.engine = engine
+        self.crs = crs
+        self.seat = seat
+        self.clock = clock
+        self.recommender = recommender or Recommender(engine, graph, clock=clock)
+        self._intake = intake
+        self.board = Board(engine)
+
+    @property
+    def intake(self) -> Intake:
+        """Built on first use: it indexes every grid polygon (a second at full scale)."""
+        if self._intake is None:
+            self._intake = Intake(self.engine)
+        return self._intake
+
+    # -- where ------------------------------------------------------------------------------------
+    def to_xy(self, lonlat: np.ndarray) -> np.ndarray:
+        """(N,2) lon/lat to the map's metres (the city's CRS)."""
+        return lonlat_to_xy(np.asarray(lonlat, np.float64).reshape(-1, 2), self.crs)
+
+    def to_lonlat(self, xy: np.ndarray) -> np.ndarray:
+        return xy_to_lonlat(np.asarray(xy, np.float64).reshape(-1, 2), self.crs)
+
+    # -- who could go ----------------------------------------------------------------------------
+    def recommend(self, incident_id: int, *, k: int = 5, widen: bool = False) -> Recommendation:
+        return self.recommender.recommend(incident_id, k=k, widen=widen, now_s=self.clock())
+
+    # -- sending and closing -----------------------------------------------------------------------
+    def dispatch(self, incident_id: int, candidate: Candidate, *, incident_version: int | None = None,
+                 widen: bool = False) -> DispatchResult:
+        """Send `candidate`; a lost race comes back with who won and a fresh recommendation."""
+        return dispatch(self.engine, incident_id, candidate.officer_id, seat=self.seat,
+                        predicted_eta_s=candidate.eta_s, route_lonlat=candidate.route_lonlat,
+                        officer_version=candidate.version, incident_version=incident_version,
+                        now_s=self.clock(), recommend=lambda i: self.recommend(i, widen=widen))
+
+    def reassign(self, task_id: int, candidate: Candidate) -> ActionResult:
+        return lifecycle.reassign(self.engine, task_id, candidate.officer_id, actor=self.seat,
+                                  predicted_eta_s=candidate.eta_s, route_lonlat=candidate.route_lonlat,
+                                  officer_version=candidate.version, now_s=self.clock())
+
+    def acknowledge(self, task_id: int) -> ActionResult:
+        return lifecycle.acknowledge(self.engine, task_id, actor=self.seat, now_s=self.clock())
+
+    def resolve(self, task_id: int) -> ActionResult:
+        return lifecycle.resolve(self.engine, task_id, actor=self.seat, now_s=self.clock())
+
+    def cancel(self, incident_id: int, reason: str = "") -> ActionResult:
+        return lifecycle.cancel(self.engine, incident_id, actor=self.seat, reason=reason, now_s=self.clock())
+
+    # -- new incidents ----------------------------------------------------------------------------
+    def categories(self) -> list[CategoryChoice]:
+        return [CategoryChoice(c.name, c.name_en, c.priority.value)
+                for c in self.intake.catalogue.incident_categories]
+
+    def category(self, name: str) -> IncidentCategory:
+        return self.intake.catalogue.incident_category(name)
+
+    def create_incident(self, *, category: str, priority: str | None, lon: float, lat: float,
+                        source: str = "hotline_12345", note: str = "") -> IntakeResult:
+        """IntakeError (one line naming the field) for bad input; nothing is stored then."""
+        if priority is not None and priority not in {p.value for p in Priority}:
+            raise IntakeError(f"priority: {priority!r} is not one of P1, P2, P3, P4")
+        return self.intake.create(NewIncident(category=category, source=source, lon=lon, lat=lat,
+                                              priority=priority, description=note),
+                                  actor=self.seat, now_s=self.clock())
+
+
+__all__ = ["Workbench", "CategoryChoice", "default_seat", "IntakeError"]

@@ -1,0 +1,317 @@
+"""The workstation's state and the seat's actions, between the docks and the `Workbench`.
+
+One selected incident, its latest recommendation, the chosen candidate. Reads
+that can take tens of milliseconds (a recommendation over 25,000 officers, the
+queue and KPI queries) run on one worker thread, and their results come back as
+signals on the UI thread; a result for an incident that is no longer selected
+is dropped. Actions (dispatch, acknowledge, resolve, cancel, reassign) run on the
+UI thread: each is one short transaction, and the dispatcher must see its
+outcome before the next key press.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..services.board import KpiSummary, QueueRow
+from ..services.recommend import Candidate, Recommendation
+from ..services.workbench import Workbench
+
+log = logging.getLogger(__name__)
+QUEUE_MIN_INTERVAL_MS = 400      # the queue/KPI reads follow the change feed, at most this often
+KPI_INTERVAL_MS = 5_000
+
+
+class _Relay(QObject):
+    sig_done = Signal(object, object, object)     # tag, result, error
+
+
+class DispatchController(QObject):
+    sig_queue = Signal(list)
+    """Open incidents, most urgent first (list[QueueRow])."""
+    sig_selected = Signal(object)
+    """The selected QueueRow, or None."""
+    sig_recommendation = Signal(object)
+    """A Recommendation for the selected incident (or None while computing)."""
+    sig_candidate = Signal(int)
+    """Index of the chosen candidate (-1: none)."""
+    sig_outcome = Signal(str, bool)
+    """One line after an action: message, succeeded."""
+    sig_conflict = Signal(object)
+    """A lost dispatch race: the DispatchResult (who won, fresh recommendation)."""
+    sig_kpis = Signal(object)
+    """A KpiSummary."""
+    sig_timeline = Signal(list)
+    """The latest TimelineEntry list, newest first."""
+    sig_tasks = Signal(object)
+    """Open tasks by officer id (dict[int, OpenTask])."""
+    sig_committed = Signal()
+    """An action changed the store: the seat should refresh its live view now."""
+
+    def __init__(self, workbench: Workbench, parent: QObject | None = None, *, read_only: bool = False) -> None:
+        super().__init__(parent)
+        self.workbench = workbench
+        self.read_only = read_only
+        self.rows: list[QueueRow] = []
+        self.selected: QueueRow | None = None
+        self.recommendation: Recommendation | None = None
+        self.candidate_index = -1
+        self.widen = False
+        self.kpis: KpiSummary | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-reads")
+        self._relay = _Relay(self)
+        self._relay.sig_done.connect(self._on_relay_done)
+        self._queue_busy = False
+        self._queue_dirty = False
+        self._last_sequence = -1
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(QUEUE_MIN_INTERVAL_MS)
+        self._throttle.timeout.connect(self._on_throttle_timeout)
+        self._kpi_timer = QTimer(self)
+        self._kpi_timer.setInterval(KPI_INTERVAL_MS)
+        self._kpi_timer.timeout.connect(self.refresh_kpis)
+        self._closed = False
+
+    # -- background reads -------------------------------------------------------------------------
+    def _submit(self, tag: Any, fn: Callable[[], Any]) -> None:
+        if self._closed:
+            return
+        fut: Future[Any] = self._pool.submit(fn)
+
+        def done(f: Future[Any]) -> None:
+            try:
+                self._relay.sig_done.emit(tag, f.result(), None)
+            except Exception as exc:  # reported on the UI thread
+                self._relay.sig_done.emit(tag, None, exc)
+            except RuntimeError:
+                pass
+
+        fut.add_done_callback(done)
+
+    def _on_relay_done(self, tag: Any, result: Any, error: Any) -> None:
+        if self._closed:
+            return
+        kind = tag[0]
+        if error is not None:
+            log.warning("%s failed: %s", kind, error)
+            if kind == "queue":
+                self._queue_busy = False
+            self.sig_outcome.emit(f"{kind}: {error}", False)
+            return
+        if kind == "queue":
+            self._queue_busy = False
+            self._apply_queue(result)
+            if self._queue_dirty:
+                self._queue_dirty = False
+                self._throttle.start()
+        elif kind == "recommend":
+            incident_id, widen = tag[1], tag[2]
+            if self.selected is not None and self.selected.incident_id == incident_id and widen == self.widen:
+                self.recommendation = result
+                self.candidate_index = 0 if result.candidates else -1
+                self.sig_recommendation.emit(result)
+                self.sig_candidate.emit(self.candidate_index)
+        elif kind == "kpis":
+            self.kpis = result
+            self.sig_kpis.emit(result)
+        elif kind == "timeline":
+            self.sig_timeline.emit(result)
+
+    def start(self) -> None:
+        self.refresh_queue()
+        self.refresh_kpis()
+        self._kpi_timer.start()
+
+    def close(self) -> None:
+        self._closed = True
+        self._kpi_timer.stop()
+        self._throttle.stop()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- following the store ----------------------------------------------------------------------
+    def on_sequence(self, sequence: int) -> None:
+        """The live snapshot moved to `sequence`: reread the queue (throttled)."""
+        if sequence == self._last_sequence:
+            return
+        self._last_sequence = sequence
+        if not self._throttle.isActive():
+            self._throttle.start()
+
+    def _on_throttle_timeout(self) -> None:
+        self.refresh_queue()
+
+    def refresh_queue(self) -> None:
+        if self._queue_busy:
+            self._queue_dirty = True
+            return
+        self._queue_busy = True
+        wb = self.workbench
+        self._submit(("queue",), lambda: (wb.board.open_incidents(), wb.board.timeline(150), wb.board.open_tasks()))
+
+    def refresh_kpis(self) -> None:
+        wb = self.workbench
+        self._submit(("kpis",), lambda: wb.board.kpis(wb.clock()))
+
+    def _apply_queue(self, result: tuple[list[QueueRow], list[Any], dict[int, Any]]) -> None:
+        rows, timeline, tasks = result
+        self.rows = rows
+        self.sig_queue.emit(rows)
+        self.sig_timeline.emit(timeline)
+        self.sig_tasks.emit(tasks)
+        if self.selected is not None:
+            fresh = next((r for r in rows if r.incident_id == self.selected.incident_id), None)
+            if fresh is None:
+                self.select(None)
+            elif fresh != self.selected:
+                changed_hands = (fresh.task_id, fresh.status) != (self.selected.task_id, self.selected.status)
+                self.selected = fresh
+                self.sig_selected.emit(fresh)
+                if changed_hands:
+                    self.recommend()
+
+    # -- selection --------------------------------------------------------------------------------
+    def select(self, row: QueueRow | None) -> None:
+        same = (row is None and self.selected is None) or (
+            row is not None and self.selected is not None and row.incident_id == self.selected.incident_id)
+        self.selected = row
+        if same and row is not None and self.recommendation is not None:
+            return
+        self.recommendation = None
+        self.candidate_index = -1
+        self.sig_selected.emit(row)
+        self.sig_recommendation.emit(None)
+        self.sig_candidate.emit(-1)
+        if row is not None:
+            self.recommend()
+
+    def select_incident(self, incident_id: int) -> bool:
+        row = next((r for r in self.rows if r.incident_id == incident_id), None)
+        if row is not None:
+            self.select(row)
+        return row is not None
+
+    def recommend(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        wb, widen = self.workbench, self.widen
+        self._submit(("recommend", row.incident_id, widen), lambda: wb.recommend(row.incident_id, widen=widen))
+
+    def set_widen(self, widen: bool) -> None:
+        if widen != self.widen:
+            self.widen = widen
+            self.recommendation = None
+            self.sig_recommendation.emit(None)
+            self.recommend()
+
+    def choose(self, index: int) -> bool:
+        """Make candidate `index` (0-based) the one Enter sends."""
+        rec = self.recommendation
+        if rec is None or not (0 <= index < len(rec.candidates)):
+            return False
+        self.candidate_index = index
+        self.sig_candidate.emit(index)
+        return True
+
+    @property
+    def candidate(self) -> Candidate | None:
+        rec = self.recommendation
+        if rec is None or not (0 <= self.candidate_index < len(rec.candidates)):
+            return None
+        return rec.candidates[self.candidate_index]
+
+    # -- actions ----------------------------------------------------------------------------------
+    def _refuse_viewer(self) -> bool:
+        if self.read_only:
+            self.sig_outcome.emit(self.tr("This seat is read-only"), False)
+        return self.read_only
+
+    def dispatch(self) -> bool:
+        """Send the chosen candidate (the top one unless 1–5 chose another) to the selected incident;
+        when the incident already has an officer, reassign it to the candidate instead."""
+        row, cand = self.selected, self.candidate
+        if self._refuse_viewer():
+            return False
+        if row is None:
+            self.sig_outcome.emit(self.tr("Select an incident first"), False)
+            return False
+        if cand is None:
+            self.sig_outcome.emit(self.tr("Nobody to send yet: wait for the candidates"), False)
+            return False
+        if row.task_id is not None:
+            return self.reassign()
+        result = self.workbench.dispatch(row.incident_id, cand, widen=self.widen)
+        if result.ok:
+            self.sig_outcome.emit(self.tr("{name} ({badge}) sent to {code}, ETA {eta}").format(
+                name=cand.name, badge=cand.badge, code=row.code, eta=format_duration(cand.eta_s)), True)
+            self.sig_committed.emit()
+            self.refresh_queue()
+            self.refresh_kpis()
+            return True
+        self.sig_conflict.emit(result)
+        if result.recommendation is not None:
+            self.recommendation = result.recommendation
+            self.candidate_index = 0 if result.recommendation.candidates else -1
+            self.sig_recommendation.emit(result.recommendation)
+            self.sig_candidate.emit(self.candidate_index)
+        self.refresh_queue()
+        return False
+
+    def reassign(self) -> bool:
+        row, cand = self.selected, self.candidate
+        if self._refuse_viewer() or row is None or row.task_id is None or cand is None:
+            return False
+        result = self.workbench.reassign(row.task_id, cand)
+        self._after_action(result.ok, result.message)
+        if not result.ok:
+            self.recommend()
+        return bool(result.ok)
+
+    def acknowledge(self) -> bool:
+        return self._task_action("acknowledge", self.workbench.acknowledge)
+
+    def resolve(self) -> bool:
+        return self._task_action("resolve", self.workbench.resolve)
+
+    def _task_action(self, what: str, fn: Callable[[int], Any]) -> bool:
+        row = self.selected
+        if self._refuse_viewer() or row is None:
+            return False
+        if row.task_id is None:
+            self.sig_outcome.emit(self.tr("{code} has no officer yet: dispatch first").format(code=row.code), False)
+            return False
+        result = fn(row.task_id)
+        self._after_action(result.ok, result.message)
+        return bool(result.ok)
+
+    def cancel(self, reason: str = "") -> bool:
+        row = self.selected
+        if self._refuse_viewer() or row is None:
+            return False
+        result = self.workbench.cancel(row.incident_id, reason)
+        self._after_action(result.ok, result.message)
+        return bool(result.ok)
+
+    def _after_action(self, ok: bool, message: str) -> None:
+        self.sig_outcome.emit(message, ok)
+        if ok:
+            self.sig_committed.emit()
+        self.refresh_queue()
+        self.refresh_kpis()
+
+
+def format_duration(seconds: float | None) -> str:
+    """m:ss (or h:mm:ss) for ETAs, ages and countdowns; negative shows a minus."""
+    if seconds is None or seconds != seconds:
+        return "–"
+    sign = "-" if seconds < 0 else ""
+    s = int(round(abs(seconds)))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{sign}{h}:{m:02d}:{sec:02d}" if h else f"{sign}{m}:{sec:02d}"

@@ -1,0 +1,329 @@
+"""The incident queue: open incidents, most urgent first, with live SLA countdowns.
+
+Rows come from the controller (`sig_queue`) in urgency order; the model only
+filters and paints. Countdowns tick once a second from the deadline already
+known, without a query. A P1 that was not in the previous queue flashes for a
+few seconds (no sound: a command room is loud enough).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel,
+                            Qt, QTimer, Signal)
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableView,
+                               QVBoxLayout, QWidget)
+
+from ..services.board import QueueRow
+from .dispatch_controller import format_duration
+from .labels import priority_colour, source_label, status_label
+
+FLASH_S = 6.0
+AT_RISK_FRACTION = 0.25       # amber when less than this share of the budget is left
+_ModelIndex = QModelIndex | QPersistentModelIndex
+_AMBER, _RED = QColor("#f0a020"), QColor("#e03030")
+
+
+class QueueModel(QAbstractTableModel):
+    COLUMNS = ("code", "priority", "category", "jurisdiction", "status", "age", "sla")
+
+    def __init__(self, clock: Callable[[], float], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.rows: list[QueueRow] = []
+        self._seen: set[int] = set()
+        self._flash_until: dict[int, float] = {}
+        self._first_load = True
+
+    def header_texts(self) -> tuple[str, ...]:
+        return (self.tr("Code"), self.tr("Pri."), self.tr("Category"), self.tr("District › town › grid"),
+                self.tr("Status"), self.tr("Age"), self.tr("SLA"))
+
+    def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.header_texts()[section]
+        return None
+
+    def set_rows(self, rows: list[QueueRow]) -> list[QueueRow]:
+        """Replace the rows; returns the P1s that are new since the last call (they flash)."""
+        now = time.monotonic()
+        fresh = [r for r in rows if r.incident_id not in self._seen]
+        new_p1 = [] if self._first_load else [r for r in fresh if r.priority == "P1"]
+        for r in new_p1:
+            self._flash_until[r.incident_id] = now + FLASH_S
+        self._seen |= {r.incident_id for r in rows}
+        self._first_load = False
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+        return new_p1
+
+    def flashing(self, incident_id: int) -> bool:
+        return self._flash_until.get(incident_id, 0.0) > time.monotonic()
+
+    def tick(self) -> None:
+        """Countdowns and flashes move on: repaint the time columns and flashing rows."""
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.COLUMNS) - 1),
+                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole,
+                                   Qt.ItemDataRole.ForegroundRole])
+
+    def remaining_s(self, row: QueueRow) -> float | None:
+        deadline = row.deadline_s
+        return None if deadline is None else deadline - self.clock()
+
+    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = self.COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, col)
+        if role == Qt.ItemDataRole.UserRole:
+            return row.incident_id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.code} · {row.category} · {row.jurisdiction}\n{row.description}".strip()
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if self.flashing(row.incident_id) and int(time.monotonic() * 2) % 2 == 0:
+                return QColor(224, 48, 48, 150)
+            if col == "priority":
+                return priority_colour(row.priority)
+            if col == "sla":
+                left = self.remaining_s(row)
+                if left is not None and left < 0:
+                    return _RED
+                if left is not None and left < AT_RISK_FRACTION * row.budget_s:
+                    return _AMBER
+        if role == Qt.ItemDataRole.ForegroundRole and col in ("priority", "sla"):
+            return QColor("white") if col == "priority" or self._sla_coloured(row) else None
+        if role == Qt.ItemDataRole.FontRole and col in ("code", "priority", "sla"):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in ("age", "sla", "priority"):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def _sla_coloured(self, row: QueueRow) -> bool:
+        left = self.remaining_s(row)
+        return left is not None and left < AT_RISK_FRACTION * row.budget_s
+
+    def _text(self, row: QueueRow, col: str) -> str:
+        if col == "code":
+            return row.code
+        if col == "priority":
+            return row.priority
+        if col == "category":
+            return row.category
+        if col == "jurisdiction":
+            return row.jurisdiction
+        if col == "status":
+            return status_label(row.status) + (f" · {row.officer_name}" if row.officer_name else "")
+        if col == "age":
+            return format_duration(self.clock() - row.reported_s)
+        if col == "sla":
+            left = self.remaining_s(row)
+            return "✓" if left is None else format_duration(left)
+        return ""
+
+
+class QueueFilter(QSortFilterProxyModel):
+    """Keeps rows whose fields equal every chosen value (None = any)."""
+
+    FIELDS = ("priority", "status", "district", "town", "category", "source")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.wanted: dict[str, str | None] = {f: None for f in self.FIELDS}
+
+    def set_wanted(self, field: str, value: str | None) -> None:
+        self.wanted[field] = value
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _ModelIndex) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        assert isinstance(model, QueueModel)
+        row = model.rows[source_row]
+        return all(v is None or getattr(row, f) == v for f, v in self.wanted.items())
+
+
+class QueueDock(QWidget):
+    """The queue widget: filter bar, table, and a count line."""
+
+    sig_incident_selected = Signal(object)
+    """The QueueRow the dispatcher selected (None when the selection was cleared)."""
+    sig_new_p1 = Signal(list)
+    """P1 incidents that just arrived (list[QueueRow])."""
+
+    def __init__(self, clock: Callable[[], float], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("IncidentQueue")
+        self.model = QueueModel(clock, self)
+        self.proxy = QueueFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QTableView(self)
+        self.view.setObjectName("QueueView")
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
+        self.filters: dict[str, QComboBox] = {}
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        for name in QueueFilter.FIELDS:
+            box = QComboBox(self)
+            box.setObjectName(f"filter_{name}")
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            box.currentIndexChanged.connect(lambda _i, n=name: self._on_filter_changed(n))
+            self.filters[name] = box
+            bar.addWidget(box)
+        bar.addStretch(1)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("QueueCount")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.count_label)
+        self._timer = QTimer(self)
+        self._timer.setInterval(500)
+        self._timer.timeout.connect(self.model.tick)
+        self._timer.start()
+        self._updating = False
+        self.retranslate_ui()
+
+    # -- texts ------------------------------------------------------------------------------------
+    def retranslate_ui(self) -> None:
+        self._fill_filters()
+        self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(QueueModel.COLUMNS) - 1)
+        self._update_count()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    def _any_text(self, name: str) -> str:
+        return {"priority": self.tr("All priorities"), "status": self.tr("All statuses"),
+                "district": self.tr("All districts"), "town": self.tr("All towns"),
+                "category": self.tr("All categories"), "source": self.tr("All sources")}[name]
+
+    def _fill_filters(self) -> None:
+        """Filter choices from the rows present (plus what is chosen now, so a choice survives)."""
+        self._updating = True
+        try:
+            for name, box in self.filters.items():
+                chosen = box.currentData()
+                values = sorted({getattr(r, name) for r in self.model.rows if getattr(r, name)}
+                                | ({chosen} if chosen else set()))
+                if name == "town" and self.proxy.wanted["district"]:
+                    values = sorted({r.town for r in self.model.rows if r.district == self.proxy.wanted["district"]}
+                                    | ({chosen} if chosen else set()))
+                box.clear()
+                box.addItem(self._any_text(name), None)
+                for v in values:
+                    label = {"status": status_label, "source": source_label}.get(name, str)(v)
+                    box.addItem(label, v)
+                box.setCurrentIndex(max(0, box.findData(chosen)) if chosen else 0)
+        finally:
+            self._updating = False
+
+    def _on_filter_changed(self, name: str) -> None:
+        if self._updating:
+            return
+        selected = self.selected_incident_id()
+        self.proxy.set_wanted(name, self.filters[name].currentData())
+        self._restore_selection(selected)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), len(self.model.rows)
+        self.count_label.setText(self.tr("{shown} of {total} open incidents").format(shown=shown, total=total))
+
+    # -- rows and selection -----------------------------------------------------------------------
+    def set_rows(self, rows: list[QueueRow]) -> None:
+        selected = self.selected_incident_id()
+        self._updating = True
+        try:
+            new_p1 = self.model.set_rows(rows)
+        finally:
+            self._updating = False
+        self._fill_filters()
+        self._restore_selection(selected)
+        self._update_count()
+        if new_p1:
+            self.sig_new_p1.emit(new_p1)
+
+    def _restore_selection(self, incident_id: int | None) -> None:
+        """Keep the selected incident selected; otherwise select the most urgent one."""
+        target = self.row_of(incident_id) if incident_id is not None else -1
+        if target < 0 and self.proxy.rowCount():
+            target = 0
+        self.select_row(target, emit=self.selected_incident_id() != (self.incident_id_at(target)
+                                                                     if target >= 0 else None))
+
+    def row_of(self, incident_id: int | None) -> int:
+        for r in range(self.proxy.rowCount()):
+            if self.incident_id_at(r) == incident_id:
+                return r
+        return -1
+
+    def incident_id_at(self, proxy_row: int) -> int | None:
+        if not (0 <= proxy_row < self.proxy.rowCount()):
+            return None
+        return int(self.proxy.index(proxy_row, 0).data(Qt.ItemDataRole.UserRole))
+
+    def selected_incident_id(self) -> int | None:
+        current = self.view.selectionModel().currentIndex()
+        if not current.isValid() or not self.view.selectionModel().isRowSelected(current.row(), QModelIndex()):
+            return None
+        return self.incident_id_at(current.row())
+
+    def select_row(self, proxy_row: int, emit: bool = True) -> None:
+        sm = self.view.selectionModel()
+        if proxy_row < 0:
+            was = self.selected_incident_id()
+            sm.clearSelection()
+            sm.setCurrentIndex(QModelIndex(), sm.SelectionFlag.NoUpdate)
+            if emit and was is not None:
+                self.sig_incident_selected.emit(None)
+            return
+        index = self.proxy.index(proxy_row, 0)
+        self._updating = not emit
+        try:
+            sm.setCurrentIndex(index, sm.SelectionFlag.ClearAndSelect | sm.SelectionFlag.Rows)
+        finally:
+            self._updating = False
+        self.view.scrollTo(index)
+
+    def select_incident(self, incident_id: int) -> bool:
+        row = self.row_of(incident_id)
+        if row >= 0:
+            self.select_row(row)
+        return row >= 0
+
+    def row_for(self, incident_id: int | None) -> QueueRow | None:
+        return next((r for r in self.model.rows if r.incident_id == incident_id), None)
+
+    def _on_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._updating:
+            return
+        incident_id = self.incident_id_at(current.row()) if current.isValid() else None
+        self.sig_incident_selected.emit(self.row_for(incident_id))
