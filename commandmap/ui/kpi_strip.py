@@ -19,7 +19,7 @@ GOOD, BAD, WARN, NEUTRAL = "#1a9850", "#e03030", "#f0a020", ""
 
 
 class _Tile(QWidget):
-    def __init__(self, key: str, large: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, value_px: int, caption_px: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"kpi_{key}")
         self.value = QLabel("–", self)
@@ -29,7 +29,6 @@ class _Tile(QWidget):
         self.caption.setWordWrap(False)
         for label in (self.value, self.caption):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        value_px, caption_px = (72, 28) if large else (22, 11)
         self.value.setStyleSheet(f"font-size:{value_px}px;font-weight:bold")
         self.caption.setStyleSheet(f"font-size:{caption_px}px")
         layout = QVBoxLayout(self)
@@ -47,11 +46,14 @@ class _Tile(QWidget):
 class KpiTiles(QWidget):
     KEYS = ("p1", "p2", "p3", "p4", "overdue_p1", "available", "contact", "arrival", "to_dispatch", "to_arrival")
 
-    def __init__(self, parent: QWidget | None = None, *, large: bool = False, columns: int | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, large: bool = False, columns: int | None = None,
+                 scale: float = 1.0) -> None:
+        """`large`: the wall's tiles, sized for a 4K screen times `scale`."""
         super().__init__(parent)
         self.setObjectName("KpiWall" if large else "KpiStrip")
         self.large = large
-        self.tiles = {k: _Tile(k, large, self) for k in self.KEYS}
+        value_px, caption_px = (round(72 * scale), round(28 * scale)) if large else (22, 11)
+        self.tiles = {k: _Tile(k, value_px, caption_px, self) for k in self.KEYS}
         if columns is None:
             layout: QHBoxLayout | QGridLayout = QHBoxLayout(self)
             for k in self.KEYS:

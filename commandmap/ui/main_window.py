@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self._on_close: list[Callable[[], None]] = []
         self._picking = False                     # N pressed: the next map click places a new incident
         self._framed_incident: int | None = None
+        self._pending_select: int | None = None   # a just-created incident to select once the queue has it
 
         self.queue = QueueDock(self._now, self)
         self.candidates = CandidatesDock(self)
@@ -245,7 +246,7 @@ class MainWindow(QMainWindow):
             texts[act] = self.tr("Choose candidate {n}").format(n=i)
         for act, text in texts.items():
             act.setText(text)
-            keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
             act.setToolTip(f"{text} ({keys})" if keys else text)
         self.act_auto_dispatch.setToolTip(self.tr(
             "On: a simulated dispatcher sends officers (a showcase). Off: incidents keep arriving and officers "
@@ -294,12 +295,11 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.set_city(ctx.city)
         self.canvas.clock_source = ctx.live.now      # operation time (the simulator may run faster)
-        self.live_feed = feed
-        feed.sig_snapshot.connect(self._on_feed_snapshot)
-        feed.sig_error.connect(self._on_feed_error)
+        self.attach_feed(feed)
         c = DispatchController(ctx.workbench, self)
         self.controller = c
         c.sig_queue.connect(self.queue.set_rows)
+        c.sig_queue.connect(self._select_pending)
         c.sig_selected.connect(self._on_controller_selected)
         c.sig_recommendation.connect(self._on_controller_recommendation)
         c.sig_candidate.connect(self._on_controller_candidate)
@@ -323,6 +323,12 @@ class MainWindow(QMainWindow):
         c.start()
         self.retranslate_ui()
         self.queue.view.setFocus()
+
+    def attach_feed(self, feed: LiveFeed) -> None:
+        """The map alone (no store): what tests and replays use to drive the window from snapshots."""
+        self.live_feed = feed
+        feed.sig_snapshot.connect(self._on_feed_snapshot)
+        feed.sig_error.connect(self._on_feed_error)
 
     def on_close(self, fn: Callable[[], None]) -> None:
         """Run `fn` when the window closes (stop feeds and threads)."""
@@ -490,11 +496,10 @@ class MainWindow(QMainWindow):
         if self.controller is not None:
             self.controller.refresh_queue()
             self._pending_select = made.incident_id
-            self.controller.sig_queue.connect(self._select_pending, Qt.ConnectionType.SingleShotConnection)
         return made.incident_id
 
     def _select_pending(self, _rows: list[QueueRow]) -> None:
-        pending = getattr(self, "_pending_select", None)
+        pending = self._pending_select
         if pending is not None and self.queue.select_incident(pending):
             self._pending_select = None
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QKeyEvent, QPainter, QPixmap
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from layers.canvas import MapCanvas
 from layers.themes import Theme
@@ -37,12 +37,13 @@ LEGEND_LAYERS = ("incidents", "officers")
 class LegendOverlay(QFrame):
     """The dynamic layers' legend over the map, sized to its longest label (never cut)."""
 
-    def __init__(self, canvas: MapCanvas, parent: QWidget | None = None) -> None:
+    def __init__(self, canvas: MapCanvas, parent: QWidget | None = None, unit: float = 1.0) -> None:
         super().__init__(parent)
         self.setObjectName("WallLegend")
         self.canvas = canvas
+        self.unit = unit
         self.setStyleSheet("#WallLegend{background:rgba(10,16,28,210);border-radius:8px}"
-                           "QLabel{color:#e8eef7;font-size:26px}")
+                           f"QLabel{{color:#e8eef7;font-size:{max(10, round(30 * unit))}px}}")
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(16, 12, 16, 12)
         self.grid.setHorizontalSpacing(12)
@@ -60,10 +61,11 @@ class LegendOverlay(QFrame):
             if layer is None or not layer.visible:
                 continue
             for entry in layer.legend(theme):
-                pix = QPixmap(QSize(36, 36))
+                side = max(16, round(40 * self.unit))
+                pix = QPixmap(QSize(side, side))
                 pix.fill(QColor(0, 0, 0, 0))
                 p = QPainter(pix)
-                entry.draw(p, QRectF(2, 2, 32, 32))
+                entry.draw(p, QRectF(2, 2, side - 4, side - 4))
                 p.end()
                 swatch = QLabel(self)
                 swatch.setPixmap(pix)
@@ -88,32 +90,38 @@ class WallWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint)
         self.setObjectName("WallWindow")
         self.screen_index = screen_index
+        unit = max(0.35, self.target_geometry().height() / 2160)   # type sized for a 4K wall, scaled to the screen
+        self.unit = unit
+
+        def px(n: float) -> int:
+            return max(10, round(n * unit))
         self.canvas = MapCanvas(self, theme=theme)
         self.canvas.setObjectName("MapCanvas")
-        self.kpi = KpiTiles(self, large=True, columns=2)
+        self.canvas.setMinimumSize(0, 0)
+        self.kpi = KpiTiles(self, large=True, columns=2, scale=unit)
         self.districts = QLabel(self)
         self.districts.setObjectName("WallDistricts")
-        self.districts.setStyleSheet("font-size:26px")
+        self.districts.setStyleSheet(f"font-size:{px(30)}px")
         self.districts.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.ticker = QLabel(self)
         self.ticker.setObjectName("WallTicker")
-        self.ticker.setStyleSheet("font-size:26px")
+        self.ticker.setStyleSheet(f"font-size:{px(30)}px")
         self.ticker.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.clock = QLabel(self)
         self.clock.setObjectName("WallClock")
-        self.clock.setStyleSheet("font-size:56px;font-weight:bold")
+        self.clock.setStyleSheet(f"font-size:{px(64)}px;font-weight:bold")
         self.heading = QLabel(self)
         self.heading.setObjectName("WallHeading")
-        self.heading.setStyleSheet("font-size:40px;font-weight:bold")
+        self.heading.setStyleSheet(f"font-size:{px(44)}px;font-weight:bold")
         side = QVBoxLayout()
         side.setContentsMargins(24, 16, 24, 16)
         side.addWidget(self.heading)
         side.addWidget(self.clock)
         side.addWidget(self.kpi)
         self.districts_title = QLabel(self)
-        self.districts_title.setStyleSheet("font-size:30px;font-weight:bold")
+        self.districts_title.setStyleSheet(f"font-size:{px(34)}px;font-weight:bold")
         self.ticker_title = QLabel(self)
-        self.ticker_title.setStyleSheet("font-size:30px;font-weight:bold")
+        self.ticker_title.setStyleSheet(f"font-size:{px(34)}px;font-weight:bold")
         side.addWidget(self.districts_title)
         side.addWidget(self.districts, 1)
         side.addWidget(self.ticker_title)
@@ -122,12 +130,15 @@ class WallWindow(QWidget):
         panel.setObjectName("WallPanel")
         panel.setLayout(side)
         self.panel = panel
+        for label in (self.districts, self.ticker):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         layout = QHBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.canvas, 3)
         layout.addWidget(panel, 1)
-        self.legend = LegendOverlay(self.canvas, self.canvas)
+        self.legend = LegendOverlay(self.canvas, self.canvas, unit)
         self.ctx: Any = None
         self.controller: DispatchController | None = None
         self.live_feed: LiveFeed | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from commandmap.app import LaunchError, open_main_window, run_app as launch
@@ -81,7 +81,8 @@ def test_selection_and_cursor_show_in_the_status_bar(qtbot, mini_store) -> None:
         with qtbot.waitSignal(window.canvas.sig_feature_selected, timeout=3000):
             qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=p)
         assert officers.badges[0] in window.status_selection.text()
-        qtbot.mouseMove(window.canvas, p)
+        qtbot.mouseMove(window.canvas, p + QPoint(7, 5))
+        qtbot.mouseMove(window.canvas, p + QPoint(20, 9))   # offscreen Qt may swallow the first move after a click
         qtbot.waitUntil(lambda: "°E" in window.status_cursor.text(), timeout=3000)
         lon = float(window.status_cursor.text().split("°E")[0])
         assert 120.8 < lon < 122.4
