@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from . import __version__
 from .errors import UserError
+from .paths import ui_languages
 
 # module names under commandmap.commands; each has register(subparsers)
 SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate")
@@ -26,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "default: $COMMANDMAP_DB_URL or the per-user SQLite file")
     parser.add_argument("--theme", choices=("workstation", "wall"), default=None, help="UI theme")
     parser.add_argument("--wall", action="store_true", help="open full-screen in video-wall mode")
-    parser.add_argument("--lang", choices=("zh_CN", "en"), default=None, help="UI language")
+    parser.add_argument("--lang", choices=ui_languages(), default=None,
+                        help="UI language (default zh_CN; each catalogue in resources/i18n adds one)")
     parser.add_argument("--screen", type=int, default=None, metavar="N",
                         help="with --wall: the screen to cover (0 = primary; default: the primary screen)")
     parser.add_argument("--seat", metavar="NAME", default=None,

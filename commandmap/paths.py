@@ -33,6 +33,19 @@ def resources_dir() -> Path:
     return _shipped("resources")
 
 
+def translations_dir() -> Path:
+    """Qt catalogues of the UI, `commandmap_<lang>.qm`, beside their `.ts` sources."""
+    return resources_dir() / "i18n"
+
+
+def ui_languages() -> tuple[str, ...]:
+    """Simplified Chinese (the default), English (the source texts), then every other
+    language with a compiled catalogue: a new `.ts`/`.qm` pair adds one, no code."""
+    order = ["zh_CN", "en"]
+    shipped = sorted(p.stem.removeprefix("commandmap_") for p in translations_dir().glob("commandmap_*.qm"))
+    return tuple(order + [lang for lang in shipped if lang not in order])
+
+
 def user_data_dir() -> Path:
     """Per-user writable folder: the default SQLite store and graph caches.
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QLineF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot, PolygonSet
 
 from .base import Feature, Layer, LegendEntry, RenderContext
 from .fonts import label_font
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .labels import draw_halo_text, text_rect
 from .polygons import PreparedPolygons
 from .strokes import stroke_segments
@@ -28,7 +28,7 @@ class AdminLayer(Layer):
 
     static = True
     level = "district"
-    kind_zh = "区县"
+    kind_en = QT_TRANSLATE_NOOP("AdminLayer", "District")   # what one area is called, in picks
     max_outline_m_per_px = float("inf")    # outlines hidden when zoomed out beyond this
     label_m_per_px = (0.0, float("inf"))   # names only inside this scale range
     pen_style = Qt.PenStyle.SolidLine
@@ -144,16 +144,16 @@ class AdminLayer(Layer):
         i = int(inside[0])
         src = self._prep.source
         return Feature(self.name, self.level, int(src.ids[i]), i, float(src.label_xy[i, 0]),
-                       float(src.label_xy[i, 1]), f"{tr(self.kind_zh, self.level.title())}: {src.names[i]}",
+                       float(src.label_xy[i, 1]), QCoreApplication.translate("AdminLayer", "{kind}: {name}").format(
+                           kind=QCoreApplication.translate("AdminLayer", self.kind_en), name=src.names[i]),
                        {}, 0.0)
 
 
 class DistrictLayer(AdminLayer):
     name = "districts"
-    title_zh = "区县界"
-    title_en = "Districts"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Districts")
     level = "district"
-    kind_zh = "区县"
+    kind_en = QT_TRANSLATE_NOOP("AdminLayer", "District")
     default_z = 40
     label_priority = 100
     label_m_per_px = (6.0, float("inf"))
@@ -161,10 +161,9 @@ class DistrictLayer(AdminLayer):
 
 class TownLayer(AdminLayer):
     name = "towns"
-    title_zh = "镇街界"
-    title_en = "Towns"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Towns")
     level = "town"
-    kind_zh = "镇街"
+    kind_en = QT_TRANSLATE_NOOP("AdminLayer", "Town")
     default_z = 30
     label_priority = 80
     max_outline_m_per_px = 90.0
@@ -173,10 +172,9 @@ class TownLayer(AdminLayer):
 
 class GridLayer(AdminLayer):
     name = "grids"
-    title_zh = "网格"
-    title_en = "Grids"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Grids")
     level = "grid"
-    kind_zh = "网格"
+    kind_en = QT_TRANSLATE_NOOP("AdminLayer", "Grid")
     default_z = 20
     label_priority = 40
     max_outline_m_per_px = 14.0

@@ -11,12 +11,12 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QCoreApplication, QRectF
 from PySide6.QtGui import QPainter
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot
 
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .labels import LabelPlacer
 from .themes import Theme
 from .viewport import Viewport
@@ -76,11 +76,14 @@ Listener = Callable[["Layer", bool], None]
 
 
 class Layer:
-    """Base of every map layer. Subclasses set `name`, titles, `static`, `default_z`."""
+    """Base of every map layer. Subclasses set `name`, `title_en`, `static`, `default_z`.
+
+    `title_en` is the English source text, marked for lupdate in context "Layer"
+    (`title_en = QT_TRANSLATE_NOOP("Layer", "Roads")`); `title` translates it when
+    asked, so the panel shows the current language after a switch."""
 
     name = "layer"
-    title_zh = "图层"
-    title_en = "Layer"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Layer")
     static = False            # True: drawn into the cached image off the UI thread
     default_z = 0
     label_priority = 0        # labels are placed after all geometry, highest priority first
@@ -117,7 +120,7 @@ class Layer:
 
     @property
     def title(self) -> str:
-        return tr(self.title_zh, self.title_en)
+        return QCoreApplication.translate("Layer", self.title_en)
 
     # --- data and drawing ----------------------------------------------------
     def update(self, data: CityStatic | OperationSnapshot) -> bool:

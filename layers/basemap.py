@@ -6,21 +6,20 @@ neighbouring districts read apart even where their outline is hidden.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot
 
 from .base import Layer, LegendEntry, RenderContext
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .polygons import PreparedPolygons, world_transform
 from .themes import Theme, qcolor
 
 
 class BaseMapLayer(Layer):
     name = "basemap"
-    title_zh = "底图（陆地/水系）"
-    title_en = "Basemap (land, water)"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Basemap (land, water)")
     static = True
     default_z = 0
 
@@ -67,4 +66,5 @@ class BaseMapLayer(Layer):
         def water(p: QPainter, r: QRectF) -> None:
             p.fillRect(r, qcolor(theme.water))
 
-        return [LegendEntry(tr("陆地", "Land"), land), LegendEntry(tr("水系", "Water"), water)]
+        return [LegendEntry(QCoreApplication.translate("BaseMapLayer", "Land"), land),
+                LegendEntry(QCoreApplication.translate("BaseMapLayer", "Water"), water)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -22,6 +22,7 @@ from .bands import BandRecorder, use_bands
 from .base import Feature, Layer, RenderContext
 from .cache import CachedImage, StaticCache
 from .decorations import DecorationCache
+from .i18n import language
 from .labels import LabelPlacer
 from .stack import LayerStack
 from .themes import WORKSTATION, Theme, qcolor
@@ -278,7 +279,8 @@ class MapCanvas(QWidget):
             keys.append((lyr.name, lyr.z, k))
         if not keys:
             return None
-        key = (c.serial, c.version, c.theme, c.dpr, c.view.m_per_px, tuple(keys))
+        # dynamic layers draw translated text (fix ages, ETAs), so the language is part of the key
+        key = (c.serial, c.version, c.theme, c.dpr, c.view.m_per_px, language(), tuple(keys))
         return key, c, todo[:len(keys)], todo[len(keys):]
 
     def _underlay_for(self, ctx: RenderContext) -> tuple[QImage, list[Layer]] | None:
@@ -411,6 +413,16 @@ class MapCanvas(QWidget):
             painter.drawImage(QPointF(cx - r.width() / 2, cy - r.height() / 2), stamp.image)
 
     # --- events -----------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    def retranslate_ui(self) -> None:
+        """The map's texts (legends, labels, clock) are translated when painted: repaint."""
+        QToolTip.hideText()
+        self.update()
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         if self._at_home:
             self.zoom_to_extent()

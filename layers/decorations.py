@@ -10,16 +10,18 @@ import math
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 
 from .fonts import label_font
-from .i18n import language, tr
+from .i18n import QT_TRANSLATE_NOOP, language
 from .themes import Theme, qcolor
 from .viewport import Viewport
 
 BEIJING = timezone(timedelta(hours=8), "CST")   # China has one zone and no DST
-WEEKDAYS_ZH = "一二三四五六日"
+WEEKDAYS = (QT_TRANSLATE_NOOP("Clock", "Mon"), QT_TRANSLATE_NOOP("Clock", "Tue"), QT_TRANSLATE_NOOP("Clock", "Wed"),
+            QT_TRANSLATE_NOOP("Clock", "Thu"), QT_TRANSLATE_NOOP("Clock", "Fri"), QT_TRANSLATE_NOOP("Clock", "Sat"),
+            QT_TRANSLATE_NOOP("Clock", "Sun"))   # by datetime.weekday(); not %a, which follows the C locale
 
 
 def nice_length_m(max_m: float) -> float:
@@ -117,7 +119,9 @@ def paint_north_arrow(painter: QPainter, view: Viewport, theme: Theme, margin: f
 
 def clock_text(time_s: float) -> tuple[str, str]:
     t = datetime.fromtimestamp(time_s, BEIJING)
-    date = tr(f"{t:%Y-%m-%d} 星期{WEEKDAYS_ZH[t.weekday()]} 北京时间", f"{t:%a %d %b %Y} · Beijing")
+    weekday = QCoreApplication.translate("Clock", WEEKDAYS[t.weekday()])
+    # the translation may reorder the fields and give the date its own strftime format
+    date = QCoreApplication.translate("Clock", "{weekday} {t:%d %b %Y} · Beijing").format(weekday=weekday, t=t)
     return f"{t:%H:%M:%S}", date
 
 

@@ -1,19 +1,22 @@
-"""Bilingual map text (Simplified Chinese / English) without Qt's translator.
+"""The current UI language code, for code that must choose by language.
 
-Layer titles, legend rows and tooltips are short fixed strings; each call
-site gives both languages, and the app picks one per process (`--lang`).
+Texts are translated by Qt (`self.tr` in QObjects, `QCoreApplication.translate`
+elsewhere, English source strings, catalogues in `resources/i18n/`), installed
+by `commandmap.ui.language.apply_language`, which also records the code here.
+Code that draws translated text into a cache keys the cache on `language()`,
+and code that picks data by language (Chinese or English place names) asks it.
 """
 
 from __future__ import annotations
 
 _language = "zh_CN"
-LANGUAGES = ("zh_CN", "en")
 
 
 def set_language(lang: str) -> None:
+    """Record the language code (`apply_language` checks it is one we ship)."""
     global _language
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    if not lang:
+        raise ValueError("empty language code")
     _language = lang
 
 
@@ -22,5 +25,13 @@ def language() -> str:
 
 
 def tr(zh: str, en: str) -> str:
-    """The text in the current language."""
+    """Deprecated: the inline pair from before Qt's translator; only the main window
+    and the launcher still use it until they move to `self.tr`. Do not add callers."""
     return zh if _language == "zh_CN" else en
+
+
+def QT_TRANSLATE_NOOP(context: str, source: str) -> str:  # noqa: N802 (lupdate looks for this name)
+    """Marks `source` for lupdate in `context` and returns it untranslated: for texts kept
+    in tables and class attributes, translated with `QCoreApplication.translate(context, ...)`
+    when shown. (PySide6's own marker is typed as returning `object`.)"""
+    return source

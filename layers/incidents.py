@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
 
 from commandmap.domain.snapshot import INCIDENT_STATUS_CODES, CityStatic, IncidentArrays, OperationSnapshot
 
 from .base import Feature, Layer, LegendEntry, RenderContext
 from .fonts import label_font
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .labels import box_style
 from .qtarrays import draw_fragments
 from .spatial import PointIndex
@@ -32,14 +32,19 @@ RESPONSE_TARGET_S = (300.0, 900.0, 1800.0, 3600.0)   # age at which the ring is 
 PULSE_PERIOD_S = 1.4
 FAR_M_PER_PX = 40.0
 LABEL_M_PER_PX = 2.5
-STATUS_TITLES = {0: ("待派", "new"), 1: ("已派", "dispatched"), 2: ("在途", "en route"), 3: ("到场", "on scene"),
-                 4: ("已办结", "resolved"), 5: ("已关闭", "closed"), 6: ("已撤销", "cancelled")}
+STATUS_TITLES = {   # English sources, translated when shown
+    0: QT_TRANSLATE_NOOP("IncidentLayer", "new"), 1: QT_TRANSLATE_NOOP("IncidentLayer", "dispatched"),
+    2: QT_TRANSLATE_NOOP("IncidentLayer", "en route"), 3: QT_TRANSLATE_NOOP("IncidentLayer", "on scene"),
+    4: QT_TRANSLATE_NOOP("IncidentLayer", "resolved"), 5: QT_TRANSLATE_NOOP("IncidentLayer", "closed"),
+    6: QT_TRANSLATE_NOOP("IncidentLayer", "cancelled"),
+}
+PRIORITY_TITLES = (QT_TRANSLATE_NOOP("IncidentLayer", "urgent"), QT_TRANSLATE_NOOP("IncidentLayer", "high"),
+                   QT_TRANSLATE_NOOP("IncidentLayer", "normal"), QT_TRANSLATE_NOOP("IncidentLayer", "low"))
 
 
 class IncidentLayer(Layer):
     name = "incidents"
-    title_zh = "事件"
-    title_en = "Incidents"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Incidents")
     static = False
     band_safe = True
     default_z = 120   # above officers: an incident must never hide under a crowd
@@ -186,8 +191,7 @@ class IncidentLayer(Layer):
                 pt.setRenderHint(QPainter.RenderHint.Antialiasing, True)
                 paint_incident(pt, theme, p, False, min(r.height() * 0.85, 16.0))
                 pt.restore()
-            entries.append(LegendEntry(f"P{p} " + tr(("紧急", "重要", "一般", "较低")[p - 1],
-                                                         ("urgent", "high", "normal", "low")[p - 1]), swatch))
+            entries.append(LegendEntry(f"P{p} " + QCoreApplication.translate("IncidentLayer", PRIORITY_TITLES[p - 1]), swatch))
 
         def handled(pt: QPainter, r: QRectF) -> None:
             pt.save()
@@ -195,7 +199,7 @@ class IncidentLayer(Layer):
             pt.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             paint_incident(pt, theme, 2, True, min(r.height() * 0.85, 16.0))
             pt.restore()
-        entries.append(LegendEntry(tr("已派单（空心）", "Dispatched (hollow)"), handled))
+        entries.append(LegendEntry(QCoreApplication.translate("IncidentLayer", "Dispatched (hollow)"), handled))
 
         def ring(pt: QPainter, r: QRectF) -> None:
             pt.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -203,7 +207,7 @@ class IncidentLayer(Layer):
             box = QRectF(r.center().x() - rad, r.center().y() - rad, 2 * rad, 2 * rad)
             pt.setPen(QPen(qcolor(theme.incident_priority[0]), 2.0))
             pt.drawArc(box, 90 * 16, -240 * 16)
-        entries.append(LegendEntry(tr("时长环（满环=超时）", "Age ring (full = overdue)"), ring))
+        entries.append(LegendEntry(QCoreApplication.translate("IncidentLayer", "Age ring (full = overdue)"), ring))
         return entries
 
     def hit_test(self, view: Viewport, theme: Theme, x: float, y: float, radius_px: float) -> Feature | None:
@@ -225,12 +229,13 @@ class IncidentLayer(Layer):
         assert inc is not None
         status = int(inc.status[i])
         age = float(inc.age_s[i])
-        props = {tr("优先级", "Priority"): f"P{int(inc.priority[i])}",
-                 tr("类别", "Category"): inc.categories[i],
-                 tr("状态", "Status"): tr(*STATUS_TITLES.get(status, (str(status), str(status)))),
-                 tr("已过", "Age"): tr(f"{int(age // 60)}分{int(age % 60):02d}秒", f"{int(age // 60)} min {int(age % 60):02d} s")}
+        props = {QCoreApplication.translate("IncidentLayer", "Priority"): f"P{int(inc.priority[i])}",
+                 QCoreApplication.translate("IncidentLayer", "Category"): inc.categories[i],
+                 QCoreApplication.translate("IncidentLayer", "Status"): QCoreApplication.translate("IncidentLayer", STATUS_TITLES.get(status, str(status))),
+                 QCoreApplication.translate("IncidentLayer", "Age"): QCoreApplication.translate("IncidentLayer", "{min} min {s:02d} s").format(
+                     min=int(age // 60), s=int(age % 60))}
         return Feature(self.name, "incident", int(inc.ids[i]), i, float(inc.xy[i, 0]), float(inc.xy[i, 1]),
-                       f"{tr('事件', 'Incident')} {inc.codes[i]}", props, dist_px)
+                       QCoreApplication.translate("IncidentLayer", "Incident {code}").format(code=inc.codes[i]), props, dist_px)
 
     def locate(self, feature: Feature) -> tuple[float, float] | None:
         inc = self._inc

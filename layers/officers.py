@@ -13,14 +13,14 @@ import math
 from collections.abc import Hashable
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QCoreApplication, QRectF
 from PySide6.QtGui import QPainter
 
 from commandmap.domain.snapshot import OFFICER_STATUS_CODES, CityStatic, OfficerArrays, OperationSnapshot
 
 from .base import Feature, Layer, LegendEntry, RenderContext
 from .fonts import label_font
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .labels import box_style
 from .qtarrays import draw_fragments
 from .spatial import PointIndex
@@ -28,9 +28,10 @@ from .sprites import HEADING_BINS, officer_atlas, officer_cell, paint_officer
 from .themes import Theme, qcolor
 from .viewport import Viewport, rect_mask
 
-STATUS_TITLES = {
-    0: ("休息", "Off duty"), 1: ("空闲", "Available"), 2: ("已派单", "Dispatched"),
-    3: ("在途", "En route"), 4: ("到场处置", "On scene"),
+STATUS_TITLES = {   # English sources, translated when shown
+    0: QT_TRANSLATE_NOOP("OfficerLayer", "Off duty"), 1: QT_TRANSLATE_NOOP("OfficerLayer", "Available"),
+    2: QT_TRANSLATE_NOOP("OfficerLayer", "Dispatched"), 3: QT_TRANSLATE_NOOP("OfficerLayer", "En route"),
+    4: QT_TRANSLATE_NOOP("OfficerLayer", "On scene"),
 }
 # busier officers are drawn on top of idle ones
 DRAW_RANK = np.array([0, 1, 3, 4, 2], dtype=np.int64)   # by status code
@@ -61,18 +62,17 @@ def topmost_per_cell(sx: np.ndarray, sy: np.ndarray, cell_px: float) -> np.ndarr
 def format_age(age_s: float) -> str:
     """Fix age as a commander reads it: 45秒 / 12分 / 3时 (or 45 s / 12 min / 3 h)."""
     if not math.isfinite(age_s):
-        return tr("无定位", "no fix")
+        return QCoreApplication.translate("OfficerLayer", "no fix")
     if age_s < 60:
-        return tr(f"{int(age_s)}秒", f"{int(age_s)} s")
+        return QCoreApplication.translate("OfficerLayer", "{s} s").format(s=int(age_s))
     if age_s < 3600:
-        return tr(f"{int(age_s // 60)}分", f"{int(age_s // 60)} min")
-    return tr(f"{int(age_s // 3600)}时", f"{int(age_s // 3600)} h")
+        return QCoreApplication.translate("OfficerLayer", "{min} min").format(min=int(age_s // 60))
+    return QCoreApplication.translate("OfficerLayer", "{h} h").format(h=int(age_s // 3600))
 
 
 class OfficerLayer(Layer):
     name = "officers"
-    title_zh = "执法队员"
-    title_en = "Officers"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Officers")
     static = False
     band_safe = True
     default_z = 110
@@ -241,7 +241,7 @@ class OfficerLayer(Layer):
                 p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
                 paint_officer(p, theme, code, False, None, min(r.height() * 0.8, 14.0))
                 p.restore()
-            entries.append(LegendEntry(tr(*STATUS_TITLES[code]), swatch))
+            entries.append(LegendEntry(QCoreApplication.translate("OfficerLayer", STATUS_TITLES[code]), swatch))
 
         def stale(p: QPainter, r: QRectF) -> None:
             p.save()
@@ -249,7 +249,7 @@ class OfficerLayer(Layer):
             p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             paint_officer(p, theme, 1, True, None, min(r.height() * 0.8, 14.0))
             p.restore()
-        entries.append(LegendEntry(tr("定位过期（显示时长）", "Stale fix (age shown)"), stale))
+        entries.append(LegendEntry(QCoreApplication.translate("OfficerLayer", "Stale fix (age shown)"), stale))
         return entries
 
     # picking ---------------------------------------------------------------
@@ -269,14 +269,14 @@ class OfficerLayer(Layer):
         o = self._off
         assert o is not None
         status = int(o.status[i])
-        props = {tr("状态", "Status"): tr(*STATUS_TITLES.get(status, (str(status), str(status)))),
-                 tr("定位时长", "Fix age"): format_age(float(o.fix_age_s[i]))}
+        props = {QCoreApplication.translate("OfficerLayer", "Status"): QCoreApplication.translate("OfficerLayer", STATUS_TITLES.get(status, str(status))),
+                 QCoreApplication.translate("OfficerLayer", "Fix age"): format_age(float(o.fix_age_s[i]))}
         if bool(o.stale[i]):
-            props[tr("注意", "Note")] = tr("定位过期", "position stale")
+            props[QCoreApplication.translate("OfficerLayer", "Note")] = QCoreApplication.translate("OfficerLayer", "position stale")
         if math.isfinite(float(o.heading_deg[i])):
-            props[tr("航向", "Heading")] = f"{float(o.heading_deg[i]):.0f}°"
+            props[QCoreApplication.translate("OfficerLayer", "Heading")] = f"{float(o.heading_deg[i]):.0f}°"
         return Feature(self.name, "officer", int(o.ids[i]), i, float(o.xy[i, 0]), float(o.xy[i, 1]),
-                       f"{tr('队员', 'Officer')} {o.badges[i]}", props, dist_px)
+                       QCoreApplication.translate("OfficerLayer", "Officer {badge}").format(badge=o.badges[i]), props, dist_px)
 
     def locate(self, feature: Feature) -> tuple[float, float] | None:
         o = self._off

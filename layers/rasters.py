@@ -9,13 +9,13 @@ nothing while officers move.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QCoreApplication, QRectF
 from PySide6.QtGui import QImage, QLinearGradient, QPainter
 
 from commandmap.domain.snapshot import CityStatic, IncidentArrays, OperationSnapshot, RasterGrid
 
 from .base import Layer, LegendEntry, RenderContext
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .themes import Theme, qcolor
 
 COVERAGE_TARGET_S = 300.0     # the 5-minute promise
@@ -91,8 +91,7 @@ class HeatmapLayer(_RasterLayer):
     is useful before the history-based analysis exists."""
 
     name = "heatmap"
-    title_zh = "事件热力图"
-    title_en = "Incident heatmap"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Incident heatmap")
     default_z = 60
 
     def update(self, data: CityStatic | OperationSnapshot) -> bool:
@@ -131,7 +130,7 @@ class HeatmapLayer(_RasterLayer):
                 c.setAlpha(max(c.alpha(), 60))
                 g.setColorAt(pos, c)
             p.fillRect(r.adjusted(2, 3, -2, -3), g)
-        return [LegendEntry(tr("事件密度（低→高）", "Incident density (low → high)"), ramp)]
+        return [LegendEntry(QCoreApplication.translate("HeatmapLayer", "Incident density (low → high)"), ramp)]
 
 
 class CoverageLayer(_RasterLayer):
@@ -139,8 +138,7 @@ class CoverageLayer(_RasterLayer):
     where nobody can (red): the gaps a commander should fill."""
 
     name = "coverage"
-    title_zh = "5分钟覆盖"
-    title_en = "5-minute coverage"
+    title_en = QT_TRANSLATE_NOOP("Layer", "5-minute coverage")
     default_z = 65
     smooth = False
 
@@ -174,8 +172,8 @@ class CoverageLayer(_RasterLayer):
             c = qcolor(theme.coverage_gap)
             c.setAlpha(160)
             p.fillRect(r.adjusted(2, 3, -2, -3), c)
-        return [LegendEntry(tr("5分钟内可达", "Reachable within 5 min"), ok),
-                LegendEntry(tr("5分钟不可达", "Not reachable in 5 min"), gap)]
+        return [LegendEntry(QCoreApplication.translate("CoverageLayer", "Reachable within 5 min"), ok),
+                LegendEntry(QCoreApplication.translate("CoverageLayer", "Not reachable in 5 min"), gap)]
 
 
 def density_from_incidents(inc: IncidentArrays, cell_m: float = DERIVED_CELL_M) -> RasterGrid | None:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QLineF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen, QTransform
 
 from commandmap.domain.snapshot import ROAD_CLASS_CODES, CityStatic, OperationSnapshot, RoadSet
 
 from .base import Layer, LegendEntry, RenderContext
 from .fonts import label_font
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .labels import draw_halo_text
 from .qtarrays import polyline_segments, segment_bbox_mask, to_screen_segments
 from .strokes import stroke_segments
@@ -28,8 +28,10 @@ from .themes import Theme, qcolor
 N_CLASSES = len(ROAD_CLASS_CODES)
 # a class is drawn only when the view is closer than this (metres per pixel)
 CLASS_MAX_M_PER_PX = (4000.0, 4000.0, 240.0, 28.0, 12.0, 5.0, 2.2)
-CLASS_TITLES = (("高速公路", "Motorway"), ("快速路/国道", "Trunk"), ("主干道", "Primary"),
-                ("次干道", "Secondary"), ("支路", "Tertiary"), ("街巷", "Residential"), ("内部道路", "Service"))
+CLASS_TITLES = (QT_TRANSLATE_NOOP("RoadLayer", "Motorway"), QT_TRANSLATE_NOOP("RoadLayer", "Trunk"),
+                QT_TRANSLATE_NOOP("RoadLayer", "Primary"), QT_TRANSLATE_NOOP("RoadLayer", "Secondary"),
+                QT_TRANSLATE_NOOP("RoadLayer", "Tertiary"), QT_TRANSLATE_NOOP("RoadLayer", "Residential"),
+                QT_TRANSLATE_NOOP("RoadLayer", "Service"))   # English sources, translated when shown
 STREET_NAME_M_PER_PX = 2.6     # street names from this scale inwards
 MAX_STREET_LABELS = 160
 
@@ -44,8 +46,7 @@ class _ClassData:
 
 class RoadLayer(Layer):
     name = "roads"
-    title_zh = "道路"
-    title_en = "Roads"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Roads")
     static = True
     default_z = 10
     label_priority = 60
@@ -166,7 +167,7 @@ class RoadLayer(Layer):
                 p.drawLine(QLineF(r.left() + 3, y, r.right() - 3, y))
                 p.setPen(QPen(qcolor(theme.road_fill[c]), w, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
                 p.drawLine(QLineF(r.left() + 3, y, r.right() - 3, y))
-            entries.append(LegendEntry(tr(*CLASS_TITLES[c]), swatch))
+            entries.append(LegendEntry(QCoreApplication.translate("RoadLayer", CLASS_TITLES[c]), swatch))
         return entries
 
 

@@ -11,14 +11,14 @@ import math
 from collections.abc import Hashable
 
 import numpy as np
-from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QLineF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot, RouteArrays
 
 from .base import Layer, LegendEntry, RenderContext
 from .fonts import label_font
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .labels import box_style
 from .qtarrays import draw_segments, polyline_segments, segment_bbox_mask, to_screen_segments
 from .strokes import stroke_segments
@@ -30,15 +30,14 @@ ETA_LABEL_M_PER_PX = 6.0
 
 def format_eta(eta_s: float) -> str:
     if not math.isfinite(eta_s):
-        return tr("不可达", "unreachable")
+        return QCoreApplication.translate("RouteLayer", "unreachable")
     m, s = divmod(int(round(eta_s)), 60)
-    return tr(f"约{m}分{s:02d}秒", f"ETA {m}:{s:02d}")
+    return QCoreApplication.translate("RouteLayer", "ETA {m}:{s:02d}").format(m=m, s=s)
 
 
 class RouteLayer(Layer):
     name = "routes"
-    title_zh = "派单路线"
-    title_en = "Routes"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Routes")
     static = False
     band_safe = True
     default_z = 100
@@ -138,5 +137,5 @@ class RouteLayer(Layer):
             p.setPen(pen)
             p.drawLine(QLineF(r.left() + 3, r.center().y(), r.right() - 3, r.center().y()))
 
-        return [LegendEntry(tr("已派单路线", "Dispatched route"), dispatched),
-                LegendEntry(tr("候选路线预览", "Candidate preview"), preview)]
+        return [LegendEntry(QCoreApplication.translate("RouteLayer", "Dispatched route"), dispatched),
+                LegendEntry(QCoreApplication.translate("RouteLayer", "Candidate preview"), preview)]

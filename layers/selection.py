@@ -8,14 +8,14 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainter, QPen
 
 from .base import Feature, Layer, RenderContext
+from .i18n import QT_TRANSLATE_NOOP
 from .qtarrays import draw_segments, to_screen_segments
 from .themes import qcolor
 
 
 class SelectionLayer(Layer):
     name = "selection"
-    title_zh = "选中"
-    title_en = "Selection"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Selection")
     static = False
     band_safe = True
     default_z = 200

@@ -8,14 +8,14 @@ Zoomed in, each site gets its category symbol (one batched sprite call).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 
 from commandmap.domain.snapshot import CityStatic, OperationSnapshot, SiteSet
 
 from .base import Feature, Layer, LegendEntry, RenderContext
 from .fonts import label_font
-from .i18n import tr
+from .i18n import QT_TRANSLATE_NOOP
 from .qtarrays import draw_fragments
 from .spatial import PointIndex
 from .sprites import bubble_atlas, glyph_atlas, paint_site, site_atlas, site_cell
@@ -41,8 +41,7 @@ def count_label(n: int) -> str:
 
 class SiteLayer(Layer):
     name = "sites"
-    title_zh = "执法对象"
-    title_en = "Regulated sites"
+    title_en = QT_TRANSLATE_NOOP("Layer", "Regulated sites")
     static = True
     default_z = 50
     label_priority = 20
@@ -180,14 +179,14 @@ class SiteLayer(Layer):
             p.setBrush(qcolor(theme.cluster_fill))
             rad = min(r.height(), 16.0) / 2
             p.drawEllipse(r.center(), rad, rad)
-        entries.append(LegendEntry(tr("聚合（数量）", "Cluster (count)"), cluster))
+        entries.append(LegendEntry(QCoreApplication.translate("SiteLayer", "Cluster (count)"), cluster))
 
         def risky(p: QPainter, r: QRectF) -> None:
             p.save()
             p.translate(r.center())
             paint_site(p, theme, 0, "", True, min(r.height(), 16.0))
             p.restore()
-        entries.append(LegendEntry(tr("高风险（红框）", "High risk (red frame)"), risky))
+        entries.append(LegendEntry(QCoreApplication.translate("SiteLayer", "High risk (red frame)"), risky))
         return entries
 
     def hit_test(self, view: Viewport, theme: Theme, x: float, y: float, radius_px: float) -> Feature | None:
@@ -208,9 +207,9 @@ class SiteLayer(Layer):
         assert s is not None
         cat = int(s.category[i])
         return Feature(self.name, "site", int(s.ids[i]), i, float(s.xy[i, 0]), float(s.xy[i, 1]),
-                       f"{tr('执法对象', 'Site')}: {s.names[i]}",
-                       {tr("类别", "Category"): s.categories[cat] if cat < len(s.categories) else cat,
-                        tr("风险等级", "Risk level"): int(s.risk_level[i])}, dist_px)
+                       QCoreApplication.translate("SiteLayer", "Site: {name}").format(name=s.names[i]),
+                       {QCoreApplication.translate("SiteLayer", "Category"): s.categories[cat] if cat < len(s.categories) else cat,
+                        QCoreApplication.translate("SiteLayer", "Risk level"): int(s.risk_level[i])}, dist_px)
 
     def _hit_cluster(self, view: Viewport, theme: Theme, x: float, y: float, radius_px: float) -> Feature | None:
         # the bubble on screen is what the user aimed at, so pick among clusters
@@ -227,5 +226,5 @@ class SiteLayer(Layer):
             return self._feature(int(first[k]), float(d[k]))
         wx, wy = view.world_point(float(cx[k]), float(cy[k]))
         return Feature(self.name, "cluster", -1, int(first[k]), wx, wy,
-                       tr(f"{int(counts[k])} 个执法对象（点击放大）", f"{int(counts[k])} sites (click to zoom in)"),
+                       QCoreApplication.translate("SiteLayer", "{n} sites (click to zoom in)").format(n=int(counts[k])),
                        {}, float(d[k]))

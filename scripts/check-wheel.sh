@@ -16,7 +16,9 @@ import commandmap
 assert "site-packages" in commandmap.__file__, commandmap.__file__
 for d in (data_dir(), resources_dir()):
     assert d.is_dir() and any(d.iterdir()), f"missing shipped folder {d}"
-print("wheel carries", data_dir().name, "and", resources_dir().name)
+qm = resources_dir() / "i18n" / "commandmap_zh_CN.qm"
+assert qm.is_file() and qm.stat().st_size > 100, f"missing Chinese catalogue {qm}"
+print("wheel carries", data_dir().name, "and", resources_dir().name, "with the Chinese catalogue")
 PY
 if "$work/venv/bin/commandmap" demo --help >/dev/null 2>&1; then
   "$work/venv/bin/commandmap" demo --scale mini --db "sqlite:///$work/mini.sqlite3"

@@ -7,13 +7,12 @@ the map draws, in the current theme.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from layers.base import Layer, LegendEntry
 from layers.canvas import MapCanvas
-from layers.i18n import tr
 
 SWATCH = QSize(30, 20)
 HIDDEN_IN_PANEL = {"selection"}
@@ -68,7 +67,7 @@ class LayerPanel(QWidget):
                 item.setData(0, Qt.ItemDataRole.UserRole, layer.name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(0, Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-                item.setToolTip(0, tr("勾选显示，取消隐藏", "Tick to show, untick to hide"))
+                item.setToolTip(0, self.tr("Tick to show, untick to hide"))
                 for entry in layer.legend(self._canvas.theme):
                     child = QTreeWidgetItem([entry.label])
                     child.setIcon(0, swatch_icon(entry, SWATCH, dpr))
@@ -79,6 +78,15 @@ class LayerPanel(QWidget):
                 self._items[layer.name] = item
         finally:
             self._updating = False
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt name)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate_ui()
+        super().changeEvent(event)
+
+    def retranslate_ui(self) -> None:
+        """Layer titles and legend rows are translated when built: build them again."""
+        self.rebuild()
 
     def item(self, name: str) -> QTreeWidgetItem:
         return self._items[name]

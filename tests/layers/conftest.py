@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QColor, QImage
 
+from commandmap.ui.language import apply_language
 from layers.canvas import MapCanvas
-from layers.i18n import set_language
 from layers.themes import WORKSTATION
 
 from .factories import tiny_city
 
 
 @pytest.fixture(autouse=True)
-def _chinese_ui():
-    set_language("zh_CN")
+def _chinese_ui(qapp):
+    """Map texts come from the installed Chinese catalogue, as in the app."""
+    apply_language(qapp, "zh_CN")
     yield
-    set_language("zh_CN")
+    apply_language(qapp, "zh_CN")
 
 
 @pytest.fixture

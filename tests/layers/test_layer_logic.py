@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from commandmap.domain.snapshot import RoadSet
+from commandmap.ui.language import apply_language
 from layers.decorations import clock_text, format_length, nice_length_m
-from layers.i18n import set_language
 from layers.labels import LabelPlacer
 from layers.officers import format_age
 from layers.qtarrays import polyline_segments, ring_segments
@@ -136,17 +136,19 @@ def test_label_placer_refuses_overlaps() -> None:
     assert placer.placed == 2
 
 
-def test_text_helpers_in_both_languages() -> None:
+def test_text_helpers_in_both_languages(qapp) -> None:
     assert format_age(45) == "45秒" and format_age(900) == "15分" and format_age(math.inf) == "无定位"
     assert format_eta(200) == "约3分20秒"
     assert nice_length_m(730) == 500 and nice_length_m(1999) == 1000 and format_length(2000) == "2 km"
     hhmmss, date = clock_text(1_764_000_000.0)
     assert hhmmss == "00:00:00" and "北京时间" in date     # UTC+8, whatever the machine's zone
-    set_language("en")
+    apply_language(qapp, "en")
     try:
         assert format_age(900) == "15 min" and format_eta(200) == "ETA 3:20"
+        assert clock_text(1_764_000_000.0)[1] == "Tue 25 Nov 2025 · Beijing"
     finally:
-        set_language("zh_CN")
+        apply_language(qapp, "zh_CN")
+    assert clock_text(1_764_000_000.0)[1] == "2025-11-25 星期二 北京时间"
 
 
 def test_unknown_theme_is_a_clear_error() -> None:

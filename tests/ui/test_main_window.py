@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from commandmap.app import LaunchError, open_main_window, run_app as launch
+from commandmap.ui.language import apply_language
 
 from .conftest import app_args
 
@@ -48,8 +49,41 @@ def test_store_with_a_city_is_opened_as_is(qtbot, mini_store) -> None:
         assert window.live_feed.running and window.live_feed.interval_ms == 250
     finally:
         window.close()
-        from layers.i18n import set_language
-        set_language("zh_CN")
+        apply_language(QApplication.instance(), "zh_CN")
+
+
+def test_switching_language_at_run_time_retranslates_the_layer_panel(qtbot, mini_store) -> None:
+    app = QApplication.instance()
+    window = _open(qtbot, app_args(mini_store))
+    try:
+        panel = window.layer_panel
+        assert panel.item("officers").text(0) == "执法队员" and "空闲" in panel.legend_labels("officers")
+        apply_language(app, "en")
+        qtbot.waitUntil(lambda: panel.item("officers").text(0) == "Officers", timeout=3000)
+        assert "Available" in panel.legend_labels("officers") and panel.item("roads").text(0) == "Roads"
+    finally:
+        window.close()
+        apply_language(app, "zh_CN")
+
+
+def test_switching_language_at_run_time_retranslates_the_window_chrome(qtbot, mini_store) -> None:
+    app = QApplication.instance()
+    window = _open(qtbot, app_args(mini_store))
+    try:
+        assert window.layer_dock.windowTitle() == "图层" and window.act_zoom_in.text() == "放大"
+        assert window.windowTitle().startswith("指挥一张图")
+        assert window.queue_dock.windowTitle() == "事件队列" and window.candidates.widen_box.text() == "包含其他部门"
+        apply_language(app, "en")
+        qtbot.waitUntil(lambda: window.layer_dock.windowTitle() == "Layers", timeout=3000)
+        assert window.windowTitle().startswith("CommandMap")
+        assert (window.act_zoom_in.text(), window.act_home.text(), window.act_wall.text()) == \
+            ("Zoom in", "Whole city", "Wall theme")
+        assert window.queue_dock.windowTitle() == "Incident queue"
+        assert window.candidates.widen_box.text() == "Include other departments"
+        assert window.queue.model.headerData(0, Qt.Orientation.Horizontal) == "Code"
+    finally:
+        window.close()
+        apply_language(app, "zh_CN")
 
 
 def test_layer_panel_toggles_layers_and_shows_legends(qtbot, mini_store) -> None:
