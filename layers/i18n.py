@@ -24,12 +24,6 @@ def language() -> str:
     return _language
 
 
-def tr(zh: str, en: str) -> str:
-    """Deprecated: the inline pair from before Qt's translator; only the main window
-    and the launcher still use it until they move to `self.tr`. Do not add callers."""
-    return zh if _language == "zh_CN" else en
-
-
 def QT_TRANSLATE_NOOP(context: str, source: str) -> str:  # noqa: N802 (lupdate looks for this name)
     """Marks `source` for lupdate in `context` and returns it untranslated: for texts kept
     in tables and class attributes, translated with `QCoreApplication.translate(context, ...)`

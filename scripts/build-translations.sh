@@ -39,16 +39,10 @@ for lang in "${new_langs[@]}"; do
   [ -e "$out/commandmap_$lang.ts" ] || ts_files+=("$out/commandmap_$lang.ts")
 done
 
-# Every .py of the app and the map layers. Temporary: files still on the deprecated
-# inline pairs (`from layers.i18n import tr`) are skipped, as lupdate would take
-# their Chinese for source text; they join by themselves once converted.
+# Every .py of the app and the map layers.
 sources=()
 while IFS= read -r f; do
-  if grep -q "^from layers.i18n import .*\btr\b" "$f"; then
-    echo "build-translations: skipping $f (still uses the deprecated layers.i18n.tr)" >&2
-  else
-    sources+=("$f")
-  fi
+  sources+=("$f")
 done < <(find commandmap layers -name '*.py' -not -path '*/__pycache__/*' | sort)
 
 "$LUPDATE" -no-obsolete -locations relative -source-language en "${sources[@]}" -ts "${ts_files[@]}"

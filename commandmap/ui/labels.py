@@ -6,7 +6,9 @@ through Qt's translation system (context "Labels").
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
+
+from layers.i18n import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QColor
 
 from ..domain.snapshot import OFFICER_STATUS_CODES

@@ -39,6 +39,124 @@
     </message>
 </context>
 <context>
+    <name>CandidatesDock</name>
+    <message>
+        <location filename="../../commandmap/ui/candidates_dock.py" line="+101"/>
+        <source>Officer</source>
+        <translation>队员</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Badge</source>
+        <translation>警号</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Mode</source>
+        <translation>出行方式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ETA</source>
+        <translation>预计到达</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Road distance</source>
+        <translation>路程</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Fix age</source>
+        <translation>定位时长</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Why</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Include other departments</source>
+        <translation>包含其他部门</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rank officers of every department, not only the competent ones</source>
+        <translation>对所有部门的队员排序，而不仅是主管部门</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Not sent: {why}. Fresh candidates below.</source>
+        <translation>未派出：{why}。已重新推荐如下。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>No incident selected</source>
+        <translation>未选择事件</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> · officer: {name}</source>
+        <translation> · 处置队员：{name}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Finding the nearest officers…</source>
+        <translation>正在查找最近的队员…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Nobody to send: no eligible officer can reach the scene</source>
+        <translation>无人可派：没有符合条件的队员能到达现场</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{n} can arrive within {m:.0f} min · best {best}</source>
+        <translation>{n} 人可在 {m:.0f} 分钟内到达 · 最快 {best}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Nobody can arrive within {m:.0f} min · best {best}</source>
+        <translation>无人能在 {m:.0f} 分钟内到达 · 最快 {best}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Left out: {reasons}</source>
+        <translation>未纳入：{reasons}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>straight-line estimate</source>
+        <translation>直线估算</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>fastest by road</source>
+        <translation>道路最快</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>{s} slower than #1</source>
+        <translation>比第1名慢 {s}</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Reassign to #{n}  (Enter)</source>
+        <translation>改派给第{n}名（回车）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Dispatch #{n}  (Enter)</source>
+        <translation>派第{n}名（回车）</translation>
+    </message>
+</context>
+<context>
     <name>Clock</name>
     <message>
         <location filename="../../layers/decorations.py" line="+22"/>
@@ -95,9 +213,37 @@
     </message>
 </context>
 <context>
+    <name>DispatchController</name>
+    <message>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+232"/>
+        <source>This seat is read-only</source>
+        <translation>本席位只读</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Select an incident first</source>
+        <translation>请先选择事件</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Nobody to send yet: wait for the candidates</source>
+        <translation>尚无可派队员：请等待推荐结果</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{name} ({badge}) sent to {code}, ETA {eta}</source>
+        <translation>已派 {name}（{badge}）前往 {code}，预计 {eta} 到达</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>{code} has no officer yet: dispatch first</source>
+        <translation>{code} 尚未派员：请先派单</translation>
+    </message>
+</context>
+<context>
     <name>HeatmapLayer</name>
     <message>
-        <location line="-43"/>
+        <location filename="../../layers/rasters.py" line="-43"/>
         <source>Incident density (low → high)</source>
         <translation>事件密度（低→高）</translation>
     </message>
@@ -201,6 +347,234 @@
     </message>
 </context>
 <context>
+    <name>KpiTiles</name>
+    <message>
+        <location filename="../../commandmap/ui/kpi_strip.py" line="+76"/>
+        <source>Open P1</source>
+        <translation>在办P1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Open P2</source>
+        <translation>在办P2</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Open P3</source>
+        <translation>在办P3</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Open P4</source>
+        <translation>在办P4</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Overdue P1</source>
+        <translation>超时P1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Available officers</source>
+        <translation>空闲队员</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>1-min contact (target {t:.0%})</source>
+        <translation>1分钟联络率（目标 {t:.0%}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>5-min arrival (target {t:.0%})</source>
+        <translation>5分钟到达率（目标 {t:.0%}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Median to dispatch</source>
+        <translation>派单时长中位数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Median to arrival</source>
+        <translation>到达时长中位数</translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../commandmap/ui/labels.py" line="+15"/>
+        <source>new</source>
+        <translation>待派</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+28"/>
+        <source>dispatched</source>
+        <translation>已派单</translation>
+    </message>
+    <message>
+        <location line="-27"/>
+        <location line="+28"/>
+        <source>acknowledged</source>
+        <translation>已接单</translation>
+    </message>
+    <message>
+        <location line="-28"/>
+        <source>en route</source>
+        <translation>在途</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>on scene</source>
+        <translation>到场处置</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+30"/>
+        <source>resolved</source>
+        <translation>已处置</translation>
+    </message>
+    <message>
+        <location line="-29"/>
+        <location line="+33"/>
+        <source>closed</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <location line="-33"/>
+        <location line="+32"/>
+        <source>cancelled</source>
+        <translation>已撤销</translation>
+    </message>
+    <message>
+        <location line="-31"/>
+        <source>available</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+13"/>
+        <source>off duty</source>
+        <translation>下班</translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+28"/>
+        <source>reassigned</source>
+        <translation>已改派</translation>
+    </message>
+    <message>
+        <location line="-25"/>
+        <source>grid whistle</source>
+        <translation>网格吹哨</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>12345 hotline</source>
+        <translation>12345热线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>patrol</source>
+        <translation>巡查发现</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>remote monitoring</source>
+        <translation>非现场监控</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>public report</source>
+        <translation>群众举报</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>on foot</source>
+        <translation>步行</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>e-bike</source>
+        <translation>电动车</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>car</source>
+        <translation>汽车</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>other department</source>
+        <translation>非主管部门</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no position</source>
+        <translation>无定位</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>position too old</source>
+        <translation>定位过期</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no road to the scene</source>
+        <translation>无道路可达</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>away from any road</source>
+        <translation>不在道路附近</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too far</source>
+        <translation>太远</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>travel mode not routable</source>
+        <translation>出行方式无路可走</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>scene away from any road</source>
+        <translation>现场不在道路附近</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>scene has no valid location</source>
+        <translation>现场位置无效</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>on the way</source>
+        <translation>出发</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>arrived</source>
+        <translation>到达</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>reported</source>
+        <translation>上报</translation>
+    </message>
+</context>
+<context>
     <name>Layer</name>
     <message>
         <location filename="../../layers/admin.py" line="-23"/>
@@ -274,6 +648,268 @@
         <location filename="../../commandmap/ui/layer_panel.py" line="+70"/>
         <source>Tick to show, untick to hide</source>
         <translation>勾选显示，取消隐藏</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../commandmap/ui/main_window.py" line="+233"/>
+        <source>CommandMap · dispatch workstation</source>
+        <translation>指挥一张图 · 调度席</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Dispatch the chosen officer</source>
+        <translation>派出选中队员</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Acknowledge (officer contacted)</source>
+        <translation>确认接单（已联络队员）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resolve</source>
+        <translation>处置完毕</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Cancel incident</source>
+        <translation>撤销事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New incident (then click the map)</source>
+        <translation>新建事件（再点击地图）</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Whole city</source>
+        <translation>全市</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wall theme</source>
+        <translation>大屏主题</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Full screen</source>
+        <translation>全屏</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+365"/>
+        <source>Export map</source>
+        <translation>导出地图</translation>
+    </message>
+    <message>
+        <location line="-365"/>
+        <source>Reset layout</source>
+        <translation>恢复默认布局</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Simulated dispatcher on</source>
+        <translation>模拟调度员派单</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Choose candidate {n}</source>
+        <translation>选择第{n}名</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>On: a simulated dispatcher sends officers (a showcase). Off: incidents keep arriving and officers keep moving, but the queue is yours.</source>
+        <translation>开：由模拟调度员派单（演示用）。关：事件照常上报、队员照常移动，但队列由您处理。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Incident queue</source>
+        <translation>事件队列</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Candidates</source>
+        <translation>推荐队员</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Officers</source>
+        <translation>队员</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Incident</source>
+        <translation>事件(&amp;I)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Simulation</source>
+        <translation>模拟(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Panels</source>
+        <translation>面板</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Map</source>
+        <translation>地图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seat: {seat}</source>
+        <translation>席位：{seat}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Click the map to pick an officer, incident or site</source>
+        <translation>点击地图选择队员、事件或执法对象</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live data: not connected</source>
+        <translation>实时数据：未连接</translation>
+    </message>
+    <message>
+        <location line="+100"/>
+        <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
+        <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Live data interrupted: </source>
+        <translation>实时数据中断：</translation>
+    </message>
+    <message>
+        <location line="+99"/>
+        <source>New incident cancelled</source>
+        <translation>已取消新建事件</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Click the map where the incident is (Esc cancels)</source>
+        <translation>请在地图上点击事件位置（Esc 取消）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{code} created</source>
+        <translation>已创建 {code}</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>New incident here</source>
+        <translation>在此新建事件</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>New P1: {codes}</source>
+        <translation>新P1事件：{codes}</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Scale 1:{n:,}</source>
+        <translation>比例尺 1:{n:,}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Nothing selected</source>
+        <translation>未选择</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>PNG image (*.png);;PDF vector (*.pdf)</source>
+        <translation>PNG 图片 (*.png);;PDF 矢量 (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>NewIncidentDialog</name>
+    <message>
+        <location filename="../../commandmap/ui/incident_dialog.py" line="+67"/>
+        <source>New incident</source>
+        <translation>新建事件</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Location</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>What the caller said, landmarks, phone number…</source>
+        <translation>来电内容、地标、联系电话…</translation>
     </message>
 </context>
 <context>
@@ -360,6 +996,82 @@
     </message>
 </context>
 <context>
+    <name>QueueDock</name>
+    <message>
+        <location filename="../../commandmap/ui/queue_dock.py" line="+224"/>
+        <source>All priorities</source>
+        <translation>全部优先级</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All districts</source>
+        <translation>全部区县</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All towns</source>
+        <translation>全部镇街</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>All sources</source>
+        <translation>全部来源</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>{shown} of {total} open incidents</source>
+        <translation>在办事件 {total} 件，显示 {shown} 件</translation>
+    </message>
+</context>
+<context>
+    <name>QueueModel</name>
+    <message>
+        <location line="-215"/>
+        <source>Code</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Pri.</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>District › town › grid</source>
+        <translation>区县 › 镇街 › 网格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Age</source>
+        <translation>已等待</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>SLA</source>
+        <translation>时限</translation>
+    </message>
+</context>
+<context>
     <name>RoadLayer</name>
     <message>
         <location filename="../../layers/roads.py" line="-18"/>
@@ -398,6 +1110,67 @@
     </message>
 </context>
 <context>
+    <name>RosterDock</name>
+    <message>
+        <location filename="../../commandmap/ui/roster_dock.py" line="+154"/>
+        <source>Find an officer: name, badge or department</source>
+        <translation>查找队员：姓名、警号或部门</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>{shown} shown · {available} available · {busy} on tasks · {off} off duty</source>
+        <translation>显示 {shown} · 空闲 {available} · 执行任务 {busy} · 下班 {off}</translation>
+    </message>
+</context>
+<context>
+    <name>RosterModel</name>
+    <message>
+        <location line="-140"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Badge</source>
+        <translation>警号</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Department</source>
+        <translation>部门</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fix age</source>
+        <translation>定位时长</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Mode</source>
+        <translation>出行方式</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source> · stale</source>
+        <translation> · 定位过期</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>no fix</source>
+        <translation>无定位</translation>
+    </message>
+</context>
+<context>
     <name>RouteLayer</name>
     <message>
         <location filename="../../layers/routes.py" line="-7"/>
@@ -418,6 +1191,47 @@
         <location line="+1"/>
         <source>Candidate preview</source>
         <translation>候选路线预览</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPopup</name>
+    <message>
+        <location filename="../../commandmap/ui/search_popup.py" line="+41"/>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Incident code, officer name or badge, site name or address</source>
+        <translation>事件编号、队员姓名或警号、执法对象名称或地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enter: zoom to the first result · ↓: choose another · Esc: close</source>
+        <translation>回车：定位到第一条 · ↓：选择其他 · Esc：关闭</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Officer</source>
+        <translation>队员</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Site</source>
+        <translation>执法对象</translation>
+    </message>
+</context>
+<context>
+    <name>Session</name>
+    <message>
+        <location filename="../../commandmap/ui/session.py" line="+44"/>
+        <source>Cannot start</source>
+        <translation>无法启动</translation>
     </message>
 </context>
 <context>
@@ -451,6 +1265,135 @@
         <location line="+17"/>
         <source>{n} sites (click to zoom in)</source>
         <translation>{n} 个执法对象（点击放大）</translation>
+    </message>
+</context>
+<context>
+    <name>Startup</name>
+    <message>
+        <location filename="../../commandmap/ui/progress.py" line="+13"/>
+        <source>districts</source>
+        <translation>区县</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>towns</source>
+        <translation>镇街</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>grids</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>roads</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>road graph</source>
+        <translation>路网</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>streets</source>
+        <translation>街道</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>officers</source>
+        <translation>执法队员</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>regulated sites</source>
+        <translation>执法对象</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>writing to the store</source>
+        <translation>写入数据库</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>opening the store</source>
+        <translation>打开数据库</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>loading the map</source>
+        <translation>加载地图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>loading live data</source>
+        <translation>加载实时数据</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>starting the simulator</source>
+        <translation>启动模拟</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Opening CommandMap… (the first start builds the Ningbo demo city, about a minute)</source>
+        <translation>正在打开指挥一张图…（首次启动将生成宁波演示城市，约需一分钟）</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>CommandMap</source>
+        <translation>指挥一张图</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineDock</name>
+    <message>
+        <location filename="../../commandmap/ui/timeline_dock.py" line="+53"/>
+        <source> · ETA {eta}</source>
+        <translation> · 预计 {eta}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>by {seat}</source>
+        <translation>席位 {seat}</translation>
+    </message>
+</context>
+<context>
+    <name>WallWindow</name>
+    <message>
+        <location filename="../../commandmap/ui/wall.py" line="+157"/>
+        <source>CommandMap · video wall</source>
+        <translation>指挥一张图 · 大屏</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Integrated enforcement command</source>
+        <translation>综合行政执法指挥</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open incidents by district</source>
+        <translation>各区县在办事件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Latest dispatches and arrivals</source>
+        <translation>最新派单与到达</translation>
+    </message>
+    <message>
+        <location line="+88"/>
+        <source>none open</source>
+        <translation>暂无在办事件</translation>
     </message>
 </context>
 </TS>

@@ -34,7 +34,7 @@ def _officer_row(snap, officer_id: int) -> int:
 
 
 def test_enter_sends_the_best_officer_to_the_most_urgent_incident(qtbot, mini_store) -> None:
-    window = _open(qtbot, app_args(mini_store, seat="desk-7"))
+    window = _open(qtbot, app_args(mini_store, seat="desk-7", lang="en"))
     try:
         _ready(qtbot, window)
         c = window.controller
@@ -90,7 +90,7 @@ def test_enter_sends_the_best_officer_to_the_most_urgent_incident(qtbot, mini_st
 
 
 def test_number_keys_choose_a_candidate_and_escape_clears(qtbot, mini_store) -> None:
-    window = _open(qtbot, app_args(mini_store))
+    window = _open(qtbot, app_args(mini_store, lang="en"))
     try:
         _ready(qtbot, window)
         c = window.controller
@@ -112,8 +112,8 @@ def test_number_keys_choose_a_candidate_and_escape_clears(qtbot, mini_store) -> 
 
 
 def test_two_seats_racing_for_one_officer_one_wins_the_other_sees_who(qtbot, mini_store) -> None:
-    a = _open(qtbot, app_args(mini_store, seat="seat-A"))
-    b = _open(qtbot, app_args(mini_store, seat="seat-B"))
+    a = _open(qtbot, app_args(mini_store, seat="seat-A", lang="en"))
+    b = _open(qtbot, app_args(mini_store, seat="seat-B", lang="en"))
     try:
         _ready(qtbot, a)
         _ready(qtbot, b)
