@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.roster_dock, self.layer_dock)
         self.roster_dock.raise_()
         px = theme.font_ui_px
-        self.resizeDocks([self.queue_dock, self.candidates_dock], [int(px * 40), int(px * 44)],
+        self.resizeDocks([self.queue_dock, self.candidates_dock], [int(px * 40), int(px * 52)],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.timeline_dock], [int(px * 9)], Qt.Orientation.Vertical)
 
@@ -337,7 +337,9 @@ class MainWindow(QMainWindow):
     def present(self) -> None:
         geometry, state = load_layout()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1600, 1000)
+            # the whole screen at first start, set by hand: without a window manager "maximised" means nothing
+            screen = self.screen() or QApplication.primaryScreen()
+            self.setGeometry(screen.availableGeometry())
         if state is not None:
             self.restoreState(state)
         self.show()

@@ -29,7 +29,7 @@ from .labels import action_label
 from .live_feed import LiveFeed
 
 FOLLOW_S = 90.0               # how long the map stays on a new P1 before returning to the whole city
-FOLLOW_M_PER_PX = 3.0         # street scale around a followed P1
+FOLLOW_SPAN_M = 6000.0        # a followed P1 is shown with about this much of the city across the map
 TICKER_LINES = 8
 LEGEND_LAYERS = ("incidents", "officers")
 
@@ -240,7 +240,7 @@ class WallWindow(QWidget):
         x, y = self.ctx.workbench.to_xy([[row.lon, row.lat]])[0]
         self.followed = row.incident_id
         self._follow_until = time.monotonic() + FOLLOW_S
-        self.canvas.center_on(float(x), float(y), m_per_px=FOLLOW_M_PER_PX)
+        self.canvas.center_on(float(x), float(y), m_per_px=FOLLOW_SPAN_M / max(1, self.canvas.width()))
 
     def _on_controller_kpis(self, summary: KpiSummary) -> None:
         self.kpi.set_summary(summary)
