@@ -97,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
     from layers.render import paint_map
     from layers.themes import get_theme
     from layers.viewport import Viewport
+    from routing.projection import to_xy
 
-    from ..services.projection import lonlat_to_xy
     from .render_scene import move_officers
 
     sizes = _sizes(args.sizes)
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     city, snap, scene_name = _load_scene(args)
     load_s = time.perf_counter() - t0
     theme = get_theme(args.theme)
-    cx, cy = lonlat_to_xy(np.array([CENTRE_LONLAT]), city.crs)[0]
+    cx, cy = to_xy(city.crs, np.array([CENTRE_LONLAT]))[0]
     rng = np.random.default_rng(1)
     counts = {"road_segments": int(len(city.roads.offsets) - 1), "grids": int(len(city.grids.ids)),
               "sites": int(len(city.sites.ids)), "officers": int(len(snap.officers.ids)),

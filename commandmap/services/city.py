@@ -16,12 +16,13 @@ import shapely
 from sqlalchemy import Engine, select
 
 from routing import RoadFileError, RoadGraph
+from routing.projection import to_lonlat, to_xy
 
 from ..domain.snapshot import CityStatic, PolygonSet, RoadSet, SiteSet
 from ..paths import cache_dir
 from ..store import schema
+from ..store.repos import CITY_CRS_KEY
 from .catalogue import load_catalogue
-from .projection import CITY_CRS, lonlat_to_xy
 
 
 class CityDataError(RuntimeError):
@@ -84,12 +85,12 @@ def load_road_graph(engine: Engine, name: str | None = None) -> RoadGraph:
 # -- polygons ----------------------------------------------------------------------
 
 def polygon_set(ids: np.ndarray, names: tuple[str, ...], geoms_ll: np.ndarray, parent_ids: np.ndarray,
-                crs: str = CITY_CRS) -> PolygonSet:
+                crs: str) -> PolygonSet:
     """Flatten lon/lat (Multi)Polygons into projected ring arrays with a label point each."""
     parts, part_of = shapely.get_parts(geoms_ll, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords_ll, ring_of = shapely.get_coordinates(rings, return_index=True)
-    coords = lonlat_to_xy(coords_ll, crs) if len(coords_ll) else np.zeros((0, 2))
+    coords = to_xy(crs, coords_ll) if len(coords_ll) else np.zeros((0, 2))
     counts = np.bincount(ring_of, minlength=len(rings))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     poly_ring = part_of[ring_part].astype(np.int64)
@@ -100,7 +101,7 @@ def polygon_set(ids: np.ndarray, names: tuple[str, ...], geoms_ll: np.ndarray, p
         order = np.lexsort((-area, part_of))
         first = order[np.concatenate([[True], part_of[order][1:] != part_of[order][:-1]])]
         label_ll[part_of[first]] = shapely.get_coordinates(shapely.point_on_surface(parts[first]))
-    label = lonlat_to_xy(label_ll, crs) if len(label_ll) else np.zeros((0, 2))
+    label = to_xy(crs, label_ll) if len(label_ll) else np.zeros((0, 2))
     return PolygonSet(ids=np.asarray(ids, dtype=np.int64), names=tuple(names), coords=coords,
                       ring_offsets=offsets, poly_ring=poly_ring, label_xy=label,
                       parent_ids=np.asarray(parent_ids, dtype=np.int64))
@@ -135,7 +136,7 @@ def road_set(graph: RoadGraph) -> RoadSet:
                    names=names)
 
 
-def site_set(engine: Engine, crs: str = CITY_CRS) -> SiteSet:
+def site_set(engine: Engine, crs: str) -> SiteSet:
     # plain driver SQL: 50,000 rows through SQLAlchemy's result processing cost twice the fetch
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT id, name, category, risk_level, lon, lat FROM site ORDER BY id").fetchall()
@@ -146,7 +147,7 @@ def site_set(engine: Engine, crs: str = CITY_CRS) -> SiteSet:
     index = {c: i for i, c in enumerate(categories)}
     lonlat = np.column_stack([np.array(lon, dtype=float), np.array(lat, dtype=float)])
     return SiteSet(ids=np.array(ids, dtype=np.int64),
-                   xy=lonlat_to_xy(lonlat, crs) if rows else np.zeros((0, 2)),
+                   xy=to_xy(crs, lonlat) if rows else np.zeros((0, 2)),
                    category=np.array([index[c] for c in cats], dtype=np.int16),
                    categories=tuple(categories), names=tuple(names),
                    risk_level=np.array(risk, dtype=np.int8))
@@ -169,7 +170,7 @@ def load_city_static(engine: Engine, graph: RoadGraph | None = None) -> CityStat
     store's road graph when the caller already loaded it: one copy serves every use)."""
     meta = _meta(engine)
     graph = graph if graph is not None else load_road_graph(engine)
-    crs = meta.get("city.crs") or graph.crs or CITY_CRS
+    crs = meta.get(CITY_CRS_KEY) or graph.crs   # a store from before city.crs: its roads' CRS
     districts = _areas(engine, schema.district, None, crs)
     if len(districts.ids) == 0:
         raise CityDataError(f"store {engine.url.render_as_string(hide_password=True)} has no districts: "
@@ -184,8 +185,7 @@ def load_city_static(engine: Engine, graph: RoadGraph | None = None) -> CityStat
 
 
 def _reproject_roads(roads: RoadSet, src: str, dst: str) -> RoadSet:
-    from .projection import xy_to_lonlat
-    return RoadSet(coords=lonlat_to_xy(xy_to_lonlat(roads.coords, src), dst), offsets=roads.offsets,
+    return RoadSet(coords=to_xy(dst, to_lonlat(src, roads.coords)), offsets=roads.offsets,
                    road_class=roads.road_class, names=roads.names)
 
 

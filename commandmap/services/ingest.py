@@ -4,9 +4,10 @@ A batch is judged by `domain.fix_validation`, then written in ONE transaction:
 every storable fix with its verdict (a duplicate device+time is a no-op by the
 UNIQUE constraint), the officers' latest good fixes (a conditional upsert that
 never moves an officer back in time, even with two writers), re-labelled
-confirmed jumps, and ONE change row ('officer_position', count, 'batch') with
-a packed copy of the moved officers' fixes under its seq (`position_batch`):
-a seat follows a 25k-fix tick by reading that one blob, not 25k rows.
+confirmed jumps, and a packed copy of the moved officers' fixes (a `position_batch`
+row, its `officers` column the count) announced by ONE change row
+('position_batch', <its seq>, 'insert'): a seat follows a 25k-fix tick by
+reading that one blob, not 25k rows.
 Old packed batches are pruned; a seat that finds one gone rescans the table.
 """
 
@@ -25,11 +26,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..domain.enums import FixVerdict, TravelMode
 from ..domain.fix_validation import (CODE, GOOD, STORED_CODES, VERDICTS, FixRules, TrackTable, validate_batch)
 from ..domain.position_batch import PositionBatch
-from ..store.changes import record_change
+from ..store.changes import record_keyed_change
 from ..store.schema import district, officer, position_batch
 from .clock import Clock, parse_timestamps, sqlite_timestamps, wall_clock
 
-POSITION_ENTITY = "officer_position"
 #: packed batches older than this are deleted (a simulated city at 10x writes ~1 MB of them a second);
 #: a seat further behind rescans officer_position, which costs it tens of milliseconds once
 BATCH_KEEP_S = 60.0
@@ -193,7 +193,7 @@ class FixIngestor:
     def _record_batch(conn: Connection, batch: PositionBatch) -> None:
         """The change row, then its payload: a plain insert under a fresh key, so holding the journal
         lock for it never waits on another transaction."""
-        seq = record_change(conn, POSITION_ENTITY, len(batch), "batch")
+        seq = record_keyed_change(conn, position_batch.name, "insert")
         conn.execute(insert(position_batch).values(seq=seq, at=datetime.now(UTC), officers=len(batch),
                                                    payload=batch.to_bytes()))
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Engine
 
+from routing.projection import to_lonlat, to_xy
+
 from ..domain.enums import Priority
 from . import lifecycle
 from .board import Board
@@ -25,7 +27,6 @@ from .catalogue import IncidentCategory
 from .dispatch import DispatchResult, dispatch
 from .intake import Intake, IntakeError, IntakeResult, NewIncident
 from .lifecycle import ActionResult
-from .projection import lonlat_to_xy, xy_to_lonlat
 from .recommend import Candidate, Recommendation, Recommender
 
 
@@ -64,10 +65,10 @@ class Workbench:
     # -- where ------------------------------------------------------------------------------------
     def to_xy(self, lonlat: np.ndarray) -> np.ndarray:
         """(N,2) lon/lat to the map's metres (the city's CRS)."""
-        return lonlat_to_xy(np.asarray(lonlat, np.float64).reshape(-1, 2), self.crs)
+        return to_xy(self.crs, np.asarray(lonlat, np.float64).reshape(-1, 2))
 
     def to_lonlat(self, xy: np.ndarray) -> np.ndarray:
-        return xy_to_lonlat(np.asarray(xy, np.float64).reshape(-1, 2), self.crs)
+        return to_lonlat(self.crs, np.asarray(xy, np.float64).reshape(-1, 2))
 
     # -- who could go ----------------------------------------------------------------------------
     def recommend(self, incident_id: int, *, k: int = 5, widen: bool = False) -> Recommendation:

@@ -15,15 +15,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select, text, update
 
 from .journal import hold_journal_lock
 from .schema import change
 
 CHANNEL = "commandmap_change"
-#: 'bulk': many rows of the entity changed (entity_id is a count): reload the table;
-#: 'batch': entity_id rows changed and a packed copy of them is kept under this seq (position_batch)
-OPS: frozenset[str] = frozenset({"insert", "update", "delete", "bulk", "batch"})
+#: 'bulk': many rows of the entity changed (entity_id is a count): reload the table.
+#: A packed ingest tick is an ordinary ('position_batch', <seq>, 'insert'), see `record_keyed_change`.
+#: Stores written before that may still hold ('officer_position', <count>, 'batch') rows: readers
+#: treat them as a bulk change of officer_position (a rescan); nothing writes 'batch' any more.
+OPS: frozenset[str] = frozenset({"insert", "update", "delete", "bulk"})
 _ENTITY_MAX: int = getattr(change.c.entity.type, "length", None) or 32
 
 
@@ -57,6 +59,14 @@ def record_change(conn: Connection, entity: str, entity_id: int, op: str) -> int
     assert key is not None
     seq = int(key[0])
     _notify(conn, seq)
+    return seq
+
+
+def record_keyed_change(conn: Connection, entity: str, op: str) -> int:
+    """Append a change whose entity_id is its own seq, for a row keyed by the seq of the change that
+    announces it (a `position_batch`): the change then names the row it carries like any other."""
+    seq = record_change(conn, entity, 0, op)
+    conn.execute(update(change).where(change.c.seq == seq).values(entity_id=seq))
     return seq
 
 

@@ -12,7 +12,10 @@ from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .changes import record_change
-from .schema import city_meta, district, metadata
+from .schema import city_meta, district, metadata, road_network
+
+#: city_meta key of the city's metric CRS (e.g. EPSG:32651): maps, routing and live seats all project with it
+CITY_CRS_KEY = "city.crs"
 
 
 def table_named(name: str | Table) -> Table:
@@ -28,6 +31,15 @@ def table_named(name: str | Table) -> Table:
 
 def get_meta(conn: Connection, key: str) -> str | None:
     return conn.execute(select(city_meta.c.value).where(city_meta.c.key == key)).scalar()
+
+
+def city_crs(conn: Connection) -> str | None:
+    """The metric CRS the city was built in: its city_meta entry, else (a store from before that
+    entry) its newest road network's; None for a store with neither (no city yet)."""
+    crs = get_meta(conn, CITY_CRS_KEY)
+    if crs:
+        return crs
+    return conn.execute(select(road_network.c.crs).order_by(road_network.c.id.desc()).limit(1)).scalar()
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:

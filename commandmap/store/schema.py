@@ -109,7 +109,7 @@ position_fix = Table(
 
 position_batch = Table(
     "position_batch", metadata,  # the fixes one ingest wrote to officer_position, packed (domain.position_batch)
-    # keyed by the seq of its 'officer_position' / 'batch' change row: a seat that reads that change reads
+    # keyed by the seq of its ('position_batch', seq, 'insert') change row: a seat that reads that change reads
     # this one blob instead of rescanning officer_position; pruned after a while (a seat that finds it
     # gone rescans the table, which holds the same positions)
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
@@ -225,7 +225,7 @@ change = Table(
     Column("at", TS, nullable=False),
     Column("entity", String(32), nullable=False),
     Column("entity_id", BigInteger, nullable=False),
-    Column("op", String(16), nullable=False),   # insert / update / delete / bulk / batch (changes.OPS)
+    Column("op", String(16), nullable=False),   # insert / update / delete / bulk (changes.OPS; 'batch' in old stores)
     Index("ix_change_entity", "entity", "entity_id"),
     # never reuse a seq after the feed is pruned, or a reader past it would miss rows
     sqlite_autoincrement=True,

@@ -2,8 +2,9 @@
 
 Two districts split at the centre meridian, two towns each, two grids per town
 (real WKB boxes), the catalogue's departments, officers standing at known
-places with fresh fixes, and optionally the road network of a small synthetic
-lattice around the same centre. Far faster than the demo city and every number
+places with fresh fixes, the city's metric CRS (the UTM zone of its centre:
+Ningbo's by default, any other city with `center=`), and optionally the road
+network of a small synthetic lattice around the same centre. Far faster than the demo city and every number
 is known to the test.
 """
 
@@ -19,6 +20,8 @@ from sqlalchemy import Engine
 from commandmap.services.clock import from_epoch
 from commandmap.store import schema
 from commandmap.store.changes import record_change
+from commandmap.store.repos import CITY_CRS_KEY
+from routing.projection import utm_crs_for
 
 NOW_S = datetime(2026, 11, 25, 6, 0, tzinfo=UTC).timestamp()   # 14:00 in Ningbo
 CENTER = (121.55, 29.87)
@@ -46,15 +49,20 @@ class OfficerSpec:
     fix_age_s: float | None = 10.0   # None: no fix at all
 
 
-def city_bounds() -> tuple[float, float, float, float]:
-    cx, cy = CENTER
+def city_bounds(center: tuple[float, float] = CENTER) -> tuple[float, float, float, float]:
+    cx, cy = center
     return (cx - HALF_DEG, cy - HALF_DEG, cx + HALF_DEG, cy + HALF_DEG)
 
 
-def build_city(engine: Engine, officers: list[OfficerSpec] | None = None, *, now_s: float = NOW_S) -> None:
-    """Fill a migrated, empty store with the tiny city."""
-    x0, y0, x1, y1 = city_bounds()
-    xm, ym = CENTER
+def city_crs(center: tuple[float, float] = CENTER) -> str:
+    return utm_crs_for(np.array([center]))
+
+
+def build_city(engine: Engine, officers: list[OfficerSpec] | None = None, *, now_s: float = NOW_S,
+               center: tuple[float, float] = CENTER) -> None:
+    """Fill a migrated, empty store with the tiny city centred on `center` (lon, lat)."""
+    x0, y0, x1, y1 = city_bounds(center)
+    xm, ym = center
     districts, towns, grids = [], [], []
     for d, (dx0, dx1) in enumerate(((x0, xm), (xm, x1)), start=1):
         districts.append({"id": d, "code": f"33020{d}", "name": f"区{d}", "population": 100_000 * d,
@@ -70,6 +78,7 @@ def build_city(engine: Engine, officers: list[OfficerSpec] | None = None, *, now
     deps = [{"id": i, "code": c, "name": n} for i, (c, n) in enumerate(DEPARTMENTS, start=1)]
     dep_id = {c: i for i, (c, _) in enumerate(DEPARTMENTS, start=1)}
     with engine.begin() as conn:
+        conn.execute(schema.city_meta.insert(), {"key": CITY_CRS_KEY, "value": city_crs(center)})
         conn.execute(schema.district.insert(), districts)
         conn.execute(schema.town.insert(), towns)
         conn.execute(schema.grid.insert(), grids)
@@ -86,12 +95,25 @@ def build_city(engine: Engine, officers: list[OfficerSpec] | None = None, *, now
                      "received_at": _iso(now_s - o.fix_age_s)} for o in fixes])
 
 
-def lattice_graph(side: int = 30, seed: int = 1):  # type: ignore[no-untyped-def]
+def lattice_graph(side: int = 30, seed: int = 1, center: tuple[float, float] = CENTER):  # type: ignore[no-untyped-def]
     """A small synthetic road network (100 m blocks) centred on the tiny city."""
     from routing.synthetic import synthetic_city
 
-    graph, _report = synthetic_city(side=side, seed=seed, center_lonlat=CENTER)
+    graph, _report = synthetic_city(side=side, seed=seed, center_lonlat=center)
     return graph
+
+
+def store_road_network(engine: Engine, graph, name: str = "lattice") -> None:  # type: ignore[no-untyped-def]
+    """Record `graph` as the city's road network, as the demo loader does (the map loads it)."""
+    import hashlib
+
+    payload = graph.to_bytes()
+    with engine.begin() as conn:
+        conn.execute(schema.road_network.insert().values(
+            name=name, source=graph.source, crs=graph.crs, sha256=hashlib.sha256(payload).hexdigest(),
+            created_at=_iso(NOW_S), payload=payload))
+        conn.execute(schema.city_meta.insert(), {"key": "city.road_network", "value": name})
+        record_change(conn, "road_network", 0, "bulk")
 
 
 def officers_on_nodes(graph, n: int, seed: int = 0, **kw) -> list[OfficerSpec]:  # type: ignore[no-untyped-def]

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import select, update
 
 from commandmap.domain.snapshot import INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES
-from commandmap.live import SIM_CLOCK_KEY, LiveState, project
+from commandmap.live import SIM_CLOCK_KEY, LiveState
 from commandmap.services.clock import from_epoch
 from commandmap.services.ingest import FixBatch, FixIngestor
 from commandmap.store import schema
 from commandmap.store.changes import record_change
 from commandmap.store.repos import set_meta
+from routing.projection import to_xy
 from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, OfficerSpec, add_incident, build_city
 
@@ -32,7 +33,7 @@ def test_full_load_projects_and_flags_stale(city) -> None:
     live = LiveState(city, clock=lambda: NOW_S, stale_after_s=120)
     snap = live.snapshot()
     assert snap.officers.ids.tolist() == [1, 2, 3]
-    expected = project("EPSG:32651", np.array([LON]), np.array([LAT]))[0]
+    expected = to_xy("EPSG:32651", np.array([[LON, LAT]]))[0]
     np.testing.assert_allclose(snap.officers.xy[0], expected)
     assert 200_000 < expected[0] < 900_000, "UTM 51N easting"
     assert snap.officers.stale.tolist() == [False, True, True]
@@ -98,8 +99,8 @@ def test_positions_from_ingest_are_replayed_from_the_packed_batch(city) -> None:
     assert live.refresh().reloaded == ()
     snap = live.snapshot()
     np.testing.assert_allclose(snap.officers.xy[:, 0],
-                               project("EPSG:32651", np.array([LON + 0.001, LON + 0.011, LON + 0.002]),
-                                       np.array([LAT] * 3))[:, 0])
+                               to_xy("EPSG:32651", np.column_stack([[LON + 0.001, LON + 0.011, LON + 0.002],
+                                                                    [LAT] * 3]))[:, 0])
     assert np.isnan(snap.officers.heading_deg[:2]).all(), "no heading reported: none shown"
     assert not snap.officers.stale.any()
     assert_live_equals_table(live, city)

@@ -33,7 +33,7 @@ def run_ingest(url: str, kill_at: int) -> None:
 
     engine = open_store(url)
     current = [0]
-    ingest_mod.record_change = _pausing(ingest_mod.record_change, kill_at, current)
+    ingest_mod.record_keyed_change = _pausing(ingest_mod.record_keyed_change, kill_at, current)
     ing = ingest_mod.FixIngestor(engine, clock=lambda: T0 + current[0] + 1)
     ids = np.arange(1, OFFICERS + 1)
     for k in range(1, 10_000):

@@ -50,8 +50,9 @@ def test_kill_mid_batch_of_fixes(store_url) -> None:
         assert per_batch == {k: OFFICERS for k in range(1, KILL_AT)}, "committed batches whole, the killed one absent"
         latest = {to_epoch(t) for t in conn.execute(select(schema.officer_position.c.fix_time)).scalars()}
         assert latest == {T0 + KILL_AT - 1}, "every officer stands at the last committed fix"
-        feed = [c for c in changes_since(conn, 0) if c.entity == "officer_position"]
-        assert [(c.entity_id, c.op) for c in feed] == [(OFFICERS, "batch")] * (KILL_AT - 1)
+        feed = [c for c in changes_since(conn, 0) if c.entity == "position_batch"]
+        assert [(c.entity_id, c.op) for c in feed] == [(c.seq, "insert") for c in feed]
+        assert len(feed) == KILL_AT - 1
         packed = conn.execute(select(schema.position_batch.c.seq, schema.position_batch.c.officers)).all()
         assert sorted(packed) == [(c.seq, OFFICERS) for c in feed], "a packed copy per committed batch, no other"
     # the write path works after the crash, and the killed batch is not mistaken for a duplicate

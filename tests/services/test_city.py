@@ -14,9 +14,9 @@ from commandmap.paths import cache_dir
 from commandmap.services.city import CityDataError, load_city_static, load_road_graph, polygon_set
 from commandmap.services.demo import DemoCity
 from commandmap.services.demo.load import load_demo_into_store
-from commandmap.services.projection import geom_to_xy
 from commandmap.store import schema
 from commandmap.store.migrate import open_store
+from routing.projection import geom_to_xy
 
 
 def _check_polygons(ps: PolygonSet, n: int) -> None:
@@ -47,7 +47,7 @@ def test_city_static_shapes(mini_store: Engine, mini_city: DemoCity) -> None:
     assert 250_000 < x0 < 320_000 and 3_150_000 < y0 < 3_250_000
     # labels sit inside their (largest) polygon
     for i, d in enumerate(mini_city.districts):
-        assert geom_to_xy(d.geom_ll).contains(shapely.Point(cs.districts.label_xy[i]))
+        assert geom_to_xy(cs.crs, d.geom_ll).contains(shapely.Point(cs.districts.label_xy[i]))
 
 
 def test_roads_draw_each_street_once(mini_store: Engine, mini_city: DemoCity) -> None:
@@ -116,7 +116,7 @@ def test_polygon_set_handles_holes_and_multiparts() -> None:
     island = shapely.box(121.70, 29.70, 121.71, 29.71)
     ps = polygon_set(np.array([7, 9]), ("a", "b"), np.array([shapely.MultiPolygon([ring, island]),
                                                              shapely.box(121.4, 29.8, 121.45, 29.85)]),
-                     np.array([1, 1]))
+                     np.array([1, 1]), "EPSG:32651")
     assert ps.poly_ring.tolist() == [0, 0, 0, 1]   # shell + hole + island, then the box
     label = shapely.Point(ps.label_xy[0])
-    assert geom_to_xy(ring).contains(label)        # on the big part, not the islet
+    assert geom_to_xy("EPSG:32651", ring).contains(label)        # on the big part, not the islet

@@ -15,8 +15,8 @@ from shapely.geometry import Point
 from commandmap.paths import data_dir
 from commandmap.services.catalogue import load_catalogue
 from commandmap.services.demo import DemoCity, generate_city
-from commandmap.services.projection import geom_to_xy, lonlat_to_xy
 from routing import ROAD_CLASSES
+from routing.projection import geom_to_xy, to_xy
 
 from .conftest import DEMO_NOW, FULL_DEMO_ENV, full_demo_wanted
 
@@ -53,12 +53,12 @@ def test_outlines_are_wgs84_not_gcj02(mini_city: DemoCity) -> None:
     # Tianyi Square, the heart of old Ningbo (WGS84 121.551, 29.869), lies in Haishu; in GCJ-02 the
     # outlines would sit ~400 m east/250 m south of where they belong
     assert haishu.geom_ll.contains(Point(121.551, 29.869))
-    total_km2 = sum(geom_to_xy(d.geom_ll).area for d in mini_city.districts) / 1e6
+    total_km2 = sum(geom_to_xy(mini_city.crs, d.geom_ll).area for d in mini_city.districts) / 1e6
     assert total_km2 == pytest.approx(9_816, rel=0.10)
 
 
 def test_district_outlines_do_not_overlap(mini_city: DemoCity) -> None:
-    geoms = [geom_to_xy(d.geom_ll) for d in mini_city.districts]
+    geoms = [geom_to_xy(mini_city.crs, d.geom_ll) for d in mini_city.districts]
     union = shapely.union_all(geoms)
     assert sum(g.area for g in geoms) == pytest.approx(union.area, rel=1e-6)
 
@@ -137,8 +137,8 @@ def test_road_graph_is_strongly_connected_with_hierarchy_and_one_ways(mini_city:
 
 def test_roads_are_denser_in_the_urban_core(mini_city: DemoCity) -> None:
     g = mini_city.road_graph
-    core = lonlat_to_xy(np.array([[121.555, 29.872]]))[0]
-    hills = lonlat_to_xy(np.array([[121.10, 29.80]]))[0]   # the Siming hills, south of Yuyao
+    core = to_xy(mini_city.crs, np.array([[121.555, 29.872]]))[0]
+    hills = to_xy(mini_city.crs, np.array([[121.10, 29.80]]))[0]   # the Siming hills, south of Yuyao
     near = lambda p: int((np.hypot(*(g.node_xy - p).T) < 6_000).sum())  # noqa: E731
     assert near(core) > 2 * max(near(hills), 1)   # full scale: ~15x; mini's coarse lattice: ~2.5x
 
@@ -153,9 +153,9 @@ def test_officers_live_on_streets_of_their_home_town(mini_city: DemoCity) -> Non
     assert set(o.mode) == {"foot", "ebike", "car"}
     assert 0.7 < o.on_duty.mean() < 0.95
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", n) for n in o.name)
-    xy = lonlat_to_xy(o.lonlat)
+    xy = to_xy(mini_city.crs, o.lonlat)
     for i in range(0, len(o), 7):
-        town_xy = geom_to_xy(towns[int(o.home_town_id[i])].geom_ll)
+        town_xy = geom_to_xy(mini_city.crs, towns[int(o.home_town_id[i])].geom_ll)
         assert town_xy.distance(Point(xy[i])) < 1_500.0
     # each officer stands within a few metres of a road node or edge (GPS noise only)
     g = mini_city.road_graph

@@ -81,8 +81,12 @@ def test_verdicts_are_stored_and_only_good_fixes_move(city) -> None:
     assert pos[3][2] == pytest.approx(NOW_S - 5)
     with city.connect() as conn:
         changes = changes_since(conn, seq0)
-    assert [(c.entity, c.entity_id, c.op) for c in changes] == [("officer_position", 2, "batch")], \
-        "one change row per ingest, counting the officers moved"
+    assert [(c.entity, c.entity_id, c.op) for c in changes] == [("position_batch", changes[0].seq, "insert")], \
+        "one change row per ingest, naming the packed batch it announces"
+    with city.connect() as conn:
+        moved = conn.execute(select(schema.position_batch.c.officers)
+                             .where(schema.position_batch.c.seq == changes[0].entity_id)).scalar_one()
+    assert moved == 2, "the batch row counts the officers moved"
     packed = packed_batches(city)[changes[0].seq]
     assert packed.officer_id.tolist() == [1, 3]
     np.testing.assert_allclose(packed.lon, [LON + east(30), LON])

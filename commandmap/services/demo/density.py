@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..projection import lonlat_to_xy
+from routing.projection import to_xy
+
 from . import sources
 
 SUBURB_FACTOR = 2.4       # suburbs reach this many core radii from a core
@@ -24,9 +25,9 @@ class DensityField:
     def __init__(self, max_level: int, seed: int) -> None:
         self.max_level = max_level
         cores = sources.urban_cores()
-        self._core_xy = lonlat_to_xy(np.array([c.lonlat for c in cores]))
+        self._core_xy = to_xy(sources.crs(), np.array([c.lonlat for c in cores]))
         self._core_r = np.array([c.core_radius_m for c in cores])
-        self._towns = cKDTree(lonlat_to_xy(np.array([t.seed_lonlat for t in sources.towns()])))
+        self._towns = cKDTree(to_xy(sources.crs(), np.array([t.seed_lonlat for t in sources.towns()])))
         rng = np.random.default_rng([seed, 101])
         self._waves = [(rng.uniform(0, 2 * np.pi), rng.uniform(6_000, 16_000), rng.uniform(0, 2 * np.pi))
                        for _ in range(4)]

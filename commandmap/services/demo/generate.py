@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,9 +11,9 @@ import numpy as np
 import shapely
 
 from routing import BuildReport, RoadGraph, build_from_arrays
+from routing.projection import geom_to_lonlat, to_lonlat
 
 from ..catalogue import Catalogue, load_catalogue
-from ..projection import CITY_CRS, geom_to_lonlat, xy_to_lonlat
 from . import geography
 from .config import ScaleConfig, scale_config
 from .density import DensityField
@@ -107,8 +108,8 @@ def generate_city(scale: str = "mini", seed: int = 42, progress: Progress | None
 
     steps.start("streets")
     streets = Streets.from_graph(graph)
-    to_lonlat = lambda xy: xy_to_lonlat(xy, graph.crs)  # noqa: E731
-    street_grid = AreaLocator(grids).locate(to_lonlat(streets.mid_xy))
+    xy_to_ll = functools.partial(to_lonlat, graph.crs)
+    street_grid = AreaLocator(grids).locate(xy_to_ll(streets.mid_xy))
     grid_town = np.array([g.parent_id for g in grids], dtype=np.int64)
     street_town = np.where(street_grid >= 0, grid_town[np.maximum(street_grid, 0)], -1)
     street_zone = DensityField(cfg.max_level, seed).level(streets.mid_xy)
@@ -119,23 +120,23 @@ def generate_city(scale: str = "mini", seed: int = 42, progress: Progress | None
     departments = departments_rows(catalogue)
     steps.start("officers")
     officers = make_officers(cfg.officers, seed, now, districts, towns, departments, catalogue, streets,
-                             street_town, to_lonlat)
+                             street_town, xy_to_ll)
     steps.end()
     steps.start("sites")
     sites = make_sites(cfg.sites, seed, now, catalogue, streets, street_zone, grids, towns, districts, water_xy,
-                       to_lonlat)
+                       xy_to_ll)
     steps.end()
     steps.start("incidents")
     incidents = make_incidents(cfg.incidents, seed, now, catalogue, sites, streets, street_zone, grids, towns,
-                               districts, departments, to_lonlat)
+                               districts, departments, xy_to_ll)
     steps.end()
     users = [{"id": i + 1, "username": u, "display_name": n, "role": r} for i, (u, n, r) in enumerate(DEMO_USERS)]
     steps.finish()
     land = shapely.union_all([d.geom_ll for d in districts])
-    city = DemoCity(scale=cfg.name, seed=seed, generated_at=now, crs=CITY_CRS, districts=districts, towns=towns,
+    city = DemoCity(scale=cfg.name, seed=seed, generated_at=now, crs=graph.crs, districts=districts, towns=towns,
                     grids=grids, departments=departments, road_graph=graph, road_report=report,
                     officers=officers, sites=sites, incidents=incidents, users=users,
-                    water_ll=geom_to_lonlat(water_xy))
+                    water_ll=geom_to_lonlat(graph.crs, water_xy))
     city.meta = {"timings": ", ".join(f"{k} {v:.2f}s" for k, v in steps.timings.items()),
                  "bbox": ",".join(f"{v:.6f}" for v in land.bounds)}
     return city

@@ -15,7 +15,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.ops import nearest_points
 
-from ..projection import geom_to_lonlat, geom_to_xy, lonlat_to_xy
+from routing.projection import geom_to_lonlat, geom_to_xy, to_xy
+
 from . import sources
 from .config import ScaleConfig
 
@@ -92,7 +93,7 @@ def _inside(seed: np.ndarray, poly_xy: shapely.Geometry) -> np.ndarray:
 
 
 def _clip_ll(cells_xy: list[shapely.Geometry], parent_ll: MultiPolygon) -> list[MultiPolygon]:
-    cells_ll = geom_to_lonlat(np.array(cells_xy, dtype=object))
+    cells_ll = geom_to_lonlat(sources.crs(), np.array(cells_xy, dtype=object))
     return [as_multipolygon(c) for c in shapely.intersection(cells_ll, parent_ll)]
 
 
@@ -119,12 +120,12 @@ def build_towns(districts: list[Area], cfg: ScaleConfig) -> list[Area]:
     out: list[Area] = []
     for d in districts:
         specs = _choose_towns(by_district[d.code], cfg.towns_per_district)
-        d_xy = geom_to_xy(d.geom_ll)
-        seeds = np.array([_inside(lonlat_to_xy(np.array([s.seed_lonlat]))[0], d_xy) for s in specs])
+        d_xy = geom_to_xy(sources.crs(), d.geom_ll)
+        seeds = np.array([_inside(to_xy(sources.crs(), np.array([s.seed_lonlat]))[0], d_xy) for s in specs])
         seeds = _dedupe(seeds)
         cells = _voronoi(seeds, shapely.box(*d_xy.bounds).buffer(2_000.0))
         clipped = _clip_ll(cells, d.geom_ll)
-        areas_km2 = [geom_to_xy(c).area / 1e6 for c in clipped]
+        areas_km2 = [geom_to_xy(sources.crs(), c).area / 1e6 for c in clipped]
         weights = np.array([_town_weight(s.urban, a) for s, a in zip(specs, areas_km2, strict=True)])
         pops = _split_exact(d.population, weights)
         for k, (spec, geom, pop) in enumerate(zip(specs, clipped, pops, strict=True)):
@@ -171,7 +172,7 @@ def build_grids(towns: list[Area], cfg: ScaleConfig, rng: np.random.Generator) -
     counts = _split_exact(cfg.grids_total, np.array([t.population for t in towns], float), cfg.min_grids_per_town)
     out: list[Area] = []
     for town, n in zip(towns, counts.tolist(), strict=True):
-        t_xy = geom_to_xy(town.geom_ll)
+        t_xy = geom_to_xy(sources.crs(), town.geom_ll)
         extent = shapely.box(*t_xy.bounds).buffer(1_000.0)
         seeds = _sample_in(t_xy, n, rng)
         for _ in range(LLOYD_ROUNDS):

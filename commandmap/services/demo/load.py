@@ -22,7 +22,7 @@ from ...store import schema
 from ...store.audit import append_audit
 from ...store.changes import record_change
 from ...store.migrate import ensure_schema, open_store
-from ...store.repos import bulk_insert, is_empty
+from ...store.repos import CITY_CRS_KEY, bulk_insert, is_empty
 from .generate import Progress, generate_city
 from .incidents import renumber
 from .geography import Area
@@ -74,7 +74,7 @@ def _city_meta(city: DemoCity, sha: str) -> list[dict[str, str]]:
     meta = {
         "city.name": "宁波市",
         "city.name_en": "Ningbo",
-        "city.crs": city.crs,
+        CITY_CRS_KEY: city.crs,
         "city.bbox_wgs84": city.meta.get("bbox", ""),
         "city.names_en": json.dumps(names_en, ensure_ascii=False),
         "city.water_geojson": water,

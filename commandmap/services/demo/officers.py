@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from routing.projection import to_xy
+
 from ..catalogue import Catalogue, IncidentCategory, SiteCategory
-from ..projection import lonlat_to_xy
 from .geography import Area, _split_exact
+from . import sources
 from .model import OfficerTable
 from .naming import PersonNames
 from .spatial import Streets
@@ -118,4 +120,4 @@ def make_officers(n: int, seed: int, now: datetime, districts: list[Area], towns
 
 def _label_xy(area: Area) -> np.ndarray:
     p = area.geom_ll.representative_point()
-    return lonlat_to_xy(np.array([[p.x, p.y]]))[0]
+    return to_xy(sources.crs(), np.array([[p.x, p.y]]))[0]

@@ -20,7 +20,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from ..projection import CITY_CRS, geom_to_xy, lonlat_to_xy, xy_to_lonlat
+from routing.projection import geom_to_xy, to_lonlat, to_xy
+
 from . import sources
 from .config import ScaleConfig
 from .density import DensityField
@@ -33,14 +34,14 @@ SEGMENT_NAME_M = {PRIMARY: 12_000.0, SECONDARY: 6_000.0, TERTIARY: 3_000.0, RESI
 
 @dataclass
 class RoadArrays:
-    node_xy: np.ndarray        # (N,2) metres, CITY_CRS
+    node_xy: np.ndarray        # (N,2) metres in `crs`
     node_lonlat: np.ndarray    # (N,2)
     edge_u: np.ndarray         # (M,) int64
     edge_v: np.ndarray
     road_class: np.ndarray     # (M,) int8 codes in routing.ROAD_CLASSES order
     oneway: np.ndarray         # (M,) bool: only u -> v
     names: list[str]
-    crs: str = CITY_CRS
+    crs: str
 
     @property
     def n_nodes(self) -> int:
@@ -118,11 +119,11 @@ def _warp(xy: np.ndarray, seed: int, amp_m: float) -> np.ndarray:
 
 def water_polygons_xy() -> tuple[shapely.Geometry, shapely.Geometry]:
     rivers, lakes = sources.water()
-    river_polys = [geom_to_xy(shapely.LineString(r.lonlat)).buffer(r.width_m / 2.0, cap_style="flat")
+    river_polys = [geom_to_xy(sources.crs(), shapely.LineString(r.lonlat)).buffer(r.width_m / 2.0, cap_style="flat")
                    for r in rivers]
     lake_polys = []
     for lake in lakes:
-        c = lonlat_to_xy(np.array([lake.center_lonlat]))[0]
+        c = to_xy(sources.crs(), np.array([lake.center_lonlat]))[0]
         t = np.linspace(0, 2 * np.pi, 48, endpoint=False)
         lake_polys.append(shapely.Polygon(np.column_stack([c[0] + lake.radius_x_m * np.cos(t),
                                                            c[1] + lake.radius_y_m * np.sin(t)])))
@@ -236,7 +237,7 @@ def _expressways(cfg: ScaleConfig, land_xy: shapely.Geometry, node_xy: np.ndarra
     tree = cKDTree(node_xy[major_idx])
     max_ramp = 2_500.0 if cfg.road_spacing_m <= 200 else 6_000.0
     for k, ew in enumerate(sources.expressways()):
-        coords = lonlat_to_xy(np.array(ew.lonlat))
+        coords = to_xy(sources.crs(), np.array(ew.lonlat))
         closed = np.allclose(coords[0], coords[-1])
         pts = _densify(shapely.LineString(coords), step)
         if closed:
@@ -312,7 +313,7 @@ def _bridge_islands(xy: np.ndarray, u: np.ndarray, v: np.ndarray, min_nodes: int
 
 def road_arrays(cfg: ScaleConfig, seed: int) -> RoadArrays:
     """The demo city's road arrays (before the routing builder keeps the largest SCC)."""
-    land_xy = geom_to_xy(sources.land_ll())
+    land_xy = geom_to_xy(sources.crs(), sources.land_ll())
     field = DensityField(cfg.max_level, seed)
     xy, u, v, cls, oneway, names, _zone = _lattice_edges(cfg, seed, land_xy, field)
     # compact to the nodes in use
@@ -346,4 +347,4 @@ def road_arrays(cfg: ScaleConfig, seed: int) -> RoadArrays:
         oneway = np.concatenate([oneway, np.zeros(len(lu), bool)])
         names = names + ["跨海大桥"] * len(lu)
     oneway = _strongly_connect(u, v, oneway, len(xy))
-    return RoadArrays(xy, xy_to_lonlat(xy), u, v, cls, oneway, names)
+    return RoadArrays(xy, to_lonlat(sources.crs(), xy), u, v, cls, oneway, names, sources.crs())

@@ -13,8 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
+
+from routing.projection import utm_crs_for
 
 from ...paths import data_dir
 
@@ -157,6 +160,13 @@ def towns() -> tuple[TownSource, ...]:
     if missing:
         raise DemoDataError(f"{path.name}: no towns for district(s) {', '.join(sorted(missing))}")
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def crs() -> str:
+    """The demo city's metric CRS, picked from its own towns (UTM 51N for Ningbo) and recorded
+    with the city in the store: every demo module projects with it, none names a zone."""
+    return utm_crs_for(np.array([t.seed_lonlat for t in towns()], dtype=np.float64))
 
 
 @lru_cache(maxsize=1)
