@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
+from .cliargs import join_negative_values
 from .errors import UserError
 from .paths import ui_languages
 
@@ -55,7 +56,7 @@ def run(argv: Sequence[str], gui: Callable[[argparse.Namespace], int] | None) ->
     from .store.errors import StoreError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_negative_values(list(sys.argv[1:] if argv is None else argv)))
     try:
         if args.command is None:
             if gui is None:
@@ -67,6 +68,13 @@ def run(argv: Sequence[str], gui: Callable[[argparse.Namespace], int] | None) ->
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a write refused deep inside a command: still one line, not a traceback
+        from .store.engine import is_read_only_error
+        if not is_read_only_error(exc):
+            raise
+        print(f"commandmap: error: the store is read-only (it refuses writes): "
+              f"{str(getattr(exc, 'orig', None) or exc).splitlines()[0]}", file=sys.stderr)
+        return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:

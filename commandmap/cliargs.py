@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 
+_NEGATIVE_PAIR = re.compile(r"^-\d+(\.\d*)?(,|$)")
 _SPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x?\s*$", re.IGNORECASE)
 
 
@@ -27,3 +28,17 @@ def parse_speed(text: str) -> float:
     if not m or float(m.group(1)) <= 0:
         raise argparse.ArgumentTypeError(f"speed must look like 10x (a positive factor) or 'max', got {text!r}")
     return float(m.group(1))
+
+
+def join_negative_values(argv: list[str]) -> list[str]:
+    """`--scene -114.6,32.7` as `--scene=-114.6,32.7`: argparse takes a value starting with '-' for an
+    option unless it is a plain number, so every longitude west of Greenwich was refused."""
+    out: list[str] = []
+    for token in argv:
+        prev = out[-1] if out else ""
+        if (_NEGATIVE_PAIR.match(token) and "," in token and prev.startswith("--") and "=" not in prev
+                and len(prev) > 2):
+            out[-1] = f"{prev}={token}"
+        else:
+            out.append(token)
+    return out

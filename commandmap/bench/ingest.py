@@ -28,7 +28,6 @@ import numpy as np
 from ..paths import user_data_dir
 
 DEFAULT_PG_URL = "postgresql://127.0.0.1:5432/test"
-NOTES_PATH = Path("/work/notes/ingest_bench.md")
 CENTER = (121.55, 29.87)
 
 
@@ -51,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--officers", type=int, default=25_000, help="officers reporting per tick (default 25000)")
     parser.add_argument("--ticks", type=int, default=5, help="timed ticks per backend (default 5)")
     parser.add_argument("--notes", metavar="PATH", default=None,
-                        help=f"write the table as Markdown here (default {NOTES_PATH} when its folder exists)")
+                        help="also write the table as Markdown here (default: only printed)")
 
 
 def seed_roster(engine, n: int, now_s: float) -> None:  # type: ignore[no-untyped-def]
@@ -193,7 +192,6 @@ def run(args: argparse.Namespace) -> int:
                "snapshot_refresh_ms": max(refresh) if refresh else None}
     if args.json:
         Path(args.json).write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    notes = Path(args.notes) if args.notes else (NOTES_PATH if NOTES_PATH.parent.is_dir() else None)
-    if notes is not None:
-        notes.write_text(text + "\n", encoding="utf-8")
+    if args.notes:
+        Path(args.notes).write_text(text + "\n", encoding="utf-8")
     return 0

@@ -28,10 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cur.set_defaults(func=run_current)
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _engine(args: argparse.Namespace, read_only: bool = False):  # type: ignore[no-untyped-def]
     from ..store.engine import open_engine
 
-    return open_engine(getattr(args, "db", None))
+    return open_engine(getattr(args, "db", None), read_only=read_only)
 
 
 def _missing_sqlite_file(url: str | None) -> str | None:
@@ -44,6 +44,13 @@ def _missing_sqlite_file(url: str | None) -> str | None:
         return None
     path = Path(parsed.database).expanduser()
     return None if path.exists() or not path.parent.is_dir() else str(path)
+
+
+def _display_url(url: str | None) -> str:
+    from sqlalchemy.engine import make_url
+
+    from ..store.engine import _normalise, resolve_db_url
+    return make_url(_normalise(resolve_db_url(url))).render_as_string(hide_password=True)
 
 
 def _where(engine) -> str:  # type: ignore[no-untyped-def]
@@ -73,12 +80,13 @@ def run_current(args: argparse.Namespace) -> int:
     if missing is not None:  # do not create a file just to say it is empty
         print(f"sqlite:///{missing}: no store yet (run `commandmap db upgrade` to create {head_revision()})")
         return 0
-    engine = _engine(args)
+    engine = _engine(args, read_only=True)
     try:
         current = current_revision(engine)
     finally:
         engine.dispose()
     head = head_revision()
+    where = _display_url(getattr(args, "db", None))
     if current is None:
         state = f"empty (run `commandmap db upgrade` to create {head})"
     elif current == head:
@@ -87,5 +95,5 @@ def run_current(args: argparse.Namespace) -> int:
         state = f"behind {head} (run `commandmap db upgrade`)"
     else:
         state = f"NEWER than this CommandMap (knows up to {head}): upgrade CommandMap"
-    print(f"{_where(engine)}: {current or '-'} — {state}")
+    print(f"{where}: {current or '-'} — {state}")
     return 0

@@ -15,7 +15,9 @@ import csv
 import hashlib
 import json
 import math
+import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -133,30 +135,65 @@ def _float_or_nan(value: str | None, path: str, line: int, col: str) -> float:
         raise UserError(f"{path}: line {line}: {col} {value!r} is not a number") from None
 
 
-def read_officers(path: str) -> Any:
+@dataclass
+class OfficerRows:
+    """The officers of a CSV as routing takes them: routing numbers candidates 0..n-1 and `labels`
+    holds each one's id as written (badges such as NB1203385 are ids too)."""
+
+    candidates: Any
+    labels: list[str]
+    invalid: list[str]        # one line per officer whose coordinates cannot be a position
+
+    def label(self, index: int) -> str | int:
+        text = self.labels[int(index)]
+        return int(text) if _INT.fullmatch(text) else text
+
+    def warn_invalid(self) -> None:
+        for line in self.invalid:
+            print(f"commandmap: {line}", file=sys.stderr)
+
+
+_INT = re.compile(r"-?\d+")
+
+
+def read_officers(path: str) -> OfficerRows:
     from routing import Candidates
     rows = _read_csv(path, ("id", "lon", "lat"))
-    ids, lonlat, modes, excluded = [], [], [], {}
+    labels: list[str] = []
+    lonlat, modes, excluded, invalid = [], [], {}, []
+    first_line: dict[str, int] = {}
     for line, row in rows:
-        try:
-            oid = int(row["id"])
-        except (TypeError, ValueError):
-            raise UserError(f"{path}: line {line}: id {row['id']!r} is not an integer") from None
-        ids.append(oid)
-        lonlat.append((_float_or_nan(row["lon"], path, line, "lon"), _float_or_nan(row["lat"], path, line, "lat")))
+        label = row["id"].strip()
+        if not label:
+            raise UserError(f"{path}: line {line}: the id is empty")
+        if label in first_line:
+            raise UserError(f"{path}: line {line}: id {label!r} is already used on line {first_line[label]}")
+        first_line[label] = line
+        index = len(labels)
+        labels.append(label)
+        lon, lat = _float_or_nan(row["lon"], path, line, "lon"), _float_or_nan(row["lat"], path, line, "lat")
+        if (math.isnan(lon) and math.isnan(lat)) or (math.isfinite(lon) and math.isfinite(lat)
+                                                      and abs(lon) <= 180 and abs(lat) <= 90):
+            lonlat.append((lon, lat))
+        else:   # NaN means "no fix"; anything else out of range is a broken position, named as such
+            lonlat.append((math.nan, math.nan))
+            excluded[index] = "invalid_fix"
+            invalid.append(f"{path}: line {line}: officer {label} has invalid coordinates "
+                           f"({row['lon'] or 'empty'},{row['lat'] or 'empty'}): left out")
         if row.get("mode"):
             modes.append(row["mode"].strip())
-        if row.get("exclude"):
-            excluded[oid] = row["exclude"].strip()
-    if not ids:
+        if row.get("exclude") and index not in excluded:
+            excluded[index] = row["exclude"].strip()
+    if not labels:
         raise UserError(f"{path}: no officers")
-    if modes and len(modes) != len(ids):
+    if modes and len(modes) != len(labels):
         raise UserError(f"{path}: the mode column must be filled for every officer or for none")
     try:
-        return Candidates(ids=np.array(ids), lonlat=np.array(lonlat, dtype=np.float64).reshape(-1, 2),
-                          modes=modes or None, excluded=excluded or None)
+        cands = Candidates(ids=np.arange(len(labels)), lonlat=np.array(lonlat, dtype=np.float64).reshape(-1, 2),
+                           modes=modes or None, excluded=excluded or None)
     except ValueError as exc:
         raise UserError(f"{path}: {exc}") from None
+    return OfficerRows(cands, labels, invalid)
 
 
 def _read_csv(path: str, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -183,7 +220,9 @@ def run_nearest(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise UserError("--k must be at least 1")
     scene = parse_lonlat(args.scene)
-    cands = read_officers(args.officers)
+    officers = read_officers(args.officers)
+    cands = officers.candidates
+    officers.warn_invalid()
     graph, _ = load_roads(args.roads, not args.no_cache)
     modes = [m.strip() for m in args.mode.split(",") if m.strip()]
     try:
@@ -192,13 +231,14 @@ def run_nearest(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     if args.json:
-        json.dump([{k: v for k, v in p.as_dict().items() if k in ("id", "eta_s", "distance_m", "path_lonlat")}
+        json.dump([{"id": officers.label(p.id),
+                    **{k: v for k, v in p.as_dict().items() if k in ("eta_s", "distance_m", "path_lonlat")}}
                    for p in res.picked], sys.stdout)
         sys.stdout.write("\n")
     else:
         print(f"scene {scene[0]:.6f},{scene[1]:.6f}: {res.status}; {len(res.picked)} of {len(cands)} officers picked")
         for p in res.picked:
-            print(f"  {p.rank}. id {p.id}: ETA {p.eta_s:7.1f} s ({p.eta_s / 60:4.1f} min), "
+            print(f"  {p.rank}. id {officers.label(p.id)}: ETA {p.eta_s:7.1f} s ({p.eta_s / 60:4.1f} min), "
                   f"{p.distance_m:8.0f} m by road, {p.mode}, {p.snap_distance_m:.0f} m from the road")
         counts: dict[str, int] = {}
         for _id, why in res.left_out:
@@ -215,10 +255,13 @@ def run_coverage(args: argparse.Namespace) -> int:
     from routing import coverage
     if not (args.limit >= 0):
         raise UserError("--limit must be >= 0")
-    cands = read_officers(args.officers)
+    officers = read_officers(args.officers)
+    cands = officers.candidates
+    officers.warn_invalid()
     graph, _ = load_roads(args.roads, not args.no_cache)
     excluded = set((cands.excluded or {}).keys())
-    keep = np.array([i not in excluded for i in cands.ids.tolist()])
+    # used: a position to start from and no reason to leave it out
+    keep = np.array([i not in excluded for i in cands.ids.tolist()]) & np.isfinite(cands.lonlat).all(axis=1)
     cov = coverage(graph, cands.lonlat[keep], mode=args.mode, limit_s=args.limit)
     eta = cov.eta_s
     reached = np.isfinite(eta)

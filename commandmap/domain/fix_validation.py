@@ -36,6 +36,9 @@ UNKNOWN_DEVICE = CODE[FixVerdict.UNKNOWN_DEVICE]
 #: meaningfully: no officer, no valid coordinate, or already stored)
 STORED_CODES: frozenset[int] = frozenset({GOOD, OUT_OF_ORDER, OUTSIDE_CITY, FUTURE, STALE, JUMP})
 
+#: officer ids are 32-bit in the store; anything beyond cannot be one of ours
+ID_LIMIT = 2**31 - 1
+
 #: an officer whose last good fix is older than this is shown stale and not recommended
 DEFAULT_STALE_AFTER_S = 120.0
 
@@ -60,6 +63,10 @@ class FixRules:
     stale_after_s: float = 600.0       # older than this on arrival: history only, never moves anyone
     envelope: tuple[float, float, float, float] | None = None  # lon_min, lat_min, lon_max, lat_max
     null_island_deg: float = 1e-3
+    # history keeps future/stale fixes only this close to now: anything further is judged (future or
+    # stale) but never written, so an epoch sent in µs (1.7e15) cannot reach a store that cannot hold it
+    history_max_ahead_s: float = 86_400.0
+    history_max_age_s: float = 366 * 86_400.0
 
     def speed_for(self, mode: str | TravelMode) -> float:
         return float(self.max_speed_mps[TravelMode(mode)])
@@ -161,6 +168,53 @@ class BatchVerdicts:
         return VERDICTS[int(self.codes[i])]
 
 
+def officer_id_array(raw: object) -> tuple[np.ndarray, np.ndarray]:
+    """(int64 ids, valid mask) from what a feed sent: 3.7, NaN, 1e300, True or '7' are not officer ids
+    (never truncated to one); invalid entries get id -1 and must be judged unknown_device."""
+    arr = np.asarray(raw)
+    n = len(arr) if arr.ndim else 0
+    ids = np.full(n, -1, dtype=np.int64)
+    if arr.ndim != 1 or n == 0:
+        return ids, np.zeros(n, dtype=bool)
+    if arr.dtype.kind in "iu":
+        valid = (arr >= -ID_LIMIT) & (arr <= ID_LIMIT) if arr.dtype.kind == "i" else arr <= ID_LIMIT
+        ids[valid] = arr[valid].astype(np.int64)
+        return ids, valid
+    if arr.dtype.kind == "f":
+        with np.errstate(invalid="ignore"):
+            valid = np.isfinite(arr) & (np.abs(arr) <= ID_LIMIT)
+            valid[valid] &= arr[valid] == np.floor(arr[valid])
+        ids[valid] = arr[valid].astype(np.int64)
+        return ids, valid
+    valid = np.zeros(n, dtype=bool)
+    if arr.dtype.kind == "O":
+        for i, v in enumerate(arr.tolist()):
+            if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and abs(int(v)) <= ID_LIMIT:
+                ids[i], valid[i] = int(v), True
+    return ids, valid
+
+
+def clean_optional(values: np.ndarray, *, low: float, high: float, wrap: float | None = None) -> np.ndarray:
+    """An optional measurement (speed, heading, accuracy) as stored: NaN (NULL) unless finite and in
+    [low, high]; with `wrap`, a finite value is taken modulo it first (heading 370 = 10)."""
+    v = np.array(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        if wrap is not None:
+            fin = np.isfinite(v) & (np.abs(v) < 1e12)
+            v[fin] = np.mod(v[fin], wrap)
+        v[~(np.isfinite(v) & (v >= low) & (v <= high))] = np.nan
+    return v
+
+
+def storable(rules: FixRules, codes: np.ndarray, t: np.ndarray, now_s: float) -> np.ndarray:
+    """Which fixes go to position_fix history: a stored verdict AND a time near enough to now that
+    every backend holds it and reads it back (absurd times keep their verdict, unwritten)."""
+    t = np.asarray(t, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        near = (t >= now_s - rules.history_max_age_s) & (t <= now_s + rules.history_max_ahead_s)
+    return np.isin(codes, list(STORED_CODES)) & near
+
+
 def static_checks(rules: FixRules, lon: np.ndarray, lat: np.ndarray, t: np.ndarray,
                   now_s: float) -> np.ndarray:
     """Verdicts that need no history: range, (0,0), envelope, clock sanity. -1 = passed."""
@@ -200,8 +254,11 @@ def validate_batch(table: TrackTable, rules: FixRules, officer_ids: np.ndarray, 
     lon = np.asarray(lon, dtype=np.float64)
     lat = np.asarray(lat, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
-    slots = table.slots(officer_ids)
-    codes = static_checks(rules, lon, lat, t, now_s)
+    ids, valid_id = officer_id_array(officer_ids)
+    slots = table.slots(ids)
+    slots[~valid_id] = -1
+    with np.errstate(invalid="ignore", over="ignore"):
+        codes = static_checks(rules, lon, lat, t, now_s)
     codes[slots < 0] = UNKNOWN_DEVICE
 
     live = np.flatnonzero(codes < 0)

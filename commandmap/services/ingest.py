@@ -24,7 +24,8 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.enums import FixVerdict, TravelMode
-from ..domain.fix_validation import (CODE, GOOD, STORED_CODES, VERDICTS, FixRules, TrackTable, validate_batch)
+from ..domain.fix_validation import (CODE, GOOD, VERDICTS, FixRules, TrackTable, clean_optional,
+                                     officer_id_array, storable, validate_batch)
 from ..domain.position_batch import PositionBatch
 from ..store.changes import record_keyed_change
 from ..store.schema import district, officer, position_batch
@@ -36,6 +37,9 @@ BATCH_KEEP_S = 60.0
 _PRUNE_EVERY_S = 10.0
 _UNKNOWN_RELOAD_EVERY_S = 30.0
 _VERDICT_NAMES = [v.value for v in VERDICTS]
+#: a reported speed or accuracy beyond these is a broken device's number: stored as unknown (NULL)
+MAX_REPORTED_SPEED_MPS = 1_000.0
+MAX_REPORTED_ACCURACY_M = 1e6
 log = logging.getLogger(__name__)
 
 
@@ -152,13 +156,13 @@ class FixIngestor:
     def ingest(self, batch: FixBatch, now_s: float | None = None) -> IngestReport:
         """Judge and store one batch in one transaction; returns verdicts and who moved."""
         now = float(self.clock() if now_s is None else now_s)
-        ids = np.asarray(batch.officer_id, dtype=np.int64)
-        self._maybe_reload(ids)
+        ids, valid_ids = officer_id_array(batch.officer_id)
+        self._maybe_reload(ids[valid_ids])
         lon, lat, t = batch.column("lon"), batch.column("lat"), batch.column("fix_time_s")
-        res = validate_batch(self.table, self.rules, ids, lon, lat, t, now)
+        res = validate_batch(self.table, self.rules, batch.officer_id, lon, lat, t, now)
         codes = res.codes
 
-        stored = np.flatnonzero(np.isin(codes, list(STORED_CODES)))
+        stored = np.flatnonzero(storable(self.rules, codes, t, now))
         good_idx = np.flatnonzero(codes == GOOD)
         # the last good fix of each officer is where it now stands
         if len(good_idx):
@@ -168,7 +172,9 @@ class FixIngestor:
         else:
             last_good = good_idx
         moved_ids = ids[last_good]
-        heading, speed, acc = batch.column("heading_deg"), batch.column("speed_mps"), batch.column("accuracy_m")
+        heading = clean_optional(batch.column("heading_deg"), low=0.0, high=360.0, wrap=360.0)
+        speed = clean_optional(batch.column("speed_mps"), low=0.0, high=MAX_REPORTED_SPEED_MPS)
+        acc = clean_optional(batch.column("accuracy_m"), low=0.0, high=MAX_REPORTED_ACCURACY_M)
 
         started = time.perf_counter()
         with self.engine.begin() as conn:

@@ -91,3 +91,21 @@ def changes_since(conn: Connection, seq: int, limit: int = 100_000) -> list[Chan
     query = (select(change.c.seq, change.c.at, change.c.entity, change.c.entity_id, change.c.op)
              .where(change.c.seq > seq).order_by(change.c.seq).limit(limit))
     return [ChangeRow(int(r.seq), r.at, r.entity, int(r.entity_id), r.op) for r in conn.execute(query)]
+
+
+def oldest_seq(conn: Connection) -> int:
+    """The lowest seq still in the feed (0 for an empty feed): a reader whose last seq is below
+    `oldest_seq - 1` may have missed pruned changes."""
+    return int(conn.execute(select(func.coalesce(func.min(change.c.seq), 0))).scalar_one())
+
+
+def prune_changes(conn: Connection, before: datetime) -> set[str]:
+    """Delete changes older than `before`, never the newest (it keeps the seq counter's place), and
+    return the entities they named: the caller compacts each into one 'bulk' change, so a reader
+    that had not read them reloads those tables instead of missing them."""
+    newest = latest_seq(conn)
+    cond = (change.c.at < before) & (change.c.seq < newest)
+    entities = {r[0] for r in conn.execute(select(change.c.entity).where(cond).distinct())}
+    if entities:
+        conn.execute(change.delete().where(cond))
+    return entities

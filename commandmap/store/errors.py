@@ -21,3 +21,7 @@ class SchemaTooNew(StoreError):
 
 class SchemaMissing(StoreError):
     pass
+
+
+class StoreReadOnly(StoreError):
+    pass

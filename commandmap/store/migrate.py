@@ -17,9 +17,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import SQLAlchemyError
 
-from .engine import open_engine
-from .errors import SchemaTooNew, StoreError
+from .engine import is_read_only_error, open_engine
+from .errors import SchemaTooNew, StoreError, StoreReadOnly
 from .schema import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -46,7 +47,13 @@ def head_revision() -> str:
 
 
 def _current(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    heads = MigrationContext.configure(conn).get_current_heads()
+    if len(heads) > 1:
+        url = conn.engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"store {url} records {len(heads)} schema revisions in alembic_version "
+                         f"({', '.join(sorted(heads))}); a store has exactly one: it was edited by hand or "
+                         "damaged, repair the table (the store was not changed)")
+    return heads[0] if heads else None
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -78,11 +85,17 @@ def _lock(conn: Connection) -> None:
 
 
 def _refuse_unversioned_tables(conn: Connection, url: str) -> None:
-    ours = set(metadata.tables) & set(inspect(conn).get_table_names())
+    """A store without a revision must be empty: another program's file gets no tables of ours."""
+    found = set(inspect(conn).get_table_names())
+    ours = set(metadata.tables) & found
     if ours:
         raise StoreError(
             f"store {url} has CommandMap tables ({', '.join(sorted(ours)[:3])}, …) but no schema "
             "revision: it was not created by `commandmap db upgrade`; refusing to touch it")
+    if found:
+        raise StoreError(
+            f"store {url} is not empty and not a CommandMap store (it holds {', '.join(sorted(found)[:3])}"
+            f"{', …' if len(found) > 3 else ''}): refusing to add tables to another program's data")
 
 
 def _display(engine: Engine) -> str:
@@ -92,6 +105,15 @@ def _display(engine: Engine) -> str:
 def upgrade(engine: Engine) -> str:
     """Migrate to head (never down) and return the revision now in force."""
     url = _display(engine)
+    try:
+        return _upgrade(engine, url)
+    except SQLAlchemyError as exc:
+        if is_read_only_error(exc):
+            raise StoreReadOnly(f"store {url} is read-only (it refuses writes): cannot migrate it") from None
+        raise
+
+
+def _upgrade(engine: Engine, url: str) -> str:
     with engine.begin() as conn:
         _lock(conn)
         before = _current(conn)
@@ -102,6 +124,21 @@ def upgrade(engine: Engine) -> str:
         if before != head:
             command.upgrade(_config(conn), "head")
         return head
+
+
+def refuse_read_only(engine: Engine) -> None:
+    """A writing command on a store that refuses writes says so now, in one line, before any work:
+    found by a real write (rolled back), since a read-only file, folder, mount, replica or role all
+    look writable to os.access when running as root."""
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+            conn.rollback()
+    except SQLAlchemyError as exc:
+        if is_read_only_error(exc):
+            raise StoreReadOnly(f"store {_display(engine)} is read-only (it refuses writes): "
+                                "this command writes; use a writable copy") from None
+        raise
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -124,6 +161,7 @@ def open_store(url: str | None = None, *, upgrade: bool = True) -> Engine:
     try:
         if upgrade:
             ensure_schema(engine)
+            refuse_read_only(engine)
         else:
             current = current_revision(engine)
             _refuse_unknown(current, _display(engine))

@@ -146,3 +146,22 @@ def test_batch_equals_one_by_one(fixes, n_chunks) -> None:
 
 def test_verdict_codes_cover_every_verdict() -> None:
     assert set(CODE) == set(V)
+
+
+def test_officer_ids_that_are_not_integers_are_unknown_devices() -> None:
+    from commandmap.domain.fix_validation import officer_id_array
+    ids, ok = officer_id_array(np.array([1.0, 3.7, np.nan, np.inf, 1e300, -2.0]))
+    assert ok.tolist() == [True, False, False, False, False, True]
+    assert ids[ok].tolist() == [1, -2]
+    tab = table(ids=(1, 3))
+    verdicts, _ = run(tab, [(3.7, LON, LAT, NOW), (3.0, LON, LAT, NOW)])
+    assert verdicts == [V.UNKNOWN_DEVICE, V.GOOD], "3.7 must not be truncated to officer 3"
+
+
+def test_absurd_times_get_a_verdict_and_are_not_storable() -> None:
+    from commandmap.domain.fix_validation import storable
+    rules = FixRules(envelope=ENVELOPE)
+    t = np.array([NOW * 1e6, -NOW * 1e6, NOW + 3600, NOW - 7200, np.inf])
+    verdicts, res = run(table(), [(1, LON, LAT, x) for x in t], rules=rules)
+    assert verdicts == [V.FUTURE, V.STALE, V.FUTURE, V.STALE, V.OUT_OF_RANGE]
+    assert storable(rules, res.codes, t, NOW).tolist() == [False, False, True, True, False]

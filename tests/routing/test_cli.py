@@ -51,7 +51,8 @@ def test_coverage_json_and_geojson(capsys, tmp_path, officers_csv) -> None:
                "--points", str(officers_csv), "--geojson", str(out), "--json"])
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["officers_used"] == 20 and summary["officers_on_network"] == 19
+    # 21 rows: one without a fix and one excluded as stale are not used
+    assert summary["officers_used"] == 19 and summary["officers_on_network"] == 19
     assert 0 < summary["share_nodes_within"] < 1
     # 21 points: the no-fix row is never covered; each officer's own spot is (ETA 0), the stale one maybe
     assert round(summary["share_points_within"] * 21) in (19, 20)
@@ -100,3 +101,47 @@ def test_bench_routing_runs_small(capsys, tmp_path) -> None:
     assert {"nodes", "edges", "cases", "coverage_ms", "snap_25k_ms", "load_s", "rss_mb"} <= set(r)
     assert [c["available"] for c in r["cases"]] == [300, 300, 50]
     assert all(c["agree"] == "2/2" for c in r["cases"])
+
+
+def test_a_scene_west_of_greenwich_is_accepted(capsys, officers_csv) -> None:
+    rc = main(["route", "nearest", "--roads", str(helsinki_path()), "--scene", "-114.6,32.7",
+               "--officers", str(officers_csv)])
+    captured = capsys.readouterr()
+    assert rc == 1, captured.err   # parsed (not argparse's exit 2): Yuma is simply off Helsinki's roads
+    assert "scene -114.600000,32.700000: scene_off_network" in captured.out
+
+
+def test_badge_ids_invalid_coordinates_and_coverage_counts(capsys, tmp_path, helsinki: RoadGraph) -> None:
+    ll = helsinki.node_lonlat[[10, 200, 300]]
+    path = tmp_path / "badges.csv"
+    path.write_text("id,lon,lat\n"
+                    f"NB1203385,{ll[0][0]},{ll[0][1]}\n"
+                    f"NB1203386,{ll[1][0]},{ll[1][1]}\n"
+                    "NB1203387,24.9,95\n"          # latitude beyond the pole
+                    "NB1203388,200,60.1\n"
+                    "NB1203389,inf,60.1\n"
+                    "NB1203390,,\n", encoding="utf-8")   # no fix: a different thing
+    rc = main(["route", "nearest", "--roads", str(helsinki_path()), "--scene", f"{ll[2][0]},{ll[2][1]}",
+               "--officers", str(path), "--k", "2", "--json"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert sorted(o["id"] for o in json.loads(captured.out)) == ["NB1203385", "NB1203386"]
+    for line, badge in ((4, "NB1203387"), (5, "NB1203388"), (6, "NB1203389")):
+        assert f"line {line}: officer {badge} has invalid coordinates" in captured.err
+    assert "NB1203390" not in captured.err
+    rc = main(["route", "nearest", "--roads", str(helsinki_path()), "--scene", f"{ll[2][0]},{ll[2][1]}",
+               "--officers", str(path), "--k", "5"])
+    out = capsys.readouterr().out
+    assert "3 invalid_fix" in out and "1 no_fix" in out
+    rc = main(["route", "coverage", "--roads", str(helsinki_path()), "--officers", str(path), "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert rc == 0 and summary["officers"] == 6 and summary["officers_used"] == 2
+
+
+def test_duplicate_ids_are_named_with_their_lines(capsys, tmp_path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text("id,lon,lat\n7,24.9,60.1\n8,24.9,60.1\n7,24.9,60.2\n", encoding="utf-8")
+    assert main(["route", "nearest", "--roads", str(helsinki_path()), "--scene", "24.9,60.1",
+                 "--officers", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 4: id '7' is already used on line 2" in err
