@@ -193,7 +193,7 @@ def _measure(args: argparse.Namespace) -> int:
                 p.path_lonlat
             with_routes.append(time.perf_counter() - t)
             for m in res.stats.values():
-                kind, _, runs = m["method"].partition("×")
+                kind, _, runs = m.method.partition("×")
                 methods[kind] = methods.get(kind, 0) + 1
                 scipy_runs += int(runs or 0)
         p50, p95 = _ms(times)
