@@ -76,6 +76,9 @@ class Candidates:
 
 @dataclass(eq=False)
 class SnappedCandidates:
+    """Candidates of one mode on one graph, snapped and grouped by the junctions they reach
+    first: built once per snapshot (vectorised), read by every query against it."""
+
     graph: RoadGraph
     mode: str
     ids: np.ndarray            # all candidate ids (same order as Candidates)

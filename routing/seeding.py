@@ -40,6 +40,8 @@ class Seed:
 
 
 def seeds_of(graph: RoadGraph, net: ModeNet, con: Contracted, sc: PointSnap) -> list[Seed]:
+    """The junctions the scene is reached from, each with its time to the scene (empty when
+    the mode may use the scene's segment in neither direction)."""
     e = sc.edge
     nodes: list[int] = []
     costs: list[float] = []

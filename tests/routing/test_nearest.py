@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from routing import Candidates, HeapSearch, RoadGraph, ScipySearch, SearchStrategy, nearest
+from routing import AutoSearch, Candidates, HeapSearch, RoadGraph, ScipySearch, SearchStrategy, nearest
 from routing.reference import ReferenceRouter
 
 from .conftest import build_xy, node_at, on_road_points, xy_to_ll
@@ -173,3 +173,18 @@ def test_scipy_search_learns_its_limits_per_network(small_city: RoadGraph) -> No
     assert all(r > 0 for r in learner.runner(con).limit_ratios)
     assert len(fresh.runner(con).limit_ratios) == 0        # state lives in its own strategy, not the graph
     assert learner.runner(small_city.contracted("foot")) is not learner.runner(con)
+
+
+def test_auto_search_picks_by_expected_work_and_hands_over_past_its_budget(small_city: RoadGraph) -> None:
+    rng = np.random.default_rng(5)
+    cands = Candidates(ids=np.arange(30), lonlat=on_road_points(small_city, 30, rng))
+    scene = tuple(on_road_points(small_city, 1, rng)[0])
+    want = nearest(small_city, scene, cands, k=4, strategy=HeapSearch())
+    cases = [("heap", AutoSearch(expected_nodes=1e9, budget_nodes=10**9)),
+             ("scipy×", AutoSearch(expected_nodes=-1)),
+             ("scipy×", AutoSearch(expected_nodes=1e9, budget_nodes=0))]   # the heap search gives up at once
+    for method, how in cases:
+        got = nearest(small_city, scene, cands, k=4, strategy=how)
+        assert got.stats["car"].method.startswith(method)
+        assert [p.id for p in got.picked] == [p.id for p in want.picked]
+        assert [p.eta_s for p in got.picked] == pytest.approx([p.eta_s for p in want.picked], rel=1e-12)
