@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -42,7 +42,7 @@ class ModeNet:
     edge_u: np.ndarray       # (E,) the graph's edge_u / edge_v (shared, not copied)
     edge_v: np.ndarray
     arc_length_m: np.ndarray  # (A,)
-    _lists: dict[str, Any] = field(default_factory=dict, repr=False)  # lazily built helpers
+    _reverse_views: tuple[memoryview, memoryview, memoryview, memoryview] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, graph: RoadGraph, mode: str) -> ModeNet:
@@ -114,9 +114,8 @@ class ModeNet:
             m = vars(self).get(name)
             if m is not None:
                 total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-        for extra in self._lists.values():
-            if isinstance(extra, tuple):
-                total += sum(getattr(x, "nbytes", 0) for x in extra)
+        if self._reverse_views is not None:
+            total += sum(x.nbytes for x in self._reverse_views)
         return int(total)
 
     @property
@@ -140,17 +139,18 @@ class ModeNet:
     def reverse_lists(self) -> tuple[memoryview, memoryview, memoryview, memoryview]:
         """(indptr, tail, time_s, arc) of the reverse CSR as memoryviews: indexing one gives a
         plain Python number as fast as a list would, without a list's 30+ bytes per item."""
-        got = self._lists.get("reverse")
+        got = self._reverse_views
         if got is None:
             got = (view(self.r_indptr), view(self.arc_tail[self.r_arc]),
                    view(self.arc_time_s[self.r_arc]), view(self.r_arc))
-            self._lists["reverse"] = got  # type: ignore[assignment]
-        return got  # type: ignore[return-value]
+            self._reverse_views = got
+        return got
 
     @cached_property
     def _arc_keys(self) -> np.ndarray:
         # arcs are sorted by (tail, head) and unique per pair, so tail*N+head is sorted
-        return self.arc_tail.astype(np.int64) * self.n_nodes + self.arc_head
+        keys: np.ndarray = self.arc_tail.astype(np.int64) * self.n_nodes + self.arc_head
+        return keys
 
     def arcs_between(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
         """Arc ids for node pairs (vectorised); -1 where there is no such arc."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -44,7 +44,7 @@ class Contracted:
     chain_time_s: np.ndarray   # (C,)
     out_ptr: np.ndarray        # (N+1,) the mode net's forward CSR (bend points have 1 or 2 out-arcs)
     arc_time_s: np.ndarray     # (A,) the mode net's arc times (shared)
-    _extra: dict[str, Any] = field(default_factory=dict, repr=False)
+    _reverse_views: tuple[memoryview, memoryview, memoryview, memoryview] | None = field(default=None, repr=False)
 
     @property
     def n_junctions(self) -> int:
@@ -164,18 +164,19 @@ class Contracted:
     def reverse_lists(self) -> tuple[memoryview, memoryview, memoryview, memoryview]:
         """(indptr, from-junction, time_s, chain) of the reverse junction CSR as memoryviews
         (the Python heap search indexes them one element at a time)."""
-        got = self._extra.get("reverse_lists")
+        got = self._reverse_views
         if got is None:
             from .compiled import view
             c = self.reverse_order
             got = (view(self.reverse_indptr), view(self.chain_from[c]), view(self.chain_time_s[c]), view(c))
-            self._extra["reverse_lists"] = got
-        return got  # type: ignore[no-any-return]
+            self._reverse_views = got
+        return got
 
     @cached_property
     def _best_keys(self) -> np.ndarray:
         c = self.best_chains
-        return self.chain_from[c].astype(np.int64) * self.n_junctions + self.chain_to[c]
+        keys: np.ndarray = self.chain_from[c].astype(np.int64) * self.n_junctions + self.chain_to[c]
+        return keys
 
     def chains_between(self, frm: np.ndarray, to: np.ndarray) -> np.ndarray:
         """The junction-graph chain from junction `frm` to `to` (vectorised; -1: none)."""

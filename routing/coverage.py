@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .compiled import ModeNet
     from .contract import Contracted
     from .graph import RoadGraph
-    from .search import Candidates
+    from .candidates import Candidates
 
 INF = np.inf
 
@@ -407,7 +407,7 @@ def coverage(graph: RoadGraph, origins: np.ndarray | Candidates, mode: str = "ca
     coverage refresh on a snapshot costs only the search; excluded candidates and those
     of another mode are not origins). `limit_s` is the reach threshold used by
     polygons()/share_within(); `horizon_s` (optional) stops the search there."""
-    from .search import C_OK, Candidates
+    from .candidates import C_OK, Candidates
     check_mode(mode)
     if not (limit_s >= 0):
         raise ValueError(f"limit_s must be >= 0, got {limit_s!r}")

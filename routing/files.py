@@ -6,13 +6,14 @@ graph format version, so an edited file or a new format is rebuilt, never misrea
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
-from .build import BUILDER_VERSION, BuildReport
+from .build import BuildReport
+from .cache import cache_key as graph_cache_key
+from .cache import load_or_build
 from .errors import RoadFileError
-from .graph import COMPILED_VERSION, FORMAT_VERSION, RoadGraph
+from .graph import RoadGraph
 
 GRAPH_SUFFIXES = (".cmgraph", ".npz")
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
@@ -43,10 +44,10 @@ def build_any(path: str | os.PathLike[str], **options: object) -> tuple[RoadGrap
 
 
 def cache_key(path: str | os.PathLike[str]) -> str:
+    """The cache name of a road file: its absolute path, size and modification time."""
     p = Path(path).resolve()
     st = p.stat()
-    raw = f"{p}|{st.st_size}|{st.st_mtime_ns}|v{FORMAT_VERSION}|b{BUILDER_VERSION}|c{COMPILED_VERSION}".encode()
-    return hashlib.sha256(raw).hexdigest()[:24]
+    return graph_cache_key(str(p), str(st.st_size), str(st.st_mtime_ns))
 
 
 def open_roads(path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None,
@@ -58,16 +59,11 @@ def open_roads(path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] |
     if kind_of(p) == "graph" or cache_dir is None:
         graph, report = build_any(p)
         return graph, report, False
-    cached = Path(cache_dir) / f"roads-{cache_key(p)}.cmgraph"
-    if cached.is_file():
-        try:
-            return RoadGraph.load(cached), None, True
-        except RoadFileError:
-            cached.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
-    graph, report = build_any(p)
-    try:
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        graph.save(cached)
-    except OSError:
-        pass  # a read-only cache only costs speed
-    return graph, report, False
+    reports: list[BuildReport | None] = [None]
+
+    def build() -> RoadGraph:
+        graph, reports[0] = build_any(p)
+        return graph
+
+    graph, from_cache = load_or_build(Path(cache_dir) / f"roads-{cache_key(p)}.cmgraph", build)
+    return graph, reports[0], from_cache

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .atomic import write_atomic
 from .errors import RoadFileError
 from .projection import to_lonlat, to_xy
 from .speeds import ROAD_CLASSES, TRAVEL_MODES, SpeedTable, check_mode
@@ -368,12 +369,7 @@ class RoadGraph:
     def save(self, path: str | os.PathLike[str], compiled: bool = True) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a cache.
         By default with the compiled structures of every mode (see to_bytes)."""
-        path = os.fspath(path)
-        data = self.to_bytes(compiled=compiled)
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        write_atomic(path, self.to_bytes(compiled=compiled))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RoadGraph:

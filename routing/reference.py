@@ -18,7 +18,7 @@ from .speeds import check_mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from .graph import RoadGraph
-    from .search import Candidates
+    from .candidates import Candidates
 
 INF = math.inf
 

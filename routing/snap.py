@@ -330,7 +330,8 @@ class SnapResult:
 
     @property
     def ok(self) -> np.ndarray:
-        return self.status == SNAP_OK
+        ok: np.ndarray = self.status == SNAP_OK
+        return ok
 
     def status_names(self) -> list[str]:
         return [SNAP_STATUS[s] for s in self.status.tolist()]
@@ -357,7 +358,8 @@ def _along(pts: np.ndarray, s_m: float) -> np.ndarray:
     cum = np.concatenate([[0.0], np.cumsum(seg)])
     j = int(np.clip(np.searchsorted(cum, s_m, side="right") - 1, 0, len(seg) - 1))
     t = 0.0 if seg[j] == 0 else min(max((s_m - cum[j]) / seg[j], 0.0), 1.0)
-    return pts[j] + t * (pts[j + 1] - pts[j])
+    point: np.ndarray = pts[j] + t * (pts[j + 1] - pts[j])
+    return point
 
 
 def split_polyline(pts: np.ndarray, s_m: float) -> tuple[np.ndarray, np.ndarray]:

@@ -101,7 +101,7 @@ class SpeedTable:
                 raise ValueError(f"speed table entry {key!r} must map road class -> km/h")
             for cls_name, speed in value.items():
                 class_code(str(cls_name))
-                kmh[key][str(cls_name)] = None if speed is None else float(speed)  # type: ignore[arg-type]
+                kmh[key][str(cls_name)] = None if speed is None else float(speed)
         return cls(kmh=kmh, ignores_oneway=frozenset(ignores))
 
     def to_dict(self) -> dict[str, object]:

@@ -58,7 +58,7 @@ def _graph(spec: str | None) -> tuple[Any, str]:
         return g, f"synthetic lattice city 512×512 (~100 m blocks, hierarchy + one-ways): {g.n_nodes:,} nodes"
     if spec is None or spec == "demo" or spec.startswith("demo:"):
         try:
-            from ..commands.route import load_roads
+            from ..services.roads import load_roads
             g, _ = load_roads(spec or "demo:full")
             return g, f"demo city ({g.source}): {g.n_nodes:,} nodes"
         except Exception as exc:  # demo city not available: fall back, and say so
@@ -67,7 +67,7 @@ def _graph(spec: str | None) -> tuple[Any, str]:
             g, _ = synthetic_city(512)
             return g, (f"synthetic lattice city 512×512 (demo city unavailable: {type(exc).__name__}): "
                        f"{g.n_nodes:,} nodes")
-    from ..commands.route import load_roads
+    from ..services.roads import load_roads
     g, _ = load_roads(spec)
     return g, f"{Path(spec).name} (real OpenStreetMap): {g.n_nodes:,} nodes"
 
@@ -193,7 +193,7 @@ def _measure(args: argparse.Namespace) -> int:
                 p.path_lonlat
             with_routes.append(time.perf_counter() - t)
             for m in res.stats.values():
-                kind, _, runs = m["method"].partition("×")
+                kind, _, runs = m.method.partition("×")
                 methods[kind] = methods.get(kind, 0) + 1
                 scipy_runs += int(runs or 0)
         p50, p95 = _ms(times)

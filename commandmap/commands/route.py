@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import math
 import re
@@ -63,58 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 # ---- inputs ------------------------------------------------------------------------------
-def _demo_graph(spec: str, use_cache: bool) -> Any:
-    from routing import RoadGraph
-    from routing.errors import RoadFileError
-    parts = spec.split(":")
-    scale = parts[1] if len(parts) > 1 and parts[1] else "full"
-    try:
-        seed = int(parts[2]) if len(parts) > 2 else 42
-    except ValueError:
-        raise UserError(f"--roads {spec}: the seed must be an integer") from None
-    try:
-        from ..services import demo
-    except ImportError as exc:
-        raise UserError(f"--roads demo: the demo city is not available ({exc})") from None
-    from routing.build import BUILDER_VERSION
-    from routing.graph import COMPILED_VERSION, FORMAT_VERSION
-
-    from ..paths import cache_dir
-    src = sorted(Path(demo.__file__).parent.glob("*.py"))
-    stamp = "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in src) + \
-        f"|v{FORMAT_VERSION}|b{BUILDER_VERSION}|c{COMPILED_VERSION}"
-    key = hashlib.sha256(f"{scale}|{seed}|{stamp}".encode()).hexdigest()[:20]
-    cached = cache_dir() / f"demo-roads-{key}.cmgraph"
-    if use_cache and cached.is_file():
-        try:
-            return RoadGraph.load(cached)
-        except RoadFileError:
-            cached.unlink(missing_ok=True)
-    try:
-        graph = demo.build_demo_road_graph(scale, seed)
-    except ValueError as exc:
-        raise UserError(f"--roads {spec}: {exc}") from None
-    try:
-        graph.save(cached)
-    except OSError:
-        pass
-    return graph
-
-
-def load_roads(spec: str, use_cache: bool = True) -> tuple[Any, Any]:
-    """(graph, build report or None) for a --roads value."""
-    from routing.errors import RoutingError
-    from routing.files import open_roads
-    if spec == "demo" or spec.startswith("demo:"):
-        return _demo_graph(spec, use_cache), None
-    from ..paths import cache_dir
-    try:
-        graph, report, _cached = open_roads(spec, None if not use_cache else cache_dir())
-    except RoutingError as exc:
-        raise UserError(str(exc)) from None
-    return graph, report
-
-
 def parse_lonlat(text: str, what: str = "--scene") -> tuple[float, float]:
     try:
         lon_s, lat_s = text.split(",")
@@ -223,6 +170,7 @@ def run_nearest(args: argparse.Namespace) -> int:
     officers = read_officers(args.officers)
     cands = officers.candidates
     officers.warn_invalid()
+    from ..services.roads import load_roads
     graph, _ = load_roads(args.roads, not args.no_cache)
     modes = [m.strip() for m in args.mode.split(",") if m.strip()]
     try:
@@ -258,6 +206,7 @@ def run_coverage(args: argparse.Namespace) -> int:
     officers = read_officers(args.officers)
     cands = officers.candidates
     officers.warn_invalid()
+    from ..services.roads import load_roads
     graph, _ = load_roads(args.roads, not args.no_cache)
     excluded = set((cands.excluded or {}).keys())
     # used: a position to start from and no reason to leave it out
@@ -301,6 +250,7 @@ def run_coverage(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from ..services.roads import load_roads
     graph, report = load_roads(args.roads, use_cache=not args.no_cache and not args.out)
     print(report if report is not None else f"{graph!r} (from cache)")
     if args.out:

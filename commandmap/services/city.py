@@ -15,7 +15,8 @@ import numpy as np
 import shapely
 from sqlalchemy import Engine, select
 
-from routing import RoadFileError, RoadGraph
+from routing import RoadGraph
+from routing.cache import load_or_build, save_cached
 from routing.projection import to_lonlat, to_xy
 
 from ..domain.snapshot import CityStatic, PolygonSet, RoadSet, SiteSet
@@ -38,7 +39,7 @@ def cache_road_graph(graph: RoadGraph, sha: str) -> Path:
     """Keep a local copy of the store's road graph, named by the sha256 of its stored bytes."""
     path = _cache_path(sha)
     if not path.exists():
-        graph.save(path)
+        save_cached(path, graph)
     return path
 
 
@@ -62,23 +63,17 @@ def load_road_graph(engine: Engine, name: str | None = None) -> RoadGraph:
     if row is None:
         raise CityDataError(f"store {where} has no road network{f' named {name!r}' if name else ''}: "
                             "run `commandmap demo` (or import roads) first")
-    path = _cache_path(row.sha256)
-    if path.is_file():
-        try:
-            return RoadGraph.load(path)
-        except RoadFileError:
-            path.unlink(missing_ok=True)  # a damaged cache is rebuilt from the store
-    with engine.connect() as conn:
-        payload = conn.execute(select(rn.c.payload).where(rn.c.id == row.id)).scalar_one()
-    payload = bytes(payload)
-    if hashlib.sha256(payload).hexdigest() != row.sha256:
-        raise CityDataError(f"store {where}: road network {row.name!r} does not match its sha256 (damaged); "
-                            "rebuild it with `commandmap demo --force`")
-    graph = RoadGraph.from_bytes(payload, origin=f"road network {row.name!r} in {where}")
-    try:
-        cache_road_graph(graph, row.sha256)
-    except OSError:
-        pass  # a read-only cache folder only costs speed
+
+    def from_store() -> RoadGraph:
+        with engine.connect() as conn:
+            payload = bytes(conn.execute(select(rn.c.payload).where(rn.c.id == row.id)).scalar_one())
+        if hashlib.sha256(payload).hexdigest() != row.sha256:
+            raise CityDataError(f"store {where}: road network {row.name!r} does not match its sha256 (damaged); "
+                                "rebuild it with `commandmap demo --force`")
+        return RoadGraph.from_bytes(payload, origin=f"road network {row.name!r} in {where}")
+
+    # a damaged or unreadable cache is rebuilt from the store; a read-only one only costs speed
+    graph, _from_cache = load_or_build(_cache_path(row.sha256), from_store)
     return graph
 
 

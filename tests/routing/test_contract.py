@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import routing.search as search
-from routing import Candidates, GraphBuildError, RoadGraph, coverage, nearest
+from routing import (Candidates, GraphBuildError, HeapSearch, Pick, RoadGraph, ScipySearch, SearchStrategy, coverage,
+                     nearest)
+from routing.candidates import C_OK
 from routing.reference import ReferenceRouter
 from routing.speeds import ROAD_CLASSES
 
@@ -93,18 +94,17 @@ def test_parallel_chains_keep_the_faster() -> None:
     assert res.picked[0].eta_s == pytest.approx(100 * np.hypot(1, 0.6) / (15 / 3.6))
 
 
-@pytest.fixture(params=[10**9, -1], ids=["heap", "scipy"])
-def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+@pytest.fixture(params=["heap", "scipy"])
+def strategy(request: pytest.FixtureRequest) -> SearchStrategy:
     """Each test with the Python early-stop search, then with the scipy limited search."""
-    monkeypatch.setattr(search, "HEAP_EXPECTED_NODES", request.param)
-    return int(request.param)
+    return HeapSearch() if request.param == "heap" else ScipySearch()
 
 
-def test_routes_expand_back_to_original_nodes(chains: RoadGraph, strategy: int) -> None:
+def test_routes_expand_back_to_original_nodes(chains: RoadGraph, strategy: SearchStrategy) -> None:
     # scene on the one-way chain B->C at (300,120); a candidate on A-B at (50,0) drives east
     # along the two-way chain, then north
     scene = xy_to_ll(chains, 301, 120)
-    res = nearest(chains, scene, Candidates(ids=[1], lonlat=[xy_to_ll(chains, 50, 1)]), k=1)
+    res = nearest(chains, scene, Candidates(ids=[1], lonlat=[xy_to_ll(chains, 50, 1)]), k=1, strategy=strategy)
     p = res.picked[0]
     assert p.eta_s == pytest.approx((250 + 120) / V_RES)
     assert p.path_nodes == [node_at(chains, x, y) for x, y in [(100, 0), (200, 0), (300, 0), (300, 50), (300, 100)]]
@@ -112,18 +112,18 @@ def test_routes_expand_back_to_original_nodes(chains: RoadGraph, strategy: int) 
     assert np.hypot(*np.diff(p.path_xy, axis=0).T).sum() == pytest.approx(370)
 
 
-def test_same_chain_both_directions(chains: RoadGraph, strategy: int) -> None:
+def test_same_chain_both_directions(chains: RoadGraph, strategy: SearchStrategy) -> None:
     # on the two-way chain A-B: a candidate west of the scene and one east of it, each two
     # edges away (no junction in between); on the one-way chain B->C only the one upstream
     # drives straight, the other goes round the block
     res = nearest(chains, xy_to_ll(chains, 250, 0), Candidates(ids=[1, 2], lonlat=[
-        xy_to_ll(chains, 50, 0), xy_to_ll(chains, 150, 0)]), k=2)
+        xy_to_ll(chains, 50, 0), xy_to_ll(chains, 150, 0)]), k=2, strategy=strategy)
     assert [p.id for p in res.picked] == [2, 1]
     assert [p.eta_s for p in res.picked] == pytest.approx([100 / V_RES, 200 / V_RES])
     assert res.picked[0].path_nodes == [node_at(chains, 200, 0)]
     assert res.picked[1].path_nodes == [node_at(chains, 100, 0), node_at(chains, 200, 0)]
     res = nearest(chains, xy_to_ll(chains, 300, 140), Candidates(ids=[3, 4], lonlat=[
-        xy_to_ll(chains, 300, 20), xy_to_ll(chains, 300, 170)]), k=2)
+        xy_to_ll(chains, 300, 20), xy_to_ll(chains, 300, 170)]), k=2, strategy=strategy)
     assert [p.id for p in res.picked] == [3, 4]
     assert res.picked[0].eta_s == pytest.approx(120 / V_RES)
     assert res.picked[0].path_nodes == [node_at(chains, 300, 50), node_at(chains, 300, 100)]
@@ -192,7 +192,7 @@ def placements(draw: st.DrawFn, graph: RoadGraph) -> tuple[np.ndarray, Candidate
     return scene, Candidates(ids=ids, lonlat=np.array(pts))
 
 
-def _route_matches_eta(graph: RoadGraph, pick: search.Pick, mode: str) -> None:
+def _route_matches_eta(graph: RoadGraph, pick: Pick, mode: str) -> None:
     """The expanded route is a real walk over the mode's arcs whose time is the ETA."""
     net = graph.net(mode)
     nodes = pick.path_nodes
@@ -215,20 +215,15 @@ def test_nearest_on_chains_equals_networkx_reference(data: st.DataObject) -> Non
     k = data.draw(st.integers(1, 12))
     max_time = data.draw(st.sampled_from([None, None, 40.0, 150.0]))
     want = ReferenceRouter(graph, mode).nearest(tuple(scene), cands, k=k, max_time_s=max_time)
-    saved = search.HEAP_EXPECTED_NODES
-    try:
-        for expected_nodes in (10**9, -1):  # the heap search, then the scipy search
-            search.HEAP_EXPECTED_NODES = expected_nodes
-            got = nearest(graph, tuple(scene), cands, k=k, max_time_s=max_time, mode=mode)
-            if isinstance(want, str):
-                assert got.status == want
-                continue
-            assert [p.id for p in got.picked] == [w[0] for w in want]
-            np.testing.assert_allclose([p.eta_s for p in got.picked], [w[1] for w in want], rtol=1e-12, atol=1e-9)
-            for p in got.picked:
-                _route_matches_eta(graph, p, mode)
-    finally:
-        search.HEAP_EXPECTED_NODES = saved
+    for how in (HeapSearch(), ScipySearch()):
+        got = nearest(graph, tuple(scene), cands, k=k, max_time_s=max_time, mode=mode, strategy=how)
+        if isinstance(want, str):
+            assert got.status == want
+            continue
+        assert [p.id for p in got.picked] == [w[0] for w in want]
+        np.testing.assert_allclose([p.eta_s for p in got.picked], [w[1] for w in want], rtol=1e-12, atol=1e-9)
+        for p in got.picked:
+            _route_matches_eta(graph, p, mode)
 
 
 def _reference_coverage(graph: RoadGraph, origins: np.ndarray, mode: str) -> np.ndarray:
@@ -239,7 +234,7 @@ def _reference_coverage(graph: RoadGraph, origins: np.ndarray, mode: str) -> np.
     cands = Candidates(ids=np.arange(len(origins)), lonlat=origins)
     s = cands.snapped(graph, mode)
     fwd.add_node("V")
-    for i in np.flatnonzero(s.status == search.C_OK).tolist():
+    for i in np.flatnonzero(s.status == C_OK).tolist():
         for node, cost in ((s.node_a[i], s.cost_a[i]), (s.node_b[i], s.cost_b[i])):
             if cost < np.inf:
                 old = fwd.get_edge_data("V", int(node))

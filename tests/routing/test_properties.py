@@ -8,8 +8,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import routing.search as search
-from routing import Candidates, GraphBuildError, RoadGraph, nearest
+from routing import Candidates, GraphBuildError, HeapSearch, RoadGraph, ScipySearch, nearest
 from routing.reference import ReferenceRouter
 from routing.speeds import ROAD_CLASSES
 
@@ -67,9 +66,8 @@ def _check(graph: RoadGraph, data: st.DataObject, mode: str) -> None:
     k = data.draw(st.integers(1, 15))
     max_time = data.draw(st.sampled_from([None, None, 30.0, 120.0]))
     want = ReferenceRouter(graph, mode).nearest(tuple(scene), cands, k=k, max_time_s=max_time)
-    for expected_nodes in (10**9, -1):  # the heap search, then the scipy search
-        search.HEAP_EXPECTED_NODES = expected_nodes
-        got = nearest(graph, tuple(scene), cands, k=k, max_time_s=max_time, mode=mode)
+    for how in (HeapSearch(), ScipySearch()):
+        got = nearest(graph, tuple(scene), cands, k=k, max_time_s=max_time, mode=mode, strategy=how)
         if isinstance(want, str):
             assert got.status == want
             assert got.picked == []
@@ -84,12 +82,8 @@ def _check(graph: RoadGraph, data: st.DataObject, mode: str) -> None:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_nearest_equals_networkx_reference(data: st.DataObject) -> None:
-    saved = search.HEAP_EXPECTED_NODES
     try:
-        try:
-            graph = data.draw(road_graphs())
-        except GraphBuildError:
-            return  # no strongly connected part: nothing to route on (the builder said so)
-        _check(graph, data, data.draw(st.sampled_from(["car", "car", "foot", "ebike"])))
-    finally:
-        search.HEAP_EXPECTED_NODES = saved
+        graph = data.draw(road_graphs())
+    except GraphBuildError:
+        return  # no strongly connected part: nothing to route on (the builder said so)
+    _check(graph, data, data.draw(st.sampled_from(["car", "car", "foot", "ebike"])))
