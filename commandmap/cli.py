@@ -12,7 +12,7 @@ from . import __version__
 from .errors import UserError
 
 # module names under commandmap.commands; each has register(subparsers)
-SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate")
+SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate", "incident")
 
 
 def build_parser() -> argparse.ArgumentParser:
