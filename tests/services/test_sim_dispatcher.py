@@ -153,5 +153,5 @@ def test_the_mini_city_queue_stays_bounded(mini_store, tmp_path) -> None:
             schema.incident.c.status == "new",
             schema.incident.c.reported_at < dispatch_mod.from_epoch(sim.now - 600))).all()
     assert not stuck, f"incidents left waiting for over 10 minutes: {stuck}"
-    assert report.dispatched > 50 and report.contact_rate > 0.85
+    assert report.dispatched > 20 and report.contact_rate > 0.85 and report.p1_rate >= 0.9
     engine.dispose()
