@@ -4,7 +4,9 @@ of seats (`commandmap --db URL`) can watch the same operation."""
 from __future__ import annotations
 
 import argparse
+import math
 import time
+from datetime import datetime
 
 from ..cliargs import add_db_argument, parse_speed
 from ..errors import UserError
@@ -28,19 +30,51 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-auto-dispatch", action="store_true",
                         help="leave dispatching to the people at the workstations")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--report", action="store_true",
+                        help="at the end, print the steady-state summary: the band of open incidents, the share "
+                             "of P1 dispatched within 60 s, the 1-minute contact and 5-minute arrival rates")
+    parser.add_argument("--warmup", type=float, default=1800.0, metavar="S",
+                        help="simulated seconds left out of the open-incident band of --report (default 1800)")
     parser.set_defaults(func=run)
+
+
+MAX_INCIDENTS_PER_HOUR = 36_000.0   # ten a second: beyond that a step never ends
+MAX_STEP_S = 3_600.0
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Every numeric option finite and in range: one line naming the option, never a traceback."""
+    def finite(name: str, value: float) -> None:
+        if not math.isfinite(value):
+            raise UserError(f"{name} must be a finite number, got {value}")
+
+    finite("--step", args.step)
+    if not 0 < args.step <= MAX_STEP_S:
+        raise UserError(f"--step must be a positive number of seconds up to {MAX_STEP_S:.0f}, got {args.step}")
+    if args.duration is not None:
+        finite("--duration", args.duration)
+        if args.duration <= 0:
+            raise UserError(f"--duration must be a positive number of seconds, got {args.duration}")
+    if not 0 <= args.seed < 2 ** 63:
+        raise UserError(f"--seed must be a whole number from 0 to 2**63-1, got {args.seed}")
+    if args.incidents_per_hour is not None:
+        finite("--incidents-per-hour", args.incidents_per_hour)
+        if not 0 <= args.incidents_per_hour <= MAX_INCIDENTS_PER_HOUR:
+            raise UserError(f"--incidents-per-hour must be from 0 to {MAX_INCIDENTS_PER_HOUR:,.0f}, "
+                            f"got {args.incidents_per_hour}")
+    finite("--warmup", args.warmup)
+    if args.warmup < 0:
+        raise UserError(f"--warmup must be zero or more seconds, got {args.warmup}")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..services.city import CityDataError
     from ..services.simulation import SimConfig, SimulationEngine
+    from ..services.simulation.steady import SteadyStateReport, measure, open_incidents
     from ..store.migrate import open_store
     from ..store.repos import is_empty
 
-    if args.step <= 0:
-        raise UserError("--step must be a positive number of seconds")
-    if args.duration is not None and args.duration <= 0:
-        raise UserError("--duration must be a positive number of seconds")
+    _check(args)
     engine = open_store(getattr(args, "db", None))
     try:
         with engine.connect() as conn:
@@ -51,14 +85,18 @@ def run(args: argparse.Namespace) -> int:
                            auto_dispatch=not args.no_auto_dispatch)
         wall0 = time.time()
         try:
-            sim = SimulationEngine(engine, config=config, start_s=wall0)
+            sim = SimulationEngine(engine, config=config, start_s=wall0)   # resumes later if the store is ahead
         except CityDataError as exc:
             raise UserError(str(exc)) from None
         sim0 = sim.now
         speed = args.speed
         if speed != float("inf"):
             sim.publish_clock(wall0, speed, sim0_s=sim0)   # the same mapping the loop below paces by
+        print(f"simulation starts at {_stamp(sim0)} (seed {args.seed})", flush=True)
         end = None if args.duration is None else sim0 + args.duration
+        steady = SteadyStateReport(sim0, sim0, args.warmup) if args.report else None
+        if steady is not None:
+            steady.samples.append((sim0, open_incidents(engine)))
         total = None
         last_print = sim0
         try:
@@ -77,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
                     total = report
                 else:
                     total.add(report)
+                if steady is not None and sim.now - steady.samples[-1][0] >= 60.0:
+                    steady.samples.append((sim.now, open_incidents(engine)))
                 if not args.quiet and sim.now - last_print >= 60.0:
                     last_print = sim.now
                     print(_line(sim.now - sim0, total), flush=True)
@@ -84,9 +124,18 @@ def run(args: argparse.Namespace) -> int:
             pass
         if total is not None:
             print(_line(sim.now - sim0, total, final=True), flush=True)
+        if steady is not None:
+            steady.end_s = sim.now
+            for line in measure(engine, steady).lines():
+                print(line, flush=True)
         return 0
     finally:
         engine.dispose()
+
+
+def _stamp(epoch_s: float) -> str:
+    from ..services.incident_codes import CITY_TZ
+    return datetime.fromtimestamp(epoch_s, CITY_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _line(elapsed_s: float, total, final: bool = False) -> str:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ and a smoke run on the mini demo city through `commandmap simulate`."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import numpy as np
@@ -17,7 +18,7 @@ from commandmap.store import schema
 from commandmap.store.migrate import open_store
 from tests.live.citykit import NOW_S, build_city, lattice_graph, officers_on_nodes
 
-FAST = SimConfig(seed=7, incidents_per_hour=400.0, dispatch_delay_s=(1.0, 3.0), ack_median_s=5.0, ack_sigma=0.3,
+FAST = SimConfig(seed=7, incidents_per_hour=400.0, reaction_scale=0.1, ack_median_s=5.0, ack_sigma=0.3,
                  start_route_delay_s=(1.0, 2.0), handling_median_s=20.0, close_after_s=10.0, fix_interval_s=5.0,
                  p_duplicate=0.02, p_late=0.03, p_jump=0.01)
 
@@ -172,9 +173,20 @@ def test_simulate_command_on_the_mini_demo(mini_store, tmp_path, capsys) -> None
     engine = open_store(url)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.position_fix)).scalar_one() > 1000
-        assert conn.execute(select(schema.city_meta.c.value).where(schema.city_meta.c.key == "sim_clock")).first() \
-            is None, "--speed max publishes no wall-clock mapping"
+        clock = json.loads(conn.execute(select(schema.city_meta.c.value)
+                                        .where(schema.city_meta.c.key == "sim_clock")).scalar_one())
     engine.dispose()
+    assert clock["paced"] is False, "--speed max re-anchors the seats' clock at 1x after each step"
+    assert clock["now"] == clock["sim0"]
+    # a second run resumes where the first one stopped, never earlier (no fix flagged out of order)
+    assert cli_main(["simulate", "--db", url, "--speed", "max", "--duration", "20", "--quiet"]) == 0
+    started = capsys.readouterr().out.splitlines()[0]
+    engine = open_store(url)
+    with engine.connect() as conn:
+        again = json.loads(conn.execute(select(schema.city_meta.c.value)
+                                        .where(schema.city_meta.c.key == "sim_clock")).scalar_one())
+    engine.dispose()
+    assert started.startswith("simulation starts at") and again["now"] >= clock["now"] + 20.0
     assert cli_main(["simulate", "--db", url, "--step", "0"]) == 2
 
 

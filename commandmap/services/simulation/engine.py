@@ -13,6 +13,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,22 +22,22 @@ import numpy as np
 from sqlalchemy import Engine, select
 
 from ...domain.arrival import DEFAULT_ARRIVAL_RADIUS_M
-from ...domain.enums import IncidentSource, IncidentStatus
+from ...domain.enums import IncidentSource
 from ...domain.transitions import OPEN_TASK_STATUSES
 from ...store.engine import READ_ONLY_OPTION
-from ...store.repos import set_meta
 from ...store.schema import district, grid, incident, officer, officer_position, site, task, town
 from .. import lifecycle
 from ..arrival import ArrivalDetector
 from ..catalogue import load_catalogue
-from ..dispatch import dispatch
 from ..ingest import FixBatch, FixIngestor
 from ..intake import Intake, IntakeError, NewIncident
 from ..recommend import Recommender
+from ..clock import to_epoch
+from .dispatcher import DispatcherConfig, SimDispatcher
 from .kinematics import EdgeGeometry, PatrolWalk, RouteFollower
+from .resume import SIM_CLOCK_KEY, resume_point, write_clock
 from .rhythm import arrival_times
 
-SIM_CLOCK_KEY = "sim_clock"   # read by commandmap.live.LiveState
 PATROL, HELD, ROUTE, SCENE, OFF = 0, 1, 2, 3, 4
 _OPEN = [s.value for s in OPEN_TASK_STATUSES]
 _SOURCE_WEIGHTS = {IncidentSource.GRID_WHISTLE: 0.25, IncidentSource.HOTLINE_12345: 0.35,
@@ -48,8 +50,8 @@ class SimConfig:
     seed: int = 42
     fix_interval_s: float = 10.0
     incidents_per_hour: float | None = None     # None: one per 25 officers per hour on average
-    auto_dispatch: bool = True                  # a simulated dispatcher sends the top recommendation
-    dispatch_delay_s: tuple[float, float] = (10.0, 45.0)
+    auto_dispatch: bool = True                  # a simulated dispatcher works the queue (switchable at run time)
+    reaction_scale: float = 1.0                 # × the dispatcher's reaction times (dispatcher.REACTION_S)
     ack_median_s: float = 20.0                  # lognormal; some officers miss the 60 s contact target
     ack_sigma: float = 0.6
     start_route_delay_s: tuple[float, float] = (3.0, 15.0)
@@ -58,7 +60,7 @@ class SimConfig:
     patrol_speed_factor: float = 0.6
     gps_noise_m: float = 4.0
     p_duplicate: float = 0.004                  # fault injection, so the validator is exercised
-    p_late: float = 0.01
+    p_late: float = 0.005                       # late fixes are (rightly) flagged out of order
     p_jump: float = 0.001
     late_by_s: tuple[float, float] = (15.0, 90.0)
     jump_m: tuple[float, float] = (1500.0, 6000.0)
@@ -98,7 +100,11 @@ class _Task:
 
 
 class SimulationEngine:
-    """See the module docstring. `graph` defaults to the store's road network."""
+    """See the module docstring. `graph` defaults to the store's road network.
+
+    `start_s` is the earliest simulated start: a store that already holds a later
+    simulated time (a previous run, a killed process) resumes there, never earlier.
+    """
 
     def __init__(self, engine: Engine, graph=None, config: SimConfig = SimConfig(), *,  # type: ignore[no-untyped-def]
                  start_s: float) -> None:
@@ -109,12 +115,18 @@ class SimulationEngine:
         self.graph = graph
         self.config = config
         self.rng = np.random.default_rng(config.seed)
-        self.now = float(start_s)
+        self.now = resume_point(engine, start_s)
+        self._clock_map: tuple[float, float, float] | None = None   # wall0, sim0, speed once published
+        self._auto_lock = threading.Lock()
+        self._auto_dispatch = config.auto_dispatch
         self.geometry = EdgeGeometry(graph)
         self.detector = ArrivalDetector(engine, config.arrival_radius_m)
         self.ingestor = FixIngestor(engine, clock=lambda: self.now, on_moved=self._on_moved)
         self.intake = Intake(engine)
         self.recommender = Recommender(engine, graph, clock=lambda: self.now)
+        self.dispatcher = SimDispatcher(engine, self.recommender,
+                                        DispatcherConfig(seed=config.seed, close_after_s=config.close_after_s,
+                                                         seat=config.seat, reaction_scale=config.reaction_scale), self._on_dispatched)
         self.catalogue = load_catalogue()
         self._events: list[tuple[float, int, str, Any]] = []
         self._seq = itertools.count()
@@ -198,8 +210,30 @@ class SimulationEngine:
         """Tell every seat the simulated time: simulated `sim0_s` (default: now) was wall time
         `wall0_s`, and it runs `speed` times faster (`LiveState.now` reads it from the store)."""
         sim0 = self.now if sim0_s is None else float(sim0_s)
-        with self.engine.begin() as conn:
-            set_meta(conn, SIM_CLOCK_KEY, json.dumps({"wall0": wall0_s, "sim0": sim0, "speed": speed}))
+        self._clock_map = (float(wall0_s), sim0, float(speed))
+        write_clock(self.engine, wall0_s=wall0_s, sim0_s=sim0, speed=speed, now_s=self.now)
+
+    def persist_clock(self) -> None:
+        """Record how far the engine got, so a restart resumes here. Unpaced runs (`--speed max`)
+        re-anchor the seats' clock at 1x from this instant."""
+        if self._clock_map is None:
+            write_clock(self.engine, wall0_s=time.time(), sim0_s=self.now, speed=1.0, now_s=self.now, paced=False)
+        else:
+            wall0, sim0, speed = self._clock_map
+            write_clock(self.engine, wall0_s=wall0, sim0_s=sim0, speed=speed, now_s=self.now)
+
+    @property
+    def auto_dispatch(self) -> bool:
+        with self._auto_lock:
+            return self._auto_dispatch
+
+    def set_auto_dispatch(self, on: bool) -> None:
+        """Switch the simulated dispatcher on or off (from any thread; takes effect at the next step).
+
+        Off, officers still patrol and incidents still arrive, and tasks dispatched by people
+        are still acknowledged, driven, reached and resolved; the queue is theirs."""
+        with self._auto_lock:
+            self._auto_dispatch = bool(on)
 
     # -- the step ---------------------------------------------------------------------------------
     def step(self, now_s: float) -> StepReport:
@@ -214,18 +248,25 @@ class SimulationEngine:
             h = min(self.config.max_step_s, now_s - t)
             self._run_events(t + h)
             self._new_incidents(t, t + h)
+            if self.auto_dispatch:
+                closed = self.dispatcher.closed
+                self.dispatcher.tick(t + h)
+                self._report.closed += self.dispatcher.closed - closed
             self._move(h)
             t += h
             self.now = t
             self._emit_fixes(t)
         self.now = now_s
+        self.persist_clock()
         return self._report
 
     # -- tasks seen in the store ------------------------------------------------------------------
     def _sync_tasks(self, now: float) -> None:
         with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
             rows = conn.execute(select(task.c.id, task.c.officer_id, task.c.incident_id, task.c.status,
-                                       task.c.route_lonlat, task.c.predicted_eta_s, incident.c.lon, incident.c.lat)
+                                       task.c.route_lonlat, task.c.predicted_eta_s, incident.c.lon, incident.c.lat,
+                                       task.c.dispatched_at, task.c.acknowledged_at, task.c.en_route_at,
+                                       task.c.arrived_at)
                                 .join(incident, incident.c.id == task.c.incident_id)
                                 .where(task.c.status.in_(_OPEN)).order_by(task.c.id)).all()
         open_ids = set()
@@ -239,19 +280,23 @@ class SimulationEngine:
             t = _Task(r.id, k, r.incident_id, scene, route, float(r.predicted_eta_s))
             self.tasks[r.id] = t
             self.followers.pop(k, None)
+            # a seat whose clock runs a step ahead of the engine may have stamped the task later
+            # than `now`: the next stage never precedes the last one
+            stamps = [to_epoch(s) for s in (r.dispatched_at, r.acknowledged_at, r.en_route_at, r.arrived_at)]
+            base = max([now, *(s for s in stamps if s is not None)])
             if r.status == "dispatched":
                 self.state[k] = HELD
                 delay = float(self.rng.lognormal(np.log(self.config.ack_median_s), self.config.ack_sigma))
-                self._schedule(now + delay, "ack", r.id)
+                self._schedule(base + delay, "ack", r.id)
             elif r.status == "acknowledged":
                 self.state[k] = HELD
-                self._schedule(now + self.rng.uniform(*self.config.start_route_delay_s), "start", r.id)
+                self._schedule(base + self.rng.uniform(*self.config.start_route_delay_s), "start", r.id)
             elif r.status == "en_route":
                 self._follow(t)
             else:   # on scene
                 self.state[k] = SCENE
                 self.xy[k] = scene
-                self._schedule(now + self._handling(), "resolve", r.id)
+                self._schedule(base + self._handling(), "resolve", r.id)
         for tid in [t for t in self.tasks if t not in open_ids]:   # finished, cancelled or reassigned elsewhere
             gone = self.tasks.pop(tid)
             if self.state[gone.officer_idx] in (HELD, ROUTE, SCENE):
@@ -302,32 +347,10 @@ class SimulationEngine:
                 if t is not None and lifecycle.resolve(self.engine, payload, actor="officer", now_s=at).ok:
                     rep.resolved += 1
                     self._release(t.officer_idx)
-                    self._schedule(at + self.config.close_after_s, "close", t.incident_id)
-            elif kind == "close":
-                if lifecycle.close(self.engine, payload, actor=self.config.seat, now_s=at).ok:
-                    rep.closed += 1
-            elif kind == "dispatch":
-                self._auto_dispatch(at, *payload)
 
-    def _auto_dispatch(self, at: float, incident_id: int, tries: int) -> None:
-        with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
-            status = conn.execute(select(incident.c.status).where(incident.c.id == incident_id)).scalar()
-        if status != IncidentStatus.NEW.value:
-            return
-        for widen in (False, True):
-            rec = self.recommender.recommend(incident_id, k=3, widen=widen, now_s=at)
-            for c in rec.candidates:
-                res = dispatch(self.engine, incident_id, c.officer_id, seat=self.config.seat,
-                               predicted_eta_s=c.eta_s, route_lonlat=c.route_lonlat, officer_version=c.version,
-                               now_s=at)
-                if res.ok:
-                    self._report.dispatched += 1
-                    self._sync_tasks(at)
-                    return
-                if res.conflict in ("incident_taken", "incident_closed", "not_found"):
-                    return
-        if tries < 10:
-            self._schedule(at + 60.0, "dispatch", (incident_id, tries + 1))
+    def _on_dispatched(self, task_id: int, at: float) -> None:
+        self._report.dispatched += 1
+        self._sync_tasks(at)
 
     # -- incidents --------------------------------------------------------------------------------
     def _new_incidents(self, t0: float, t1: float) -> None:
@@ -349,13 +372,11 @@ class SimulationEngine:
                 lon, lat = (float(v) for v in nodes[int(self.rng.integers(len(nodes)))])
             source = sources[int(self.rng.choice(len(sources), p=src_p))]
             try:
-                res = self.intake.create(NewIncident(cat.name, source, lon, lat, site_id=site_id,
-                                                     description="模拟事件 simulated"), actor="sim-intake", now_s=at)
+                self.intake.create(NewIncident(cat.name, source, lon, lat, site_id=site_id,
+                                               description="模拟事件 simulated"), actor="sim-intake", now_s=at)
             except IntakeError:
                 continue
             self._report.incidents += 1
-            if self.config.auto_dispatch:
-                self._schedule(at + self.rng.uniform(*self.config.dispatch_delay_s), "dispatch", (res.incident_id, 0))
 
     # -- movement and fixes -----------------------------------------------------------------------
     def _move(self, dt: float) -> None:

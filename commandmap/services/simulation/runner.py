@@ -48,6 +48,17 @@ class SimulationRunner:
             anchor = (self._wall0, self._sim0)
         self.sim.publish_clock(anchor[0], speed, sim0_s=anchor[1])
 
+    @property
+    def auto_dispatch(self) -> bool:
+        return self.sim.auto_dispatch
+
+    def set_auto_dispatch(self, on: bool) -> None:
+        """Simulated dispatcher on (showcase) or off (people dispatch); safe from the GUI thread.
+
+        Officers keep moving and incidents keep arriving either way, and the simulator still
+        drives every task people dispatch (acknowledge, drive, arrive, resolve)."""
+        self.sim.set_auto_dispatch(on)
+
     def _target(self) -> float:
         return self._sim0 + (time.time() - self._wall0) * self._speed
 
