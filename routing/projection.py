@@ -65,9 +65,11 @@ def to_lonlat(crs: str, xy: np.ndarray) -> np.ndarray:
 
 def geom_to_xy(crs: str, geom: G) -> G:
     """A lon/lat shapely geometry (or array of them) in metres of `crs`."""
-    return shapely.transform(geom, lambda c: to_xy(crs, c))
+    out: G = shapely.transform(geom, lambda c: to_xy(crs, c))
+    return out
 
 
 def geom_to_lonlat(crs: str, geom: G) -> G:
     """A shapely geometry (or array of them) in metres of `crs`, in lon/lat."""
-    return shapely.transform(geom, lambda c: to_lonlat(crs, c))
+    out: G = shapely.transform(geom, lambda c: to_lonlat(crs, c))
+    return out

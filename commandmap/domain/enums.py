@@ -9,7 +9,7 @@ class StrEnum(str, Enum):
     """A str-valued enum whose value is what the store keeps."""
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class OfficerStatus(StrEnum):

@@ -79,7 +79,8 @@ def haversine_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.n
     dphi = p2 - p1
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    metres: np.ndarray = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return metres
 
 
 @dataclass
@@ -150,7 +151,8 @@ class TrackUpdate:
         """Slots whose last good fix changes (these officers move on the map)."""
         before = table.good_t[self.slots]
         changed = ~np.isnan(self.good_t) & ((self.good_t != before) | np.isnan(before))
-        return self.slots[changed]
+        moved: np.ndarray = self.slots[changed]
+        return moved
 
 
 @dataclass(frozen=True)

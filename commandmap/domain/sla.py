@@ -137,7 +137,8 @@ def sla_levels(dispatched_s: np.ndarray, acknowledged_s: np.ndarray, arrived_s: 
         out[np.isnan(d)] = LEVEL_CODES[SlaLevel.NOT_STARTED]
         return out
 
-    return np.maximum(level(ack, policy.contact_s), level(arr, policy.arrival_s))
+    worst: np.ndarray = np.maximum(level(ack, policy.contact_s), level(arr, policy.arrival_s))
+    return worst
 
 
 @dataclass(frozen=True)

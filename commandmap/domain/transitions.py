@@ -8,7 +8,7 @@ lets property tests prove no event sequence reaches an illegal state.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .enums import IncidentStatus as I
 from .enums import OfficerStatus as O
@@ -61,7 +61,7 @@ OPEN_INCIDENT_STATUSES: frozenset[I] = frozenset(_OPEN_INCIDENT)
 BUSY_OFFICER_STATUSES: frozenset[O] = frozenset({O.DISPATCHED, O.EN_ROUTE, O.ON_SCENE})
 
 
-def _next(machine: str, table: Mapping[str, Mapping], current, event: str):
+def _next(machine: str, table: Mapping[str, Mapping[Any, Any]], current: Any, event: str) -> Any:
     allowed = table.get(event)
     if allowed is None:
         raise IllegalTransition(machine, str(current), event)
@@ -73,17 +73,17 @@ def _next(machine: str, table: Mapping[str, Mapping], current, event: str):
 
 def next_officer_status(current: O, event: str) -> O:
     """The officer's status after `event`; raises IllegalTransition."""
-    return _next("officer", OFFICER_EVENTS, O(current), event)
+    return O(_next("officer", OFFICER_EVENTS, O(current), event))
 
 
 def next_incident_status(current: I, event: str) -> I:
     """The incident's status after `event`; raises IllegalTransition."""
-    return _next("incident", INCIDENT_EVENTS, I(current), event)
+    return I(_next("incident", INCIDENT_EVENTS, I(current), event))
 
 
 def next_task_status(current: T, event: str) -> T:
     """The task's status after `event`; raises IllegalTransition."""
-    return _next("task", TASK_EVENTS, T(current), event)
+    return T(_next("task", TASK_EVENTS, T(current), event))
 
 
 def officer_can(current: O, event: str) -> bool:

@@ -38,7 +38,7 @@ class ChangeRow:
     op: str
 
 
-def _row(entity: str, entity_id: int, op: str, at: datetime) -> dict:
+def _row(entity: str, entity_id: int, op: str, at: datetime) -> dict[str, object]:
     if op not in OPS:
         raise ValueError(f"change op {op!r} is not one of {sorted(OPS)}")
     if not entity or len(entity) > _ENTITY_MAX:
