@@ -14,7 +14,6 @@ from commandmap.cli import main
 from commandmap.store.engine import open_engine
 from commandmap.store.migrate import current_revision, head_revision
 
-from tests.fixtures_store import *  # noqa: F401,F403  (store_url, sqlite_url)
 
 HEAD = head_revision()
 

@@ -16,7 +16,6 @@ from commandmap.store import schema
 from commandmap.store.repos import CITY_CRS_KEY, set_meta
 from layers.canvas import MapCanvas
 from layers.themes import WORKSTATION
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.layers.conftest import grab, near, rgb, wait_cache
 from tests.live.citykit import NOW_S, OfficerSpec, build_city, lattice_graph, store_road_network
 

@@ -12,16 +12,8 @@ from commandmap.live import LiveState
 from commandmap.services.dispatch import dispatch
 from commandmap.store.migrate import open_store
 from commandmap.store.notify import listener_for
-from tests.fixtures_store import *  # noqa: F401,F403
+from tests.waiting import wait_until
 from tests.live.citykit import CENTER, OfficerSpec, add_incident, build_city
-
-
-def wait_until(predicate, timeout_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout_s} s")
-        time.sleep(0.02)
 
 
 def seeded(url: str):  # type: ignore[no-untyped-def]

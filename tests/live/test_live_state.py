@@ -16,7 +16,6 @@ from commandmap.store import schema
 from commandmap.store.changes import record_change
 from commandmap.store.repos import set_meta
 from routing.projection import to_xy
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, OfficerSpec, add_incident, build_city
 
 LON, LAT = CENTER

@@ -17,7 +17,6 @@ from commandmap.store import schema
 from commandmap.store.audit import verify_audit_chain
 from commandmap.store.changes import changes_since
 from commandmap.store.migrate import open_store
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, OfficerSpec, add_incident, build_city
 from tests.reliability.crash_child import OFFICERS, T0
 from tests.reliability.procs import Child

@@ -21,7 +21,6 @@ from commandmap.services.dispatch import DispatchResult, dispatch
 from commandmap.store import schema
 from commandmap.store.audit import verify_audit_chain
 from commandmap.store.migrate import open_store
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, OfficerSpec, add_incident, build_city
 
 RACES = 1_000

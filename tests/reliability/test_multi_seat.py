@@ -14,7 +14,6 @@ import pytest
 from commandmap.services.dispatch import dispatch
 from commandmap.services.ingest import FixBatch, FixIngestor
 from commandmap.store.migrate import open_store
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, OfficerSpec, add_incident, build_city
 from tests.reliability.procs import Child
 

@@ -19,7 +19,6 @@ from commandmap.services.demo.load import load_demo_into_store
 from commandmap.services.simulation.resume import read_clock, store_horizon
 from commandmap.store import schema
 from commandmap.store.migrate import open_store
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.reliability.procs import Child
 from tests.services.conftest import demo_home, mini_city  # noqa: F401 - session fixtures
 

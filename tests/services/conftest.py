@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import Engine
 
 from commandmap.services.demo import DemoCity, generate_city
-from tests.fixtures_store import *  # noqa: F401,F403 - sqlite/postgres store fixtures
 
 # one fixed "now" so every generated timestamp in the tests is known
 DEMO_NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)

@@ -9,7 +9,6 @@ from commandmap.services.dispatch import dispatch
 from commandmap.store import schema
 from commandmap.store.audit import verify_audit_chain
 from commandmap.store.changes import changes_since, latest_seq
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, OfficerSpec, add_incident, build_city
 
 LON, LAT = CENTER

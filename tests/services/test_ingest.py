@@ -12,7 +12,6 @@ from commandmap.services.clock import to_epoch
 from commandmap.services.ingest import FixBatch, FixIngestor
 from commandmap.store import schema
 from commandmap.store.changes import changes_since, latest_seq
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, OfficerSpec, build_city
 
 LON, LAT = CENTER

@@ -20,7 +20,6 @@ from commandmap.domain.fix_validation import VERDICTS
 from commandmap.services.clock import parse_timestamps, to_epoch
 from commandmap.services.ingest import FixBatch, FixIngestor
 from commandmap.store import schema
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, OfficerSpec, build_city
 
 LON, LAT = CENTER

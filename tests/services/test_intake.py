@@ -11,7 +11,6 @@ from commandmap.services.intake import Intake, IntakeError, NewIncident
 from commandmap.store import schema
 from commandmap.store.audit import verify_audit_chain
 from commandmap.store.changes import changes_since
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, build_city
 
 LON, LAT = CENTER

@@ -9,7 +9,6 @@ from sqlalchemy import delete
 
 from commandmap.services.jurisdiction import Jurisdiction, JurisdictionIndex
 from commandmap.store import schema
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, HALF_DEG, build_city
 
 LON, LAT = CENTER

@@ -7,7 +7,6 @@ import pytest
 
 from routing import Candidates, nearest
 from commandmap.services.recommend import Recommender
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import NOW_S, OfficerSpec, build_city, lattice_graph
 
 

@@ -14,7 +14,6 @@ from commandmap.services.ingest import FixBatch, FixIngestor
 from commandmap.services.retention import RetentionPolicy, prune_history
 from commandmap.store import schema
 from commandmap.store.changes import latest_seq, oldest_seq, record_change
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, OfficerSpec, build_city
 
 LON, LAT = CENTER

@@ -8,7 +8,6 @@ from commandmap.domain.sla import SlaLevel
 from commandmap.services import lifecycle
 from commandmap.services.dispatch import dispatch
 from commandmap.services.sla import incident_sla
-from tests.fixtures_store import *  # noqa: F401,F403
 from tests.live.citykit import CENTER, NOW_S, OfficerSpec, add_incident, build_city
 
 LON, LAT = CENTER

@@ -1,1 +1,0 @@
-from tests.fixtures_store import *  # noqa: F401,F403

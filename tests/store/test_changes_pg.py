@@ -14,14 +14,9 @@ from commandmap.store.changes import changes_since, record_change
 from commandmap.store.errors import DatabaseUnreachable
 from commandmap.store.notify import ChangeListener, PollingListener, listener_for
 
+from tests.waiting import wait_until
+
 pytestmark = pytest.mark.postgres
-
-
-def _wait_until(predicate, timeout_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.01)
 
 
 def _waiting_on_advisory_lock(engine: Engine, pid: int) -> bool:
@@ -66,7 +61,7 @@ def test_journal_lock_orders_commits_by_seq(pg_engine: Engine) -> None:
 
         thread = threading.Thread(target=second_writer)
         thread.start()
-        _wait_until(lambda: _waiting_on_advisory_lock(pg_engine, b_pid))
+        wait_until(lambda: _waiting_on_advisory_lock(pg_engine, b_pid))
         assert "seq" not in result  # B cannot draw a seq while A's change is uncommitted
         with pg_engine.connect() as reader:
             assert changes_since(reader, 0) == []
@@ -106,7 +101,7 @@ def test_listener_reconnects_after_losing_its_connection(pg_engine: Engine) -> N
                                        "AND pid <> pg_backend_pid()")).scalars().all()
         assert killed == [True]
         # the loss is noticed, the listener reconnects and asks the reader to catch up
-        _wait_until(lambda: listener.wait(0.2) and listener.reconnects == 1)
+        wait_until(lambda: listener.wait(0.2) and listener.reconnects == 1)
         with pg_engine.begin() as conn:
             record_change(conn, "officer", 1, "update")
         assert listener.wait(5) is True
