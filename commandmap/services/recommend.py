@@ -109,6 +109,21 @@ class Recommender:
         return self.recommend_at(row.lon, row.lat, tuple(row.department_ids or ()), k=k, widen=widen,
                                  now_s=now_s, incident_id=incident_id)
 
+    def eligible(self, incident_id: int, *, widen: bool = False, now_s: float | None = None
+                 ) -> tuple[tuple[float, float], Any]:
+        """(scene lon/lat, routing.Candidates of the eligible officers): what `recommend` ranks,
+        for a reference router (the UI benchmark's networkx baseline) to rank the same way."""
+        from routing import Candidates
+
+        with self._read() as conn:
+            row = conn.execute(select(incident.c.lon, incident.c.lat, incident.c.department_ids)
+                               .where(incident.c.id == incident_id)).first()
+        if row is None:
+            raise KeyError(f"there is no incident {incident_id}")
+        now = self.clock() if now_s is None else float(now_s)
+        roster = self._roster(tuple(row.department_ids or ()), widen, now)
+        return (float(row.lon), float(row.lat)), Candidates(roster.ids, roster.lonlat, roster.modes)
+
     def _roster(self, department_ids: tuple[int, ...], widen: bool, now: float) -> _Roster:
         with self._read() as conn:
             rows = conn.execute(

@@ -64,6 +64,8 @@ class DispatchController(QObject):
         self.widen = False
         self.kpis: KpiSummary | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-reads")
+        # recommendations never wait behind a queue or KPI read: the dispatcher is looking at the panel
+        self._rec_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-recommend")
         self._relay = _Relay(self)
         self._relay.sig_done.connect(self._on_relay_done)
         self._queue_busy = False
@@ -82,7 +84,8 @@ class DispatchController(QObject):
     def _submit(self, tag: Any, fn: Callable[[], Any]) -> None:
         if self._closed:
             return
-        fut: Future[Any] = self._pool.submit(fn)
+        pool = self._rec_pool if tag[0] == "recommend" else self._pool
+        fut: Future[Any] = pool.submit(fn)
 
         def done(f: Future[Any]) -> None:
             try:
@@ -133,6 +136,7 @@ class DispatchController(QObject):
         self._kpi_timer.stop()
         self._throttle.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._rec_pool.shutdown(wait=True, cancel_futures=True)
 
     # -- following the store ----------------------------------------------------------------------
     def on_sequence(self, sequence: int) -> None:

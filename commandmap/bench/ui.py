@@ -1,0 +1,263 @@
+"""The dispatcher's latency: select an incident → ranked candidates and route preview painted;
+Enter → task committed and the officer's marker repainted; and what a second seat waits.
+
+Offscreen Qt, the real main window on the demo city with the in-app simulator
+running (officers move; the human dispatches). The baseline, in the same run: the
+same recommendation (the same eligible officers, the same scene) ranked by a
+plain networkx reverse Dijkstra over the graph of record. The second seat is a
+second window on a PostgreSQL store with the same city: the time from Enter on
+seat A to seat B's map showing that officer dispatched. Scratch stores only
+(a temporary SQLite file; a PostgreSQL database created and dropped) unless
+`--db` names a store to reuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_PG_URL = "postgresql://127.0.0.1:5432/test"
+SCRATCH_PG_DB = "commandmap_bench_ui"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", default=argparse.SUPPRESS,
+                        help="SQLite store to reuse (it must hold a demo city); default: a scratch store built "
+                             "at --scale")
+    parser.add_argument("--scale", choices=("mini", "full"), default="full", help="demo city scale (default full)")
+    parser.add_argument("--samples", type=int, default=25, help="incidents selected and dispatched (default 25)")
+    parser.add_argument("--pg", metavar="URL", default=None,
+                        help="PostgreSQL server for the second-seat case (a scratch database is created there); "
+                             f"default $COMMANDMAP_TEST_PG_URL or {DEFAULT_PG_URL}; 'off' skips the case")
+    parser.add_argument("--json", metavar="OUT", default=None, help="also write the figures as JSON")
+
+
+def _p(samples: list[float], q: float) -> float | None:
+    return float(np.percentile(samples, q)) if samples else None
+
+
+def _pump(app: Any, until: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.perf_counter() + timeout_s
+    while not until():
+        if time.perf_counter() > deadline:
+            return False
+        app.processEvents()
+        time.sleep(0.0005)
+    return True
+
+
+def _open_window(db_url: str, seat: str, simulate: str) -> Any:
+    from ..app import open_main_window
+    args = argparse.Namespace(db=db_url, theme=None, wall=False, lang="en", command=None, simulate=simulate,
+                              seat=seat, auto_dispatch=False, screen=None)
+    window = open_main_window(args)
+    window.resize(1920, 1080)
+    window.show()
+    return window
+
+
+def _officer_status(window: Any, officer_id: int) -> int:
+    snap = window.snapshot
+    rows = np.flatnonzero(snap.officers.ids == officer_id)
+    return int(snap.officers.status[rows[0]]) if len(rows) else -1
+
+
+def _select(app: Any, window: Any, row: Any) -> float | None:
+    """ms from selecting `row` to its candidates listed and the map repainted with the preview."""
+    c = window.controller
+    t0 = time.perf_counter()
+    window.queue.select_incident(row.incident_id)
+    ok = _pump(app, lambda: c.recommendation is not None and c.recommendation.incident_id == row.incident_id, 10.0)
+    if not ok:
+        return None
+    window.candidates.tree.repaint()
+    window.canvas.repaint()
+    return (time.perf_counter() - t0) * 1000.0
+
+
+def _dispatch(app: Any, window: Any, seats: list[Any]) -> tuple[float | None, list[float | None]]:
+    """ms from Enter to the officer's marker repainted dispatched here, and on each other seat."""
+    from ..domain.snapshot import OfficerStatusCode
+    cand = window.controller.candidate
+    if cand is None:
+        return None, []
+    t0 = time.perf_counter()
+    if not window.dispatch_chosen():
+        return None, []
+    here = _pump(app, lambda: _officer_status(window, cand.officer_id) == OfficerStatusCode.DISPATCHED, 5.0)
+    window.canvas.repaint()
+    own = (time.perf_counter() - t0) * 1000.0 if here else None
+    others: list[float | None] = []
+    for other in seats:
+        seen = _pump(app, lambda o=other: _officer_status(o, cand.officer_id) == OfficerStatusCode.DISPATCHED, 10.0)
+        other.canvas.repaint()
+        others.append((time.perf_counter() - t0) * 1000.0 if seen else None)
+    return own, others
+
+
+def _baseline(window: Any, rows: list[Any]) -> list[float]:
+    """ms to rank the same eligible officers with plain networkx (graph of record, reverse Dijkstra)."""
+    from routing.reference import ReferenceRouter
+
+    wb = window.ctx.workbench
+    graph = wb.recommender.graph
+    routers: dict[str, ReferenceRouter] = {}
+    out = []
+    for row in rows:
+        t0 = time.perf_counter()
+        scene, cands = wb.recommender.eligible(row.incident_id, now_s=wb.clock())
+        etas: dict[int, float] = {}
+        for mode in sorted(set(np.asarray(cands.modes).tolist())):
+            router = routers.get(mode)
+            if router is None:
+                t_build = time.perf_counter()
+                router = routers[mode] = ReferenceRouter(graph, mode)
+                t0 += time.perf_counter() - t_build      # the graph is built once, like ours is compiled once
+            got = router.etas(scene, cands)
+            if isinstance(got, dict):
+                etas.update(got)
+        _top = sorted(etas.items(), key=lambda kv: kv[1])[:5]   # the ranking the panel would show
+        out.append((time.perf_counter() - t0) * 1000.0)
+    return out
+
+
+def _scratch_pg(server: str, scale: str) -> str | None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from ..services.demo.load import build_demo
+    url = make_url(server if "://" in server else DEFAULT_PG_URL)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    try:
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_PG_DB} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {SCRATCH_PG_DB}"))
+        admin.dispose()
+    except Exception as exc:  # the case is skipped with the reason, the rest of the bench runs
+        print(f"second seat: PostgreSQL at {server} is not usable ({str(exc).splitlines()[0]}); skipped")
+        return None
+    db = url.set(database=SCRATCH_PG_DB).render_as_string(hide_password=False)
+    build_demo(db, scale, 42)
+    return db
+
+
+def _drop_scratch_pg(server: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    url = make_url(server if "://" in server else DEFAULT_PG_URL)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_PG_DB} WITH (FORCE)"))
+    admin.dispose()
+
+
+def _sqlite_store(args: argparse.Namespace, folder: Path) -> str:
+    from ..services.demo.load import build_demo
+    db = getattr(args, "db", None)
+    if db:
+        return str(db)
+    url = f"sqlite:///{folder / 'bench-ui.sqlite3'}"
+    build_demo(url, args.scale, 42)
+    return url
+
+
+def _measure_seat(app: Any, window: Any, samples: int, others: list[Any]) -> dict[str, list[float]]:
+    _pump(app, lambda: bool(window.controller.rows) and window.snapshot is not None, 60.0)
+    rows = [r for r in window.controller.rows if r.task_id is None][: samples]
+    select_ms: list[float] = []
+    dispatch_ms: list[float] = []
+    other_ms: list[float] = []
+    for row in rows:
+        ms = _select(app, window, row)
+        if ms is None:
+            continue
+        select_ms.append(ms)
+        own, seen = _dispatch(app, window, others)
+        if own is not None:
+            dispatch_ms.append(own)
+        other_ms += [s for s in seen if s is not None]
+    return {"select": select_ms, "dispatch": dispatch_ms, "other": other_ms, "rows": rows}  # type: ignore[dict-item]
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import UserError
+    if args.samples < 1:
+        raise UserError("--samples must be at least 1")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ..ui.session import ensure_app
+    app = ensure_app()
+    result: dict[str, Any] = {"scale": args.scale, "samples": args.samples}
+    with tempfile.TemporaryDirectory(prefix="commandmap-bench-ui-") as tmp:
+        os.environ.setdefault("COMMANDMAP_HOME", tmp)
+        print(f"building the {args.scale} demo city into a scratch SQLite store…", flush=True)
+        db = _sqlite_store(args, Path(tmp))
+        window = _open_window(db, "bench-A", "1x")
+        try:
+            m = _measure_seat(app, window, args.samples, [])
+            rows = m.pop("rows")  # type: ignore[misc]
+            base = _baseline(window, rows[: max(3, min(len(rows), 5))])   # networkx is slow: a few scenes
+        finally:
+            window.close()
+        result.update(select_p95_ms=_p(m["select"], 95), select_p50_ms=_p(m["select"], 50),
+                      dispatch_p95_ms=_p(m["dispatch"], 95), dispatch_p50_ms=_p(m["dispatch"], 50),
+                      baseline_select_p95_ms=_p(base, 95), baseline_select_p50_ms=_p(base, 50),
+                      selected=len(m["select"]), dispatched=len(m["dispatch"]))
+        server = args.pg or os.environ.get("COMMANDMAP_TEST_PG_URL", DEFAULT_PG_URL)
+        result["second_seat_p95_ms"] = None
+        if server != "off":
+            print("building the demo city into a scratch PostgreSQL database for two seats…", flush=True)
+            pg_db = _scratch_pg(server, args.scale)
+            if pg_db is not None:
+                a = _open_window(pg_db, "bench-A", "off")
+                b = _open_window(pg_db, "bench-B", "off")
+                try:
+                    pm = _measure_seat(app, a, max(5, args.samples // 2), [b])
+                finally:
+                    a.close()
+                    b.close()
+                    _drop_scratch_pg(server)
+                result.update(second_seat_p95_ms=_p(pm["other"], 95), second_seat_p50_ms=_p(pm["other"], 50),
+                              pg_dispatch_p95_ms=_p(pm["dispatch"], 95), pg_select_p95_ms=_p(pm["select"], 95))
+    print(format_table(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0
+
+
+def format_table(r: dict[str, Any]) -> str:
+    def f(v: Any) -> str:
+        return "–" if v is None else f"{v:,.1f}"
+    ratio = (r["baseline_select_p50_ms"] / r["select_p50_ms"]
+             if r.get("baseline_select_p50_ms") and r.get("select_p50_ms") else None)
+    lines = [
+        f"UI latency, {r['scale']} demo city ({r.get('selected', 0)} incidents selected, "
+        f"{r.get('dispatched', 0)} dispatched)",
+        "| step | p50 ms | p95 ms | target p95 |",
+        "|---|---:|---:|---:|",
+        f"| select → candidates and route preview painted | {f(r.get('select_p50_ms'))} | "
+        f"{f(r.get('select_p95_ms'))} | ≤ 100 |",
+        f"| baseline: the same ranking with plain networkx | {f(r.get('baseline_select_p50_ms'))} | "
+        f"{f(r.get('baseline_select_p95_ms'))} | |",
+        f"| Enter → task committed, marker repainted (SQLite) | {f(r.get('dispatch_p50_ms'))} | "
+        f"{f(r.get('dispatch_p95_ms'))} | ≤ 150 |",
+        f"| Enter on seat A → seat B's map shows it (PostgreSQL) | {f(r.get('second_seat_p50_ms'))} | "
+        f"{f(r.get('second_seat_p95_ms'))} | ≤ 1,000 |",
+    ]
+    if ratio:
+        lines.append(f"networkx baseline / ours (p50): {ratio:,.0f}×")
+    return "\n".join(lines)
+
+
+
