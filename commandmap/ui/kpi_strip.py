@@ -8,7 +8,7 @@ One widget for both screens: a compact strip above the workstation's map and,
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..services.board import KpiSummary
 from .dispatch_controller import format_duration
@@ -26,7 +26,8 @@ class _Tile(QWidget):
         self.value.setObjectName("KpiValue")
         self.caption = QLabel(self)
         self.caption.setObjectName("KpiCaption")
-        self.caption.setWordWrap(False)
+        self.caption.setWordWrap(True)      # a narrow screen wraps captions instead of widening the window
+        self.caption.setMinimumWidth(40)
         for label in (self.value, self.caption):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.value.setStyleSheet(f"font-size:{value_px}px;font-weight:bold")
@@ -63,6 +64,7 @@ class KpiTiles(QWidget):
             for i, k in enumerate(self.KEYS):
                 layout.addWidget(self.tiles[k], i // columns, i % columns)
         layout.setContentsMargins(4, 2, 4, 2)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         self.summary: KpiSummary | None = None
         self.retranslate_ui()
 

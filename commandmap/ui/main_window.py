@@ -20,7 +20,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QIcon, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QToolBar,
-                               QVBoxLayout, QWidget)
+                               QWidget)
 
 from layers.base import Feature
 from layers.canvas import MapCanvas
@@ -63,13 +63,7 @@ class MainWindow(QMainWindow):
         self.canvas = MapCanvas(self, theme=theme)
         self.canvas.setObjectName("MapCanvas")
         self.kpi = KpiTiles(self)
-        central = QWidget(self)
-        box = QVBoxLayout(central)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(0)
-        box.addWidget(self.kpi)
-        box.addWidget(self.canvas, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(self.canvas)
         self.ctx: Any = None                      # app.AppContext once attached
         self.controller: DispatchController | None = None
         self.live_feed: LiveFeed | None = None
@@ -94,7 +88,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.roster_dock, self.layer_dock)
         self.roster_dock.raise_()
         px = theme.font_ui_px
-        self.resizeDocks([self.queue_dock, self.candidates_dock], [int(px * 40), int(px * 52)],
+        self.resizeDocks([self.queue_dock, self.candidates_dock], [int(px * 38), int(px * 46)],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.timeline_dock], [int(px * 9)], Qt.Orientation.Vertical)
 
@@ -219,6 +213,12 @@ class MainWindow(QMainWindow):
         tb.setMovable(False)
         self.toolbar = tb
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.kpi_bar = QToolBar(self)          # the KPIs span the window's width, under the tools
+        self.kpi_bar.setObjectName("KpiBar")
+        self.kpi_bar.setMovable(False)
+        self.kpi_bar.addWidget(self.kpi)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.kpi_bar)
         for act in (self.act_new, self.act_dispatch, self.act_acknowledge, self.act_resolve, self.act_cancel,
                     self.act_search, None, self.act_zoom_in, self.act_zoom_out, self.act_home, self.act_wall,
                     self.act_fullscreen, self.act_export):
@@ -262,6 +262,7 @@ class MainWindow(QMainWindow):
         self.menu_docks.setTitle(self.tr("Panels"))
         self.menu_lang.setTitle(self.tr("Language"))
         self.toolbar.setWindowTitle(self.tr("Map"))
+        self.kpi_bar.setWindowTitle(self.tr("Key figures"))
         self.status_seat.setText(self.tr("Seat: {seat}").format(seat=seat) if seat else "")
         if not self.status_selection.text():
             self.status_selection.setText(self.tr("Click the map to pick an officer, incident or site"))

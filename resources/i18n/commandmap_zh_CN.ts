@@ -215,7 +215,7 @@
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+232"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+236"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -349,7 +349,7 @@
 <context>
     <name>KpiTiles</name>
     <message>
-        <location filename="../../commandmap/ui/kpi_strip.py" line="+76"/>
+        <location filename="../../commandmap/ui/kpi_strip.py" line="+78"/>
         <source>Open P1</source>
         <translation>在办P1</translation>
     </message>
@@ -402,7 +402,7 @@
 <context>
     <name>Labels</name>
     <message>
-        <location filename="../../commandmap/ui/labels.py" line="+15"/>
+        <location filename="../../commandmap/ui/labels.py" line="+17"/>
         <source>new</source>
         <translation>待派</translation>
     </message>
@@ -719,12 +719,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+365"/>
+        <location line="+368"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-365"/>
+        <location line="-368"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -810,6 +810,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Key figures</source>
+        <translation>关键指标</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Seat: {seat}</source>
         <translation>席位：{seat}</translation>
     </message>
@@ -824,7 +829,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+100"/>
+        <location line="+102"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -1270,7 +1275,7 @@
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../commandmap/ui/progress.py" line="+13"/>
+        <location filename="../../commandmap/ui/progress.py" line="+14"/>
         <source>districts</source>
         <translation>区县</translation>
     </message>
