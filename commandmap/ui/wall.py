@@ -29,7 +29,7 @@ from .labels import action_label
 from .live_feed import LiveFeed
 
 FOLLOW_S = 90.0               # how long the map stays on a new P1 before returning to the whole city
-FOLLOW_SPAN_M = 6000.0        # a followed P1 is shown with about this much of the city across the map
+FOLLOW_SPAN_M = 10000.0       # a followed P1 is shown with about this much of the city across the map
 TICKER_LINES = 8
 LEGEND_LAYERS = ("incidents", "officers")
 
@@ -143,6 +143,7 @@ class WallWindow(QWidget):
         self.controller: DispatchController | None = None
         self.live_feed: LiveFeed | None = None
         self.followed: int | None = None
+        self._follow_xy = (0.0, 0.0)
         self._follow_until = 0.0
         self._seen_p1: set[int] | None = None
         self._on_close: list[Callable[[], None]] = []
@@ -204,10 +205,12 @@ class WallWindow(QWidget):
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._place_legend()
+        if self.followed is not None:        # framed before the window had its size: frame again
+            self._frame_followed()
 
     def _place_legend(self) -> None:
         self.legend.adjustSize()
-        self.legend.move(24, max(0, self.canvas.height() - self.legend.height() - 24))
+        self.legend.move(24, max(0, self.canvas.height() - self.legend.height() - round(140 * self.unit)))  # above the scale bar
         self.legend.raise_()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
@@ -239,8 +242,14 @@ class WallWindow(QWidget):
             return
         x, y = self.ctx.workbench.to_xy([[row.lon, row.lat]])[0]
         self.followed = row.incident_id
+        self._follow_xy = (float(x), float(y))
         self._follow_until = time.monotonic() + FOLLOW_S
-        self.canvas.center_on(float(x), float(y), m_per_px=FOLLOW_SPAN_M / max(1, self.canvas.width()))
+        self._frame_followed()
+
+    def _frame_followed(self) -> None:
+        x, y = self._follow_xy
+        half = FOLLOW_SPAN_M / 2
+        self.canvas.zoom_to_extent((x - half, y - half, x + half, y + half))
 
     def _on_controller_kpis(self, summary: KpiSummary) -> None:
         self.kpi.set_summary(summary)
