@@ -137,9 +137,14 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
 
 
 def theme_name(args: argparse.Namespace) -> str:
+    """--wall, else --theme, else $COMMANDMAP_THEME, else the theme this seat used last."""
     if getattr(args, "wall", False):
         return "wall"
-    return getattr(args, "theme", None) or os.environ.get(ENV_THEME) or "workstation"
+    chosen = getattr(args, "theme", None) or os.environ.get(ENV_THEME)
+    if chosen:
+        return str(chosen)
+    from .ui.settings import load_theme
+    return load_theme("workstation")
 
 
 def _prepare_behind_progress(args: argparse.Namespace) -> AppContext:

@@ -149,6 +149,7 @@ class DispatchController(QObject):
 
     def _on_throttle_timeout(self) -> None:
         self.refresh_queue()
+        self.refresh_kpis()
 
     def refresh_queue(self) -> None:
         if self._queue_busy:

@@ -218,6 +218,35 @@ def test_wall_covers_the_screen_and_shows_the_kpis(qtbot, mini_store) -> None:
         wall.close()
 
 
+def test_wall_follows_a_dispatch_made_at_a_workstation(qtbot, mini_store) -> None:
+    wall = open_wall(app_args(mini_store, wall=True))
+    qtbot.addWidget(wall)
+    desk = _open(qtbot, app_args(mini_store, seat="desk-1", lang="en"))
+    try:
+        qtbot.waitUntil(lambda: wall.kpi.summary is not None, timeout=5000)
+        available = wall.kpi.summary.available_officers
+        _ready(qtbot, desk)
+        officer = desk.controller.candidate.name
+        qtbot.mouseClick(desk.candidates.dispatch_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: wall.kpi.values()["available"] == f"{available - 1:,}", timeout=8000)
+        qtbot.waitUntil(lambda: officer in wall.ticker.text(), timeout=8000)
+    finally:
+        desk.close()
+        wall.close()
+
+
+def test_theme_is_remembered(qtbot, mini_store) -> None:
+    window = _open(qtbot, app_args(mini_store))
+    window.act_wall.trigger()
+    window.close()
+    again = _open(qtbot, app_args(mini_store))
+    try:
+        assert again.canvas.theme.name == "wall" and again.act_wall.isChecked()
+    finally:
+        again.set_theme("workstation")
+        again.close()
+
+
 def test_wall_refuses_to_dispatch(qtbot, mini_store) -> None:
     wall = open_wall(app_args(mini_store, wall=True))
     qtbot.addWidget(wall)
