@@ -12,8 +12,8 @@ export COMMANDMAP_TEST_MQTT=${COMMANDMAP_TEST_MQTT:-127.0.0.1:1883}
 export COMMANDMAP_TEST_FULL_DEMO=${COMMANDMAP_TEST_FULL_DEMO:-1}
 echo "== import contracts"
 .venv/bin/lint-imports
-echo "== types (mypy: strict on routing/ and commandmap/domain/, normal on the store and live state)"
-.venv/bin/python -m mypy --ignore-missing-imports routing commandmap/domain commandmap/store commandmap/live
+echo "== types (mypy: strict on routing/ and commandmap/domain/, normal elsewhere)"
+.venv/bin/python -m mypy --ignore-missing-imports routing commandmap layers
 echo "== tests"
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 echo "== wheel in a fresh venv"

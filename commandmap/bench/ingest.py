@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
         url, drop = _pg_scratch(server)
     except Exception as exc:  # noqa: BLE001 - any failure here means "no PostgreSQL row"
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        results.append(CaseResult("postgresql", None, None, None, f"skipped: PostgreSQL not available ({first})"))
+        results.append(CaseResult("postgresql", None, None, None, note=f"skipped: PostgreSQL not available ({first})"))
     else:
         try:
             results.append(run_case(url, "postgresql", n, ticks))

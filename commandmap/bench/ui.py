@@ -97,7 +97,9 @@ def _dispatch(app: Any, window: Any, seats: list[Any]) -> tuple[float | None, li
     own = (time.perf_counter() - t0) * 1000.0 if here else None
     others: list[float | None] = []
     for other in seats:
-        seen = _pump(app, lambda o=other: _officer_status(o, cand.officer_id) == OfficerStatusCode.DISPATCHED, 10.0)
+        def shows_it(o: Any = other) -> bool:
+            return _officer_status(o, cand.officer_id) == OfficerStatusCode.DISPATCHED
+        seen = _pump(app, shows_it, 10.0)
         other.canvas.repaint()
         others.append((time.perf_counter() - t0) * 1000.0 if seen else None)
     return own, others

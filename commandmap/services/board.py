@@ -252,7 +252,7 @@ class Board:
             if r.priority == "P1" and deadline is not None and now_s > deadline:
                 overdue += 1
         with self._read() as conn:
-            counts = dict(conn.execute(select(officer.c.status, func.count()).where(officer.c.on_duty.is_(True))
+            counts: dict[str, int] = dict(conn.execute(select(officer.c.status, func.count()).where(officer.c.on_duty.is_(True))
                                        .group_by(officer.c.status)).all())
         stages = [s for _code, _status, s in incident_stages(
             self.engine, reported_since_s=city_midnight(now_s)).values()]
@@ -272,14 +272,14 @@ class Board:
                                          incident.c.lat).where(incident.c.code.ilike(like))
                                   .order_by(incident.c.id.desc()).limit(limit)):
                 hits.append(SearchHit("incident", int(r.id), f"{r.code} {r.category}", r.lon, r.lat))
-            for r in conn.execute(select(officer.c.id, officer.c.name, officer.c.badge)
+            for o in conn.execute(select(officer.c.id, officer.c.name, officer.c.badge)
                                   .where(or_(officer.c.name.ilike(like), officer.c.badge.ilike(like)))
                                   .order_by(officer.c.id).limit(limit)):
-                hits.append(SearchHit("officer", int(r.id), f"{r.name} {r.badge}", None, None))
-            for r in conn.execute(select(site.c.id, site.c.name, site.c.address, site.c.lon, site.c.lat)
+                hits.append(SearchHit("officer", int(o.id), f"{o.name} {o.badge}", None, None))
+            for p in conn.execute(select(site.c.id, site.c.name, site.c.address, site.c.lon, site.c.lat)
                                   .where(or_(site.c.name.ilike(like), site.c.address.ilike(like)))
                                   .order_by(site.c.id).limit(limit)):
-                hits.append(SearchHit("site", int(r.id), f"{r.name} · {r.address}", r.lon, r.lat))
+                hits.append(SearchHit("site", int(p.id), f"{p.name} · {p.address}", p.lon, p.lat))
         return hits[: 3 * limit]
 
     def incident_status(self, incident_id: int) -> str | None:

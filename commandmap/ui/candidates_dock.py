@@ -201,5 +201,6 @@ class CandidatesDock(QWidget):
             self.dispatch_button.setText(self.tr("Dispatch #{n}  (Enter)").format(n=index + 1))
 
     def candidate_names(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(1) for i in range(self.tree.topLevelItemCount())]
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item.text(1) for item in items if item is not None]
 

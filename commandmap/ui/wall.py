@@ -52,8 +52,9 @@ class LegendOverlay(QFrame):
     def rebuild(self) -> None:
         while self.grid.count():
             item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         row = 0
         theme = self.canvas.theme
         for name in LEGEND_LAYERS:
@@ -79,7 +80,8 @@ class LegendOverlay(QFrame):
     def labels(self) -> list[str]:
         out = []
         for i in range(self.grid.count()):
-            w = self.grid.itemAt(i).widget()
+            item = self.grid.itemAt(i)
+            w = item.widget() if item is not None else None
             if isinstance(w, QLabel) and w.text():
                 out.append(w.text())
         return out

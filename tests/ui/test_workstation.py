@@ -78,7 +78,7 @@ def test_enter_sends_the_best_officer_to_the_most_urgent_incident(qtbot, mini_st
         px = QPoint(round(p.x() * dpr), round(p.y() * dpr))
         assert before.pixelColor(px) != after.pixelColor(px)
         # the roster says so, with the incident
-        window.roster.find.setText(best.badge)
+        window.roster.find_box.setText(best.badge)
         qtbot.waitUntil(lambda: window.roster.proxy.rowCount() == 1, timeout=2000)
         qtbot.waitUntil(lambda: window.roster.proxy.index(0, 4).data() == c.selected.code
                         if c.selected else False, timeout=3000)

@@ -88,6 +88,5 @@ def store_horizon(conn: Connection) -> float | None:
                              func.max(task.c.en_route_at), func.max(task.c.arrived_at),
                              func.max(task.c.completed_at))).one(),
     ]
-    seconds = [_as_epoch(s) for s in stamps]
-    seconds = [s for s in seconds if s is not None]
+    seconds = [e for e in (_as_epoch(s) for s in stamps) if e is not None]
     return max(seconds) if seconds else None
