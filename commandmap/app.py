@@ -99,6 +99,7 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
     from .live import LiveState
     from .services.city import CityDataError, load_city_static, load_road_graph
     from .services.demo.load import build_demo, store_has_city
+    from .services.recommend import Recommender
     from .services.workbench import Workbench, default_seat
     from .store.engine import resolve_db_url
     from .store.errors import StoreError
@@ -125,7 +126,10 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
             progress("simulator", 0.98)
             sim = SimulationEngine(engine, graph, SimConfig(auto_dispatch=auto_dispatch), start_s=time.time())
             runner = SimulationRunner(sim, speed=sim_speed)
-        workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs)
+        recommender = Recommender(engine, graph, clock=live.now, roster_source=live.roster_arrays)
+        recommender.warm_up()
+        workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs,
+                              recommender=recommender)
         progress("done", 1.0)
     except (StoreError, CityDataError) as exc:
         engine.dispose()

@@ -153,6 +153,19 @@ class RasterGrid:
 
 
 @dataclass(frozen=True)
+class RosterArrays:
+    """Every officer's duty, status, department and latest fix, as the live state holds them:
+    what a recommendation filters before routing (no 25,000-row query per click)."""
+
+    ids: np.ndarray         # int64, sorted
+    on_duty: np.ndarray     # bool
+    status: np.ndarray      # int8 OfficerStatusCode
+    department: np.ndarray  # int32 department id
+    lonlat: np.ndarray      # (N,2) float64; NaN when no fix
+    fix_t: np.ndarray       # float64 epoch seconds; NaN when no fix
+
+
+@dataclass(frozen=True)
 class OperationSnapshot:
     """One tick of the live operation, shared by every dynamic layer."""
 

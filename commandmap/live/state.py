@@ -31,7 +31,7 @@ from routing.projection import to_xy
 from ..domain.fix_validation import DEFAULT_STALE_AFTER_S
 from ..domain.position_batch import PositionBatch, to_microseconds
 from ..domain.sla import sla_levels
-from ..domain.snapshot import (INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES, IncidentArrays, OfficerArrays,
+from ..domain.snapshot import (INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES, IncidentArrays, OfficerArrays, RosterArrays,
                                OperationSnapshot, RouteArrays)
 from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store import live_reads as reads
@@ -338,6 +338,14 @@ class LiveState:
                 on_refresh(stats)
 
     # -- the picture ------------------------------------------------------------------------------
+    def roster_arrays(self) -> RosterArrays:
+        """Copies of every officer's duty, status, department and latest fix (any thread)."""
+        with self._lock:
+            t = self.officers
+            return RosterArrays(t.ids.copy(), t.cols["on_duty"].copy(), t.cols["status"].copy(),
+                                t.cols["department"].copy(), np.column_stack([t.cols["lon"], t.cols["lat"]]),
+                                t.cols["fix_t"].copy())
+
     def snapshot(self, now_s: float | None = None) -> OperationSnapshot:
         """Copies of the current arrays (safe to hand to another thread)."""
         now = self.now() if now_s is None else now_s

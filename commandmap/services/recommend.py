@@ -11,6 +11,7 @@ estimate and every reason says so.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, select
 from ..domain.enums import OfficerStatus
 from ..domain.fix_validation import DEFAULT_STALE_AFTER_S, haversine_m
 from ..domain.sla import ARRIVAL_DEADLINE_S
+from ..domain.snapshot import OfficerStatusCode, RosterArrays
 from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import department, incident, officer, officer_position
 from .clock import Clock, to_epoch, wall_clock
@@ -81,14 +83,39 @@ class _Roster:
     lonlat: np.ndarray
     modes: np.ndarray
     fix_t: np.ndarray
-    rows: dict[int, tuple]   # id -> (badge, name, department_id, mode, version)
-    left_out: Counter
+    rows: Callable[[list[int]], dict[int, tuple[str, str, int, str, int]]]  # ids -> (badge, name, dept, mode, version)
+    left_out: Counter[str]
+
+
+class _Directory:
+    """Badge, name, department and travel mode of every officer, read once (they change on import,
+    not per tick), as arrays aligned by sorted id."""
+
+    def __init__(self, engine: Engine) -> None:
+        with engine.connect() as conn:
+            rows = conn.execute(select(officer.c.id, officer.c.badge, officer.c.name, officer.c.department_id,
+                                       officer.c.mode).order_by(officer.c.id)).all()
+        self.ids = np.array([r.id for r in rows], np.int64)
+        self.rows = {int(r.id): (r.badge, r.name, int(r.department_id), r.mode) for r in rows}
+        self.modes = np.array([r.mode for r in rows], dtype=object)
+
+    def covers(self, ids: np.ndarray) -> bool:
+        return bool(np.isin(ids, self.ids).all())
+
+    def modes_of(self, ids: np.ndarray) -> np.ndarray:
+        return self.modes[np.searchsorted(self.ids, ids)]
 
 
 class Recommender:
     def __init__(self, engine: Engine, graph=None, *, stale_after_s: float = DEFAULT_STALE_AFTER_S,  # type: ignore[no-untyped-def]
-                 target_s: float = ARRIVAL_DEADLINE_S, clock: Clock = wall_clock) -> None:
+                 target_s: float = ARRIVAL_DEADLINE_S, clock: Clock = wall_clock,
+                 roster_source: Callable[[], RosterArrays] | None = None) -> None:
+        """`roster_source`: every officer's duty, status and fix from a live state that follows this
+        store (a seat's `LiveState.roster_arrays`); without it each recommendation reads them from
+        the store (25,000 rows at full scale: a quarter of a second)."""
         self.engine = engine
+        self.roster_source = roster_source
+        self._directory: _Directory | None = None
         self.graph = graph
         self.stale_after_s = stale_after_s
         self.target_s = target_s
@@ -100,14 +127,25 @@ class Recommender:
         return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
 
     def recommend(self, incident_id: int, *, k: int = 5, widen: bool = False,
-                  now_s: float | None = None) -> Recommendation:
+                  now_s: float | None = None, fresh: bool = False) -> Recommendation:
+        """`fresh`: read duties and positions from the store even when a live roster is given (after
+        a lost race the live state may not have seen the winner's dispatch yet)."""
         with self._read() as conn:
             row = conn.execute(select(incident.c.lon, incident.c.lat, incident.c.department_ids)
                                .where(incident.c.id == incident_id)).first()
         if row is None:
             raise KeyError(f"there is no incident {incident_id}")
         return self.recommend_at(row.lon, row.lat, tuple(row.department_ids or ()), k=k, widen=widen,
-                                 now_s=now_s, incident_id=incident_id)
+                                 now_s=now_s, incident_id=incident_id, fresh=fresh)
+
+    def warm_up(self) -> None:
+        """Pay the first recommendation's one-off costs (the officer directory, each travel mode's
+        compiled network) now, at start-up, not on the dispatcher's first click."""
+        if self.roster_source is not None:
+            self._directory = _Directory(self.engine)
+        if self.graph is not None and int(getattr(self.graph, "n_nodes", 0)):
+            lon, lat = (float(v) for v in self.graph.node_lonlat[self.graph.n_nodes // 2])
+            self.recommend_at(lon, lat, widen=True, k=1)
 
     def eligible(self, incident_id: int, *, widen: bool = False, now_s: float | None = None
                  ) -> tuple[tuple[float, float], Any]:
@@ -124,7 +162,9 @@ class Recommender:
         roster = self._roster(tuple(row.department_ids or ()), widen, now)
         return (float(row.lon), float(row.lat)), Candidates(roster.ids, roster.lonlat, roster.modes)
 
-    def _roster(self, department_ids: tuple[int, ...], widen: bool, now: float) -> _Roster:
+    def _roster(self, department_ids: tuple[int, ...], widen: bool, now: float, fresh: bool = False) -> _Roster:
+        if self.roster_source is not None and not fresh:
+            return self._roster_from_arrays(self.roster_source(), department_ids, widen, now)
         with self._read() as conn:
             rows = conn.execute(
                 select(officer.c.id, officer.c.badge, officer.c.name, officer.c.department_id, officer.c.mode,
@@ -147,18 +187,55 @@ class Recommender:
                 left["stale_fix"] += 1
             else:
                 keep.append(r)
+        described = {r.id: (r.badge, r.name, r.department_id, r.mode, r.version) for r in keep}
         return _Roster(np.array([r.id for r in keep], np.int64),
                        np.array([(r.lon, r.lat) for r in keep], np.float64).reshape(-1, 2),
                        np.array([r.mode for r in keep], dtype=object),
                        np.array([to_epoch(r.fix_time) for r in keep], np.float64),
-                       {r.id: (r.badge, r.name, r.department_id, r.mode, r.version) for r in keep}, left)
+                       lambda ids: {i: described[i] for i in ids}, left)
+
+    def _roster_from_arrays(self, a: RosterArrays, department_ids: tuple[int, ...], widen: bool,
+                            now: float) -> _Roster:
+        """The same eligibility rules as the store path, vectorised over the live arrays."""
+        left: Counter[str] = Counter()
+        keep = a.on_duty.copy()
+        left["off_duty"] = int((~a.on_duty).sum())
+        busy = keep & (a.status != OfficerStatusCode.AVAILABLE)
+        left["busy"] = int(busy.sum())
+        keep &= ~busy
+        if department_ids and not widen:
+            other = keep & ~np.isin(a.department, np.asarray(department_ids))
+            left["other_department"] = int(other.sum())
+            keep &= ~other
+        no_fix = keep & (np.isnan(a.fix_t) | ~np.isfinite(a.lonlat).all(axis=1))
+        left["no_fix"] = int(no_fix.sum())
+        keep &= ~no_fix
+        stale = keep & (now - np.where(np.isnan(a.fix_t), -np.inf, a.fix_t) > self.stale_after_s)
+        left["stale_fix"] = int(stale.sum())
+        keep &= ~stale
+        ids = a.ids[keep]
+        directory = self._directory
+        if directory is None or not directory.covers(ids):      # first use, or officers added since
+            directory = self._directory = _Directory(self.engine)
+        known = np.isin(ids, directory.ids)
+        ids = ids[known]
+        left = +left
+
+        def rows(picked: list[int]) -> dict[int, tuple[str, str, int, str, int]]:
+            # versions now, for the picked few: dispatch compares them to catch a stale view
+            with self._read() as conn:
+                versions = dict(conn.execute(select(officer.c.id, officer.c.version)
+                                             .where(officer.c.id.in_(picked))).all())
+            return {i: (*directory.rows[i], int(versions.get(i, 0))) for i in picked}
+
+        return _Roster(ids, a.lonlat[keep][known], directory.modes_of(ids), a.fix_t[keep][known], rows, left)
 
     def recommend_at(self, lon: float, lat: float, department_ids: tuple[int, ...] = (), *, k: int = 5,
                      widen: bool = False, now_s: float | None = None,
-                     incident_id: int | None = None) -> Recommendation:
+                     incident_id: int | None = None, fresh: bool = False) -> Recommendation:
         """Top `k` eligible officers for a scene; see the module docstring."""
         now = self.clock() if now_s is None else float(now_s)
-        roster = self._roster(tuple(department_ids), widen, now)
+        roster = self._roster(tuple(department_ids), widen, now, fresh)
         base: dict[str, Any] = dict(incident_id=incident_id, scene_lonlat=(float(lon), float(lat)),
                                     target_s=self.target_s, widened=widen, department_ids=tuple(department_ids))
         if len(roster.ids) == 0:
@@ -170,8 +247,9 @@ class Recommender:
             picks, status, extra = self._by_road(roster, lon, lat, k)
         left = roster.left_out + extra
         cands = []
+        described = roster.rows([int(p[0]) for p in picks])
         for officer_id, eta, dist, route, how in picks:
-            badge, name, dept_id, mode, version = roster.rows[officer_id]
+            badge, name, dept_id, mode, version = described[officer_id]
             age = now - float(roster.fix_t[np.flatnonzero(roster.ids == officer_id)[0]])
             dept = self._dept_names.get(dept_id, str(dept_id))
             cands.append(Candidate(officer_id, badge, name, dept_id, dept, mode, version, eta, dist, age,

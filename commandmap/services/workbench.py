@@ -81,7 +81,8 @@ class Workbench:
         return dispatch(self.engine, incident_id, candidate.officer_id, seat=self.seat,
                         predicted_eta_s=candidate.eta_s, route_lonlat=candidate.route_lonlat,
                         officer_version=candidate.version, incident_version=incident_version,
-                        now_s=self.clock(), recommend=lambda i: self.recommend(i, widen=widen))
+                        now_s=self.clock(),
+                        recommend=lambda i: self.recommender.recommend(i, widen=widen, now_s=self.clock(), fresh=True))
 
     def reassign(self, task_id: int, candidate: Candidate) -> ActionResult:
         return lifecycle.reassign(self.engine, task_id, candidate.officer_id, actor=self.seat,

@@ -81,3 +81,21 @@ def test_straight_line_fallback_without_roads(city) -> None:
     rec = Recommender(engine, None).recommend_at(s.lon, s.lat, (1,), k=2, now_s=NOW_S)
     assert rec.estimated and rec.candidates[0].officer_id == 1 and rec.candidates[0].eta_s == pytest.approx(0)
     assert "straight-line" in rec.candidates[1].reason
+
+
+@pytest.mark.parametrize("widen", [False, True])
+def test_the_live_roster_path_ranks_exactly_as_the_store_path(city, graph, widen) -> None:
+    """A seat recommends from its live arrays (no 25,000-row query per click): same officers,
+    same ETAs, same left-out counts, same versions for the stale-view check."""
+    from commandmap.live import LiveState
+    engine, _specs = city
+    live = LiveState(engine, clock=lambda: NOW_S)
+    from_store = Recommender(engine, graph)
+    from_live = Recommender(engine, graph, roster_source=live.roster_arrays)
+    for node in (graph.n_nodes // 2, 3, graph.n_nodes - 5):
+        scene = tuple(graph.node_lonlat[node])
+        a = from_store.recommend_at(*scene, department_ids=(1,), k=5, widen=widen, now_s=NOW_S)
+        b = from_live.recommend_at(*scene, department_ids=(1,), k=5, widen=widen, now_s=NOW_S)
+        assert [(c.officer_id, round(c.eta_s, 6), c.version, c.badge, c.mode) for c in a.candidates] == \
+            [(c.officer_id, round(c.eta_s, 6), c.version, c.badge, c.mode) for c in b.candidates]
+        assert a.left_out == b.left_out and a.status == b.status
