@@ -66,6 +66,7 @@ class DispatchController(QObject):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-reads")
         # recommendations never wait behind a queue or KPI read: the dispatcher is looking at the panel
         self._rec_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-recommend")
+        self._rec_future: Future[Any] | None = None
         self._relay = _Relay(self)
         self._relay.sig_done.connect(self._on_relay_done)
         self._queue_busy = False
@@ -84,10 +85,17 @@ class DispatchController(QObject):
     def _submit(self, tag: Any, fn: Callable[[], Any]) -> None:
         if self._closed:
             return
-        pool = self._rec_pool if tag[0] == "recommend" else self._pool
-        fut: Future[Any] = pool.submit(fn)
+        if tag[0] == "recommend":
+            if self._rec_future is not None:
+                self._rec_future.cancel()        # a recommendation nobody looks at any more: drop it unstarted
+            fut: Future[Any] = self._rec_pool.submit(fn)
+            self._rec_future = fut
+        else:
+            fut = self._pool.submit(fn)
 
         def done(f: Future[Any]) -> None:
+            if f.cancelled():
+                return
             try:
                 self._relay.sig_done.emit(tag, f.result(), None)
             except Exception as exc:  # reported on the UI thread
