@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,7 +49,7 @@ class AppContext:
     live: Any                # commandmap.live.LiveState
     workbench: Any           # services.workbench.Workbench (this seat's actions)
     built_demo: bool
-    simulation: Any = None   # services.simulation.SimulationRunner, not yet started
+    simulation: Any = None   # services.simulation.process.SimulatorProcess, not yet started
     db_url: str = ""
 
 
@@ -122,10 +121,11 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
         live = LiveState(engine, crs=city.crs)
         runner = None
         if sim_speed is not None:
-            from .services.simulation import SimConfig, SimulationEngine, SimulationRunner
+            from .paths import user_data_dir
+            from .services.simulation.process import SimulatorProcess
             progress("simulator", 0.98)
-            sim = SimulationEngine(engine, graph, SimConfig(auto_dispatch=auto_dispatch), start_s=time.time())
-            runner = SimulationRunner(sim, speed=sim_speed)
+            runner = SimulatorProcess(engine, resolve_db_url(db_url), sim_speed, auto_dispatch=auto_dispatch,
+                                      log_path=user_data_dir() / "simulator.log")
         recommender = Recommender(engine, graph, clock=live.now, roster_source=live.roster_arrays)
         recommender.warm_up()
         workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs,

@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
             steady.samples.append((sim0, open_incidents(engine)))
         total = None
         last_print = sim0
+        from ..services.simulation.control import read_auto_dispatch, write_auto_dispatch
+        write_auto_dispatch(engine, not args.no_auto_dispatch)   # seats may flip it while we run
         try:
             while end is None or sim.now < end:
                 if speed == float("inf"):
@@ -110,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
                         continue
                 if end is not None:
                     target = min(target, end)
+                switch = read_auto_dispatch(engine)
+                if switch is not None and switch != sim.auto_dispatch:
+                    sim.set_auto_dispatch(switch)
                 report = sim.step(target)
                 if total is None:
                     total = report

@@ -320,7 +320,7 @@ class MainWindow(QMainWindow):
         runner = ctx.simulation
         if runner is not None:
             self.act_auto_dispatch.setEnabled(True)
-            self.act_auto_dispatch.setChecked(bool(runner.sim.config.auto_dispatch))
+            self.act_auto_dispatch.setChecked(bool(runner.auto_dispatch))
         c.start()
         self.retranslate_ui()
         self.queue.view.setFocus()

@@ -1,0 +1,48 @@
+"""The in-app simulator runs as a child process; the simulated-dispatcher switch travels through the store."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from commandmap.services.demo.load import build_demo
+from commandmap.services.simulation.control import read_auto_dispatch
+from commandmap.services.simulation.process import SimulatorProcess
+from commandmap.services.simulation.resume import read_clock
+from commandmap.store.migrate import open_store
+from commandmap.store.schema import task
+from tests.waiting import wait_until
+
+
+def _tasks(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(task)).scalar_one())
+
+
+def test_the_switch_turns_the_simulated_dispatcher_off_and_on(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'sim.sqlite3'}"
+    build_demo(url, "mini", 42)
+    engine = open_store(url)
+    sim = SimulatorProcess(engine, url, 30.0, auto_dispatch=False, log_path=tmp_path / "sim.log")
+    try:
+        sim.start()
+        assert sim.running and read_auto_dispatch(engine) is False and sim.auto_dispatch is False
+        # two simulated minutes with the switch off: incidents wait, nobody sends anyone
+        wait_until(lambda: _engine_reached(engine) is not None, timeout_s=60)
+        start = _engine_reached(engine)
+        before = _tasks(engine)
+        wait_until(lambda: (_engine_reached(engine) or 0.0) > start + 120.0, timeout_s=60)
+        assert _tasks(engine) == before
+        sim.set_auto_dispatch(True)
+        wait_until(lambda: _tasks(engine) > before, timeout_s=60)
+        assert sim.running and sim.error is None
+    finally:
+        sim.stop()
+        engine.dispose()
+    assert not sim.running
+
+
+def _engine_reached(engine) -> float | None:  # type: ignore[no-untyped-def]
+    """How far the child's simulation got (its persisted clock record)."""
+    with engine.connect() as conn:
+        record = read_clock(conn)
+    return None if record is None or "now" not in record else float(record["now"])
