@@ -68,6 +68,8 @@ class CandidatesDock(QWidget):
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(True)
         self.tree.itemEntered.connect(lambda item, _c: self.sig_preview.emit(self.tree.indexOfTopLevelItem(item)))
+        self.tree.currentItemChanged.connect(          # arrowing through the list previews each route too
+            lambda item, _prev: self.sig_preview.emit(self.tree.indexOfTopLevelItem(item) if item else -1))
         self.tree.itemClicked.connect(lambda item, _c: self.sig_choose.emit(self.tree.indexOfTopLevelItem(item)))
         self.tree.itemDoubleClicked.connect(lambda _item, _c: self.sig_dispatch.emit())
         self.tree.viewport().installEventFilter(self)

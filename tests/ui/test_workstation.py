@@ -95,6 +95,13 @@ def test_number_keys_choose_a_candidate_and_escape_clears(qtbot, mini_store) -> 
         _ready(qtbot, window)
         c = window.controller
         second = c.recommendation.candidates[1]
+        # arrowing through the candidates previews each one's route on the map
+        window.candidates.tree.setFocus()
+        qtbot.keyClick(window.candidates.tree, Qt.Key.Key_Down)
+        assert window.preview_candidate() == 1
+        routes = window.canvas.stack.snapshot.routes
+        assert routes.preview.sum() == 1 and np.isclose(routes.eta_s[routes.preview][0], second.eta_s)
+        window.queue.view.setFocus()
         qtbot.keyClick(window.queue.view, Qt.Key.Key_2)
         assert c.candidate is second
         assert window.candidates.tree.currentItem().text(1) == second.name
