@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 DEFAULT_PG_URL = "postgresql://127.0.0.1:5432/test"
-SCRATCH_PG_DB = "commandmap_bench_ui"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -142,38 +141,17 @@ def _baseline(window: Any, rows: list[Any]) -> list[float]:
     return out
 
 
-def _scratch_pg(server: str, scale: str) -> str | None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
+def _scratch_pg(server: str, scale: str) -> tuple[str, Callable[[], None]] | None:
+    """A throwaway PostgreSQL database holding the demo city (the ingest bench's scratch helper)."""
     from ..services.demo.load import build_demo
-    url = make_url(server if "://" in server else DEFAULT_PG_URL)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
+    from .ingest import _pg_scratch
     try:
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_PG_DB} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {SCRATCH_PG_DB}"))
-        admin.dispose()
+        url, drop = _pg_scratch(server if "://" in server else DEFAULT_PG_URL)
     except Exception as exc:  # the case is skipped with the reason, the rest of the bench runs
         print(f"second seat: PostgreSQL at {server} is not usable ({str(exc).splitlines()[0]}); skipped")
         return None
-    db = url.set(database=SCRATCH_PG_DB).render_as_string(hide_password=False)
-    build_demo(db, scale, 42)
-    return db
-
-
-def _drop_scratch_pg(server: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    url = make_url(server if "://" in server else DEFAULT_PG_URL)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_PG_DB} WITH (FORCE)"))
-    admin.dispose()
+    build_demo(url, scale, 42)
+    return url, drop
 
 
 def _sqlite_store(args: argparse.Namespace, folder: Path) -> str:
@@ -233,8 +211,9 @@ def run(args: argparse.Namespace) -> int:
         result["second_seat_p95_ms"] = None
         if server != "off":
             print("building the demo city into a scratch PostgreSQL database for two seats…", flush=True)
-            pg_db = _scratch_pg(server, args.scale)
-            if pg_db is not None:
+            scratch = _scratch_pg(server, args.scale)
+            if scratch is not None:
+                pg_db, drop = scratch
                 a = _open_window(pg_db, "bench-A", "off")
                 b = _open_window(pg_db, "bench-B", "off")
                 try:
@@ -242,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
                 finally:
                     a.close()
                     b.close()
-                    _drop_scratch_pg(server)
+                    drop()
                 result.update(second_seat_p95_ms=_p(pm["other"], 95), second_seat_p50_ms=_p(pm["other"], 50),
                               pg_dispatch_p95_ms=_p(pm["dispatch"], 95), pg_select_p95_ms=_p(pm["select"], 95))
     print(format_table(result))
