@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, String, select, type_coerce
 
 from ..domain.enums import OfficerStatus
 from ..domain.fix_validation import DEFAULT_STALE_AFTER_S, haversine_m
 from ..domain.sla import ARRIVAL_DEADLINE_S
 from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import department, incident, officer, officer_position
-from .clock import Clock, to_epoch, wall_clock
+from .clock import Clock, parse_timestamps, wall_clock
 
 # straight-line fallback: typical urban speeds (m/s) and a road detour factor
 _FALLBACK_SPEED_MPS = {"foot": 1.3, "ebike": 4.5, "car": 8.0}
@@ -75,13 +75,31 @@ class Recommendation:
         return f"nobody can arrive within {self.target_s / 60:.0f} min: the best is {best / 60:.1f} min"
 
 
+class _Rows:
+    """id -> (badge, name, department_id, mode, version) of kept officers, looked up only for the
+    few candidates picked (building a dict of 25k rows per recommendation cost more than routing)."""
+
+    def __init__(self, ids: np.ndarray, keep: np.ndarray, cols: list) -> None:
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+        self._keep = keep
+        self._cols = cols
+
+    def __getitem__(self, officer_id: int) -> tuple:
+        j = int(np.searchsorted(self._sorted, officer_id))
+        if j >= len(self._sorted) or self._sorted[j] != officer_id:
+            raise KeyError(officer_id)
+        i = int(self._keep[self._order[j]])
+        return tuple(self._cols[c][i] for c in range(1, 6))
+
+
 @dataclass
 class _Roster:
     ids: np.ndarray
     lonlat: np.ndarray
     modes: np.ndarray
     fix_t: np.ndarray
-    rows: dict[int, tuple]   # id -> (badge, name, department_id, mode, version)
+    rows: _Rows   # id -> (badge, name, department_id, mode, version)
     left_out: Counter
 
 
@@ -110,33 +128,40 @@ class Recommender:
                                  now_s=now_s, incident_id=incident_id)
 
     def _roster(self, department_ids: tuple[int, ...], widen: bool, now: float) -> _Roster:
+        """Eligible officers, the rest counted by reason. Vectorised: a full-scale roster (25k
+        officers) is read on every recommendation, so no per-row Python beyond the kept rows."""
         with self._read() as conn:
             rows = conn.execute(
                 select(officer.c.id, officer.c.badge, officer.c.name, officer.c.department_id, officer.c.mode,
                        officer.c.version, officer.c.status, officer.c.on_duty, officer_position.c.lon,
-                       officer_position.c.lat, officer_position.c.fix_time)
+                       officer_position.c.lat,
+                       # raw driver values (SQLite text / datetimes), parsed in one go below
+                       type_coerce(officer_position.c.fix_time, String).label("fix_time"))
                 .outerjoin(officer_position, officer_position.c.officer_id == officer.c.id)).all()
-        left: Counter = Counter()
-        keep = []
+        n = len(rows)
+        cols = list(zip(*rows)) if n else [()] * 11
+        on_duty = np.array([bool(v) for v in cols[7]], bool)
+        available = np.array([v == OfficerStatus.AVAILABLE.value for v in cols[6]], bool)
+        dept = np.array(cols[3], np.int64)
+        fix_t = parse_timestamps(list(cols[10]))
+        reasons = [("off_duty", ~on_duty), ("busy", ~available)]
         wanted = set(department_ids)
-        for r in rows:
-            if not r.on_duty:
-                left["off_duty"] += 1
-            elif r.status != OfficerStatus.AVAILABLE.value:
-                left["busy"] += 1
-            elif wanted and not widen and r.department_id not in wanted:
-                left["other_department"] += 1
-            elif r.fix_time is None:
-                left["no_fix"] += 1
-            elif now - (to_epoch(r.fix_time) or 0.0) > self.stale_after_s:
-                left["stale_fix"] += 1
-            else:
-                keep.append(r)
-        return _Roster(np.array([r.id for r in keep], np.int64),
-                       np.array([(r.lon, r.lat) for r in keep], np.float64).reshape(-1, 2),
-                       np.array([r.mode for r in keep], dtype=object),
-                       np.array([to_epoch(r.fix_time) for r in keep], np.float64),
-                       {r.id: (r.badge, r.name, r.department_id, r.mode, r.version) for r in keep}, left)
+        if wanted and not widen:
+            reasons.append(("other_department", ~np.isin(dept, list(wanted))))
+        reasons += [("no_fix", np.isnan(fix_t)), ("stale_fix", now - fix_t > self.stale_after_s)]
+        left: Counter = Counter()
+        undecided = np.ones(n, bool)
+        for reason, hit in reasons:   # the first reason that applies, as the panel explains it
+            k = int((hit & undecided).sum())
+            if k:
+                left[reason] += k
+            undecided &= ~hit
+        keep = np.flatnonzero(undecided)
+        ids = np.array(cols[0], np.int64)[keep] if n else np.zeros(0, np.int64)
+        lonlat = (np.column_stack([np.array(cols[8], np.float64)[keep], np.array(cols[9], np.float64)[keep]])
+                  if n else np.zeros((0, 2)))
+        modes = np.array(cols[4], dtype=object)[keep] if n else np.zeros(0, dtype=object)
+        return _Roster(ids, lonlat.reshape(-1, 2), modes, fix_t[keep], _Rows(ids, keep, cols), left)
 
     def recommend_at(self, lon: float, lat: float, department_ids: tuple[int, ...] = (), *, k: int = 5,
                      widen: bool = False, now_s: float | None = None,
