@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, String, select, type_coerce
 
 from ..domain.enums import OfficerStatus
 from ..domain.fix_validation import DEFAULT_STALE_AFTER_S, haversine_m
@@ -24,7 +24,7 @@ from ..domain.sla import ARRIVAL_DEADLINE_S
 from ..domain.snapshot import OfficerStatusCode, RosterArrays
 from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import department, incident, officer, officer_position
-from .clock import Clock, to_epoch, wall_clock
+from .clock import Clock, parse_timestamps, wall_clock
 
 # straight-line fallback: typical urban speeds (m/s) and a road detour factor
 _FALLBACK_SPEED_MPS = {"foot": 1.3, "ebike": 4.5, "car": 8.0}
@@ -77,14 +77,25 @@ class Recommendation:
         return f"nobody can arrive within {self.target_s / 60:.0f} min: the best is {best / 60:.1f} min"
 
 
-@dataclass
-class _Roster:
-    ids: np.ndarray
-    lonlat: np.ndarray
-    modes: np.ndarray
-    fix_t: np.ndarray
-    rows: Callable[[list[int]], dict[int, tuple[str, str, int, str, int]]]  # ids -> (badge, name, dept, mode, version)
-    left_out: Counter[str]
+class _Rows:
+    """id -> (badge, name, department_id, mode, version) of kept officers, looked up only for the
+    few candidates picked (building a dict of 25k rows per recommendation cost more than routing)."""
+
+    def __init__(self, ids: np.ndarray, keep: np.ndarray, cols: list) -> None:
+        self._order = np.argsort(ids, kind="stable")
+        self._sorted = ids[self._order]
+        self._keep = keep
+        self._cols = cols
+
+    def __getitem__(self, officer_id: int) -> tuple:
+        j = int(np.searchsorted(self._sorted, officer_id))
+        if j >= len(self._sorted) or self._sorted[j] != officer_id:
+            raise KeyError(officer_id)
+        i = int(self._keep[self._order[j]])
+        return tuple(self._cols[c][i] for c in range(1, 6))
+
+    def prefetch(self, ids: list[int]) -> None:
+        """Everything is already read (the store path reads whole rows)."""
 
 
 class _Directory:
@@ -106,13 +117,43 @@ class _Directory:
         return self.modes[np.searchsorted(self.ids, ids)]
 
 
+class _LiveRows:
+    """Rows of a live-array roster: names from the directory, versions read for the picked few
+    (dispatch compares them to catch a stale view)."""
+
+    def __init__(self, directory: _Directory, read: Callable[[], Any]) -> None:
+        self._directory = directory
+        self._read = read
+        self._versions: dict[int, int] = {}
+
+    def prefetch(self, ids: list[int]) -> None:
+        if not ids:
+            return
+        with self._read() as conn:
+            self._versions = {int(i): int(v) for i, v in conn.execute(
+                select(officer.c.id, officer.c.version).where(officer.c.id.in_(ids))).all()}
+
+    def __getitem__(self, officer_id: int) -> tuple:
+        return (*self._directory.rows[officer_id], self._versions.get(officer_id, 0))
+
+
+@dataclass
+class _Roster:
+    ids: np.ndarray
+    lonlat: np.ndarray
+    modes: np.ndarray
+    fix_t: np.ndarray
+    rows: _Rows | _LiveRows   # id -> (badge, name, department_id, mode, version)
+    left_out: Counter
+
+
 class Recommender:
     def __init__(self, engine: Engine, graph=None, *, stale_after_s: float = DEFAULT_STALE_AFTER_S,  # type: ignore[no-untyped-def]
                  target_s: float = ARRIVAL_DEADLINE_S, clock: Clock = wall_clock,
                  roster_source: Callable[[], RosterArrays] | None = None) -> None:
         """`roster_source`: every officer's duty, status and fix from a live state that follows this
         store (a seat's `LiveState.roster_arrays`); without it each recommendation reads them from
-        the store (25,000 rows at full scale: a quarter of a second)."""
+        the store (25,000 rows at full scale)."""
         self.engine = engine
         self.roster_source = roster_source
         self._directory: _Directory | None = None
@@ -163,72 +204,65 @@ class Recommender:
         return (float(row.lon), float(row.lat)), Candidates(roster.ids, roster.lonlat, roster.modes)
 
     def _roster(self, department_ids: tuple[int, ...], widen: bool, now: float, fresh: bool = False) -> _Roster:
+        """Eligible officers, the rest counted by reason. Vectorised: a full-scale roster (25k
+        officers) is read on every recommendation, so no per-row Python beyond the kept rows."""
         if self.roster_source is not None and not fresh:
             return self._roster_from_arrays(self.roster_source(), department_ids, widen, now)
         with self._read() as conn:
             rows = conn.execute(
                 select(officer.c.id, officer.c.badge, officer.c.name, officer.c.department_id, officer.c.mode,
                        officer.c.version, officer.c.status, officer.c.on_duty, officer_position.c.lon,
-                       officer_position.c.lat, officer_position.c.fix_time)
+                       officer_position.c.lat,
+                       # raw driver values (SQLite text / datetimes), parsed in one go below
+                       type_coerce(officer_position.c.fix_time, String).label("fix_time"))
                 .outerjoin(officer_position, officer_position.c.officer_id == officer.c.id)).all()
-        left: Counter = Counter()
-        keep = []
+        n = len(rows)
+        cols = list(zip(*rows)) if n else [()] * 11
+        on_duty = np.array([bool(v) for v in cols[7]], bool)
+        available = np.array([v == OfficerStatus.AVAILABLE.value for v in cols[6]], bool)
+        dept = np.array(cols[3], np.int64)
+        fix_t = parse_timestamps(list(cols[10]))
+        reasons = [("off_duty", ~on_duty), ("busy", ~available)]
         wanted = set(department_ids)
-        for r in rows:
-            if not r.on_duty:
-                left["off_duty"] += 1
-            elif r.status != OfficerStatus.AVAILABLE.value:
-                left["busy"] += 1
-            elif wanted and not widen and r.department_id not in wanted:
-                left["other_department"] += 1
-            elif r.fix_time is None:
-                left["no_fix"] += 1
-            elif now - (to_epoch(r.fix_time) or 0.0) > self.stale_after_s:
-                left["stale_fix"] += 1
-            else:
-                keep.append(r)
-        described = {r.id: (r.badge, r.name, r.department_id, r.mode, r.version) for r in keep}
-        return _Roster(np.array([r.id for r in keep], np.int64),
-                       np.array([(r.lon, r.lat) for r in keep], np.float64).reshape(-1, 2),
-                       np.array([r.mode for r in keep], dtype=object),
-                       np.array([to_epoch(r.fix_time) for r in keep], np.float64),
-                       lambda ids: {i: described[i] for i in ids}, left)
+        if wanted and not widen:
+            reasons.append(("other_department", ~np.isin(dept, list(wanted))))
+        reasons += [("no_fix", np.isnan(fix_t)), ("stale_fix", now - fix_t > self.stale_after_s)]
+        left: Counter = Counter()
+        undecided = np.ones(n, bool)
+        for reason, hit in reasons:   # the first reason that applies, as the panel explains it
+            k = int((hit & undecided).sum())
+            if k:
+                left[reason] += k
+            undecided &= ~hit
+        keep = np.flatnonzero(undecided)
+        ids = np.array(cols[0], np.int64)[keep] if n else np.zeros(0, np.int64)
+        lonlat = (np.column_stack([np.array(cols[8], np.float64)[keep], np.array(cols[9], np.float64)[keep]])
+                  if n else np.zeros((0, 2)))
+        modes = np.array(cols[4], dtype=object)[keep] if n else np.zeros(0, dtype=object)
+        return _Roster(ids, lonlat.reshape(-1, 2), modes, fix_t[keep], _Rows(ids, keep, cols), left)
 
     def _roster_from_arrays(self, a: RosterArrays, department_ids: tuple[int, ...], widen: bool,
                             now: float) -> _Roster:
-        """The same eligibility rules as the store path, vectorised over the live arrays."""
-        left: Counter[str] = Counter()
-        keep = a.on_duty.copy()
-        left["off_duty"] = int((~a.on_duty).sum())
-        busy = keep & (a.status != OfficerStatusCode.AVAILABLE)
-        left["busy"] = int(busy.sum())
-        keep &= ~busy
+        """The same eligibility rules as the store path, over the live arrays."""
+        reasons = [("off_duty", ~a.on_duty), ("busy", a.status != OfficerStatusCode.AVAILABLE)]
         if department_ids and not widen:
-            other = keep & ~np.isin(a.department, np.asarray(department_ids))
-            left["other_department"] = int(other.sum())
-            keep &= ~other
-        no_fix = keep & (np.isnan(a.fix_t) | ~np.isfinite(a.lonlat).all(axis=1))
-        left["no_fix"] = int(no_fix.sum())
-        keep &= ~no_fix
-        stale = keep & (now - np.where(np.isnan(a.fix_t), -np.inf, a.fix_t) > self.stale_after_s)
-        left["stale_fix"] = int(stale.sum())
-        keep &= ~stale
-        ids = a.ids[keep]
+            reasons.append(("other_department", ~np.isin(a.department, np.asarray(department_ids))))
+        no_fix = np.isnan(a.fix_t) | ~np.isfinite(a.lonlat).all(axis=1)
+        reasons += [("no_fix", no_fix), ("stale_fix", now - np.where(no_fix, now, a.fix_t) > self.stale_after_s)]
+        left: Counter[str] = Counter()
+        undecided = np.ones(len(a.ids), bool)
+        for reason, hit in reasons:   # the first reason that applies, as the store path counts them
+            k = int((hit & undecided).sum())
+            if k:
+                left[reason] += k
+            undecided &= ~hit
+        ids = a.ids[undecided]
         directory = self._directory
         if directory is None or not directory.covers(ids):      # first use, or officers added since
             directory = self._directory = _Directory(self.engine)
         known = np.isin(ids, directory.ids)
-        ids = ids[known]
-        left = +left
-
-        def rows(picked: list[int]) -> dict[int, tuple[str, str, int, str, int]]:
-            # versions now, for the picked few: dispatch compares them to catch a stale view
-            with self._read() as conn:
-                versions = dict(conn.execute(select(officer.c.id, officer.c.version)
-                                             .where(officer.c.id.in_(picked))).all())
-            return {i: (*directory.rows[i], int(versions.get(i, 0))) for i in picked}
-
-        return _Roster(ids, a.lonlat[keep][known], directory.modes_of(ids), a.fix_t[keep][known], rows, left)
+        return _Roster(ids[known], a.lonlat[undecided][known], directory.modes_of(ids[known]),
+                       a.fix_t[undecided][known], _LiveRows(directory, self._read), left)
 
     def recommend_at(self, lon: float, lat: float, department_ids: tuple[int, ...] = (), *, k: int = 5,
                      widen: bool = False, now_s: float | None = None,
@@ -247,9 +281,9 @@ class Recommender:
             picks, status, extra = self._by_road(roster, lon, lat, k)
         left = roster.left_out + extra
         cands = []
-        described = roster.rows([int(p[0]) for p in picks])
+        roster.rows.prefetch([int(p[0]) for p in picks])
         for officer_id, eta, dist, route, how in picks:
-            badge, name, dept_id, mode, version = described[officer_id]
+            badge, name, dept_id, mode, version = roster.rows[officer_id]
             age = now - float(roster.fix_t[np.flatnonzero(roster.ids == officer_id)[0]])
             dept = self._dept_names.get(dept_id, str(dept_id))
             cands.append(Candidate(officer_id, badge, name, dept_id, dept, mode, version, eta, dist, age,

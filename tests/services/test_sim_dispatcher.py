@@ -14,7 +14,7 @@ from commandmap.services import dispatch as dispatch_mod
 from commandmap.services.clock import to_epoch
 from commandmap.services.intake import Intake, NewIncident
 from commandmap.services.simulation import SimConfig, SimulationEngine
-from commandmap.services.simulation.steady import SteadyStateReport, measure, open_incidents
+from commandmap.services.simulation.steady import SteadyStateReport, measure, open_incidents, replay_open_counts
 from commandmap.store import schema
 from commandmap.store.migrate import open_store
 from tests.live.citykit import NOW_S, OfficerSpec, build_city, lattice_graph
@@ -146,6 +146,8 @@ def test_the_mini_city_queue_stays_bounded(mini_store, tmp_path) -> None:
     report.end_s = sim.now
     measure(engine, report)
     counts = [n for _, n in report.samples]
+    assert replay_open_counts(engine, report.start_s, report.end_s, 120.0) == report.samples, \
+        "the history rebuilt from stage timestamps is what was counted live"
     middle, last = np.mean(counts[6:12]), np.mean(counts[12:])
     assert last <= 1.5 * middle + 5 and max(counts) < 60, f"open incidents grow without bound: {counts}"
     with engine.connect() as conn:

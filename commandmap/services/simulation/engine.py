@@ -248,14 +248,14 @@ class SimulationEngine:
             h = min(self.config.max_step_s, now_s - t)
             self._run_events(t + h)
             self._new_incidents(t, t + h)
-            if self.auto_dispatch:
-                closed = self.dispatcher.closed
-                self.dispatcher.tick(t + h)
-                self._report.closed += self.dispatcher.closed - closed
             self._move(h)
             t += h
             self.now = t
             self._emit_fixes(t)
+            if self.auto_dispatch:   # after the fixes: the dispatcher sees who reported just now
+                closed = self.dispatcher.closed
+                self.dispatcher.tick(t)
+                self._report.closed += self.dispatcher.closed - closed
         self.now = now_s
         self.persist_clock()
         return self._report

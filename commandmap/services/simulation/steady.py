@@ -82,6 +82,25 @@ class SteadyStateReport:
         ]
 
 
+def replay_open_counts(engine: Engine, start_s: float, end_s: float, every_s: float = 60.0) -> list[tuple[float, int]]:
+    """Open incidents at each `every_s` from `start_s` to `end_s`, rebuilt from stage timestamps
+    (reported; resolved = completion of the resolving task), so a run can be measured after the
+    fact — even one that was killed."""
+    import numpy as np
+
+    stages = incident_stages(engine)
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
+        cancelled = set(conn.execute(select(incident.c.id).where(incident.c.status == "cancelled")).scalars())
+    live = [(st.reported_s, np.inf if st.resolved_s is None else st.resolved_s)
+            for iid, (_c, _s, st) in stages.items() if iid not in cancelled]
+    reported = np.sort(np.array([a for a, _ in live]))
+    resolved = np.sort(np.array([b for _, b in live]))
+    steps = int(np.floor((end_s - start_s) / every_s + 1e-6))
+    times = start_s + every_s * np.arange(steps + 1)
+    counts = np.searchsorted(reported, times, side="right") - np.searchsorted(resolved, times, side="right")
+    return [(float(t), int(n)) for t, n in zip(times.tolist(), counts.tolist())]
+
+
 def measure(engine: Engine, report: SteadyStateReport) -> SteadyStateReport:
     """Fill the rates of `report` from incidents reported in its window."""
     stages = incident_stages(engine, reported_since_s=report.start_s)
