@@ -45,8 +45,19 @@ def report_launch_error(message: str) -> None:
 
 
 def run_event_loop(app: QApplication, window: QWidget, exit_after_ms: int | None = None) -> int:
+    """The app's event loop; `exit_after_ms` closes the window and quits (smoke tests). The timers
+    are stopped when the loop returns, so a pending quit can never end a later event loop."""
+    timers: list[QTimer] = []
     if exit_after_ms:
-        QTimer.singleShot(exit_after_ms, window.close)
-        QTimer.singleShot(exit_after_ms + 50, app.quit)
+        for delay, slot in ((exit_after_ms, window.close), (exit_after_ms + 50, app.quit)):
+            timer = QTimer()
+            timer.setSingleShot(True)
+            timer.timeout.connect(slot)
+            timer.start(delay)
+            timers.append(timer)
     app.setQuitOnLastWindowClosed(True)
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        for timer in timers:
+            timer.stop()
