@@ -69,6 +69,7 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..services.city import CityDataError
+    from ..services.retention import AutoPruner
     from ..services.simulation import SimConfig, SimulationEngine
     from ..services.simulation.steady import SteadyStateReport, measure, open_incidents
     from ..store.migrate import open_store
@@ -99,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
             steady.samples.append((sim0, open_incidents(engine)))
         total = None
         last_print = sim0
+        pruner = AutoPruner(engine)
         try:
             while end is None or sim.now < end:
                 if speed == float("inf"):
@@ -111,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
                 if end is not None:
                     target = min(target, end)
                 report = sim.step(target)
+                pruner.maybe_prune(sim.now)   # history retention; a failure is logged, never fatal
                 if total is None:
                     total = report
                 else:
