@@ -204,6 +204,9 @@ class FixIngestor:
         """Create the day partitions this batch writes to (and the next day, so midnight costs no tick),
         once per day per process. Its own transaction, before the batch: a failure only sends the
         fixes to the default partition, from which the day's partition takes them when it is created."""
+        lo, hi = int(np.floor(fix_t.min() / DAY_S)), int(np.floor(fix_t.max() / DAY_S))
+        if lo in self._partition_days and hi in self._partition_days and hi - lo <= 1:
+            return   # every tick but the first of a day: two lookups, no sort
         days = {int(d) for d in np.unique(np.floor(fix_t / DAY_S))} - self._partition_days
         if not days:
             return
