@@ -54,8 +54,8 @@ class PruneReport:
         verb = "would remove" if self.dry_run else "removed"
         about = "~" if self.fixes_estimated else ""
         out = [f"position fixes: {verb} {about}{self.fixes_deleted:,}"
-               + (f" ({len(self.partitions_dropped)} day partitions: {', '.join(self.partitions_dropped)})"
-                  if self.partitions_dropped else ""),
+               + (f" ({len(self.partitions_dropped)} day partition{'s' * (len(self.partitions_dropped) != 1)}: "
+                  f"{', '.join(self.partitions_dropped)})" if self.partitions_dropped else ""),
                f"change feed: {verb} {self.changes_deleted:,} rows"]
         if self.partitions_created:
             out.append(f"created day partitions ahead: {', '.join(self.partitions_created)}")
