@@ -1,4 +1,5 @@
-"""`commandmap db upgrade|current`: bring a store's schema to this version, or show where it is."""
+"""`commandmap db upgrade|current|prune`: bring a store's schema to this version, show where it is, or prune
+its history (position fixes, change feed) by the retention policy."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from ..cliargs import add_db_argument
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("db", help="manage the store's schema (upgrade, current)",
+    parser = subparsers.add_parser("db", help="manage the store's schema and history (upgrade, current, prune)",
                                    description=__doc__)
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
 
@@ -26,6 +27,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Print the store's schema revision and this CommandMap's newest one. Changes nothing.")
     add_db_argument(cur)
     cur.set_defaults(func=run_current)
+
+    from ..services.retention import CHANGE_KEEP_S, FIX_KEEP_DAYS
+    prune = actions.add_parser(
+        "prune", help="delete position fixes and change-feed rows older than the retention policy",
+        description=f"Delete position fixes older than --fixes-days (default {FIX_KEEP_DAYS:g}) before now "
+                    f"and change-feed rows older than {CHANGE_KEEP_S / 3600:g} h, and print what was removed. "
+                    "On PostgreSQL whole days go (the day partitions wholly older are dropped, so history is "
+                    "kept up to a day longer than asked) and the coming days' partitions are created; on "
+                    "SQLite rows are deleted in batches. Seats and the simulator keep running: a seat behind "
+                    "the pruned feed reloads. The long-running processes prune by themselves every "
+                    "10 minutes.")
+    add_db_argument(prune)
+    prune.add_argument("--fixes-days", metavar="N", default=None,
+                       help=f"keep this many days of position fixes (a number > 0; default {FIX_KEEP_DAYS:g})")
+    prune.add_argument("--dry-run", action="store_true", help="only print what would be removed")
+    prune.set_defaults(func=run_prune)
 
 
 def _engine(args: argparse.Namespace, read_only: bool = False):  # type: ignore[no-untyped-def]
@@ -96,4 +113,40 @@ def run_current(args: argparse.Namespace) -> int:
     else:
         state = f"NEWER than this CommandMap (knows up to {head}): upgrade CommandMap"
     print(f"{where}: {current or '-'} — {state}")
+    return 0
+
+
+def _fixes_days(text: str | None) -> float:
+    import math
+
+    from ..errors import UserError
+    from ..services.retention import FIX_KEEP_DAYS
+
+    if text is None:
+        return FIX_KEEP_DAYS
+    try:
+        days = float(text)
+    except ValueError:
+        days = math.nan
+    if not math.isfinite(days) or days <= 0:
+        raise UserError(f"--fixes-days must be a number of days > 0, got {text!r}")
+    return days
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    import time
+
+    from ..services.retention import RetentionPolicy, prune_history
+    from ..store.fix_history import DAY_S
+    from ..store.migrate import open_store
+
+    policy = RetentionPolicy(fix_keep_s=_fixes_days(args.fixes_days) * DAY_S)
+    engine = open_store(getattr(args, "db", None), upgrade=not args.dry_run)
+    try:
+        report = prune_history(engine, time.time(), policy, dry_run=args.dry_run)
+    finally:
+        engine.dispose()
+    print(f"{_where(engine)}: {'dry run, nothing removed' if args.dry_run else 'pruned'}")
+    for line in report.lines():
+        print(f"  {line}")
     return 0

@@ -69,6 +69,7 @@ def _check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..services.city import CityDataError
+    from ..services.retention import AutoPruner
     from ..services.simulation import SimConfig, SimulationEngine
     from ..services.simulation.steady import SteadyStateReport, measure, open_incidents
     from ..store.migrate import open_store
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         last_print = sim0
         from ..services.simulation.control import read_auto_dispatch, write_auto_dispatch
         write_auto_dispatch(engine, not args.no_auto_dispatch)   # seats may flip it while we run
+        pruner = AutoPruner(engine)
         try:
             while end is None or sim.now < end:
                 if speed == float("inf"):
@@ -116,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
                 if switch is not None and switch != sim.auto_dispatch:
                     sim.set_auto_dispatch(switch)
                 report = sim.step(target)
+                pruner.maybe_prune(sim.now)   # history retention; a failure is logged, never fatal
                 if total is None:
                     total = report
                 else:

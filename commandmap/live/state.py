@@ -35,7 +35,7 @@ from ..domain.snapshot import (INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES, Inci
                                OperationSnapshot, RouteArrays)
 from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store import live_reads as reads
-from ..store.changes import ChangeRow, changes_since, latest_seq
+from ..store.changes import ChangeRow, changes_since, latest_seq, oldest_seq
 from ..store.notify import Listener
 from ..store.repos import CITY_CRS_KEY, city_crs, get_meta
 from .columns import ColumnTable
@@ -47,6 +47,7 @@ _BATCH_REPLAY_ROSTERS = 4
 _BATCH_REPLAY_MIN_FIXES = 10_000
 _SHOWN_INCIDENTS = tuple(s.value for s in OPEN_INCIDENT_STATUSES) + ("resolved",)
 _OPEN_TASKS = tuple(s.value for s in OPEN_TASK_STATUSES)
+_RELOADED_IN_FULL = ("officer", "officer_position", "incident", "task")
 
 
 class NoCityCrs(RuntimeError):
@@ -135,14 +136,9 @@ class LiveState:
 
     # -- loading --------------------------------------------------------------------------------
     def load(self) -> None:
-        """Full load (start-up, or after the feed was truncated)."""
+        """Full load (start-up; `refresh` does the same when the feed was pruned past this seat)."""
         with self._lock, reads.read_connection(self.engine) as conn:
-            self.sequence = latest_seq(conn)
-            self._load_meta(conn)
-            self._load_officers(conn, None)
-            self._load_positions(conn, None)
-            self._load_incidents(conn, None)
-            self._load_tasks(conn, None)
+            self._load_all(conn)
 
     def _load_meta(self, conn: Connection) -> bool:
         """The simulator's clock and the city's CRS; True when the CRS changed (everything reprojects)."""
@@ -282,14 +278,31 @@ class LiveState:
                 if not batch:
                     break
                 n += len(batch)
+                if batch[0].seq != self.sequence + 1 and oldest_seq(conn) > self.sequence + 1:
+                    self._load_all(conn)   # the feed was pruned past this seat
+                    full.update(_RELOADED_IN_FULL)
+                    continue
                 self._apply(conn, *_sort_changes(batch), full)
                 self.sequence = batch[-1].seq
         return RefreshStats(n, self.sequence, (time.perf_counter() - started) * 1000, tuple(sorted(full)))
 
+    def _load_all(self, conn: Connection) -> None:
+        """Everything again, when changes this seat had not read were pruned (it cannot know which rows
+        they named). Checked only when the first change read is not the next seq (gaps are normal:
+        rolled-back writers burn seqs), so an up-to-date seat pays nothing; the changes after the
+        reload's seq are then read as usual."""
+        self.sequence = latest_seq(conn)
+        self._load_meta(conn)
+        for _, loader in self._loaders():
+            loader(conn, None)
+
+    def _loaders(self) -> tuple[tuple[str, Callable[[Connection, np.ndarray | None], None]], ...]:
+        return (("officer", self._load_officers), ("officer_position", self._load_positions),
+                ("incident", self._load_incidents), ("task", self._load_tasks))
+
     def _apply(self, conn: Connection, touched: dict[str, set[int]], bulk: set[str], packed: list[int],
                full: set[str]) -> None:
-        loaders = (("officer", self._load_officers), ("officer_position", self._load_positions),
-                   ("incident", self._load_incidents), ("task", self._load_tasks))
+        loaders = self._loaders()
         if "city_meta" in touched or "city_meta" in bulk:
             if self._load_meta(conn):   # the city moved to another CRS: every xy is reprojected
                 bulk.update(("officer_position", "incident", "task"))

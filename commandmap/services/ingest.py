@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, insert, select
@@ -28,6 +28,7 @@ from ..domain.fix_validation import (CODE, GOOD, VERDICTS, FixRules, TrackTable,
                                      officer_id_array, storable, validate_batch)
 from ..domain.position_batch import PositionBatch
 from ..store.changes import record_keyed_change
+from ..store.fix_history import DAY_S, ensure_fix_partitions
 from ..store.schema import district, officer, position_batch
 from .clock import Clock, parse_timestamps, sqlite_timestamps, wall_clock
 
@@ -36,6 +37,7 @@ from .clock import Clock, parse_timestamps, sqlite_timestamps, wall_clock
 BATCH_KEEP_S = 60.0
 _PRUNE_EVERY_S = 10.0
 _UNKNOWN_RELOAD_EVERY_S = 30.0
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _VERDICT_NAMES = [v.value for v in VERDICTS]
 #: a reported speed or accuracy beyond these is a broken device's number: stored as unknown (NULL)
 MAX_REPORTED_SPEED_MPS = 1_000.0
@@ -119,6 +121,7 @@ class FixIngestor:
         self.table = TrackTable.build(np.zeros(0, np.int64), np.zeros(0))
         self._last_reload = -np.inf
         self._last_prune = -np.inf
+        self._partition_days: set[int] = set()   # UTC days (epoch days) known to have a position_fix partition
         self.reload_officers()
 
     # -- officer roster -------------------------------------------------------------------------
@@ -176,6 +179,8 @@ class FixIngestor:
         speed = clean_optional(batch.column("speed_mps"), low=0.0, high=MAX_REPORTED_SPEED_MPS)
         acc = clean_optional(batch.column("accuracy_m"), low=0.0, high=MAX_REPORTED_ACCURACY_M)
 
+        if self._pg and len(stored):
+            self._ensure_partitions(t[stored])
         started = time.perf_counter()
         with self.engine.begin() as conn:
             writer = self._write_pg if self._pg else self._write_sqlite
@@ -193,6 +198,25 @@ class FixIngestor:
         self._maybe_prune()
         counts = {v: int(n) for v, n in zip(VERDICTS, np.bincount(codes, minlength=len(VERDICTS))) if n}
         return IngestReport(len(ids), len(stored), codes, moved_ids, len(res.confirmed_slot), write_s, counts)
+
+    # -- history partitions (PostgreSQL) ----------------------------------------------------------
+    def _ensure_partitions(self, fix_t: np.ndarray) -> None:
+        """Create the day partitions this batch writes to (and the next day, so midnight costs no tick),
+        once per day per process. Its own transaction, before the batch: a failure only sends the
+        fixes to the default partition, from which the day's partition takes them when it is created."""
+        lo, hi = int(np.floor(fix_t.min() / DAY_S)), int(np.floor(fix_t.max() / DAY_S))
+        if lo in self._partition_days and hi in self._partition_days and hi - lo <= 1:
+            return   # every tick but the first of a day: two lookups, no sort
+        days = {int(d) for d in np.unique(np.floor(fix_t / DAY_S))} - self._partition_days
+        if not days:
+            return
+        wanted = days | {d + 1 for d in days}
+        try:
+            ensure_fix_partitions(self.engine, (date.fromordinal(_EPOCH_ORDINAL + d) for d in wanted))
+        except SQLAlchemyError as exc:
+            log.warning("creating position_fix partitions failed (fixes go to the default partition): %s",
+                        str(exc).splitlines()[0])
+        self._partition_days |= wanted
 
     # -- the packed copy for the seats ------------------------------------------------------------
     @staticmethod

@@ -99,13 +99,17 @@ def oldest_seq(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.min(change.c.seq), 0))).scalar_one())
 
 
-def prune_changes(conn: Connection, before: datetime) -> set[str]:
-    """Delete changes older than `before`, never the newest (it keeps the seq counter's place), and
-    return the entities they named: the caller compacts each into one 'bulk' change, so a reader
-    that had not read them reloads those tables instead of missing them."""
+def prune_changes(conn: Connection, before: datetime, *, dry_run: bool = False) -> int:
+    """Delete the feed up to a horizon: the newest seq stamped before `before` (never the newest row,
+    which keeps the seq counter's place); returns the rows deleted. Cut by seq, not by time, so every
+    row below `oldest_seq` is gone and every row from it on is kept: a reader whose last seq is below
+    `oldest_seq - 1` knows it may have missed changes and reloads (`LiveState.refresh`)."""
     newest = latest_seq(conn)
-    cond = (change.c.at < before) & (change.c.seq < newest)
-    entities = {r[0] for r in conn.execute(select(change.c.entity).where(cond).distinct())}
-    if entities:
-        conn.execute(change.delete().where(cond))
-    return entities
+    horizon = conn.execute(select(func.max(change.c.seq))
+                           .where((change.c.at < before) & (change.c.seq < newest))).scalar()
+    if horizon is None:
+        return 0
+    cond = change.c.seq <= int(horizon)
+    if dry_run:
+        return int(conn.execute(select(func.count()).select_from(change).where(cond)).scalar_one())
+    return int(conn.execute(change.delete().where(cond)).rowcount or 0)

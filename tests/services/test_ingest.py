@@ -44,7 +44,8 @@ def packed_batches(engine) -> dict[int, PositionBatch]:
 
 def fix_rows(engine) -> list[tuple[int, float, str]]:
     with engine.connect() as conn:
-        rows = conn.execute(select(schema.position_fix).order_by(schema.position_fix.c.id)).all()
+        rows = conn.execute(select(schema.position_fix).order_by(schema.position_fix.c.officer_id,
+                                                             schema.position_fix.c.fix_time)).all()
     return [(r.officer_id, to_epoch(r.fix_time), r.verdict) for r in rows]
 
 

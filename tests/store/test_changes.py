@@ -10,7 +10,8 @@ import time
 import pytest
 from sqlalchemy import Engine, text
 
-from commandmap.store.changes import changes_since, latest_seq, record_change, record_changes
+from commandmap.store.changes import (changes_since, latest_seq, oldest_seq, prune_changes, record_change,
+                                     record_changes)
 
 
 def _reader(engine: Engine):  # type: ignore[no-untyped-def]
@@ -44,6 +45,29 @@ def test_changes_roll_back_with_their_transaction(store_engine: Engine) -> None:
         kept = record_change(conn, "officer", 2, "update")
     with _reader(store_engine) as conn:
         assert [(r.seq, r.entity_id) for r in changes_since(conn, 0)] == [(kept, 2)]
+
+
+def test_pruning_cuts_the_feed_at_a_seq_horizon_and_keeps_the_newest(store_engine: Engine) -> None:
+    """Stamps are not ordered like seqs (writers race for the clock): the cut is by seq, so every row
+    below `oldest_seq` is gone and every row from it on is kept, which is what a reader relies on."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from commandmap.store.schema import change
+    with store_engine.begin() as conn:
+        seqs = [record_change(conn, "officer", i, "update") for i in range(1, 6)]
+        stamps = {seqs[0]: 10, seqs[1]: 30, seqs[2]: 20, seqs[3]: 40, seqs[4]: 5}   # the newest is oldest
+        for seq, minute in stamps.items():
+            conn.execute(update(change).where(change.c.seq == seq).values(at=datetime(2026, 12, 3, 0, minute, tzinfo=UTC)))
+    cut = datetime(2026, 12, 3, 0, 25, tzinfo=UTC)   # before it: seqs[0], seqs[2] (and the newest, kept)
+    with store_engine.begin() as conn:
+        assert prune_changes(conn, cut, dry_run=True) == 3
+        assert prune_changes(conn, cut) == 3, "everything up to the newest stamped before the cut"
+        assert [r.seq for r in changes_since(conn, 0)] == seqs[3:]
+        assert oldest_seq(conn) == seqs[3] and latest_seq(conn) == seqs[4]
+        assert prune_changes(conn, datetime(2100, 1, 1, tzinfo=UTC)) == 1
+        assert [r.seq for r in changes_since(conn, 0)] == [seqs[4]], "the newest row keeps the seq's place"
 
 
 @pytest.mark.parametrize("bad", [("officer", 1, "upsert"), ("", 1, "insert"), ("x" * 33, 1, "insert")])

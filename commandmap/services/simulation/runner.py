@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from ..retention import AutoPruner
 from .engine import SimulationEngine, StepReport
 
 
@@ -18,13 +19,17 @@ class SimulationRunner:
 
     def __init__(self, sim: SimulationEngine, *, speed: float = 1.0, step_s: float = 5.0,
                  on_step: Callable[[StepReport], None] | None = None,
-                 on_error: Callable[[BaseException], None] | None = None) -> None:
+                 on_error: Callable[[BaseException], None] | None = None,
+                 pruner: AutoPruner | None = None) -> None:
+        """`pruner`: prunes the store's history every ~10 minutes as the simulation runs (default: the
+        retention policy's defaults on the simulation's store); a failed prune is logged, never fatal."""
         if speed <= 0 or step_s <= 0:
             raise ValueError(f"speed and step_s must be > 0, got {speed}, {step_s}")
         self.sim = sim
         self.step_s = step_s
         self.on_step = on_step
         self.on_error = on_error
+        self.pruner = pruner if pruner is not None else AutoPruner(sim.engine)
         self.error: BaseException | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -88,6 +93,7 @@ class SimulationRunner:
                 report = self.sim.step(target)
                 if self.on_step is not None:
                     self.on_step(report)
+                self.pruner.maybe_prune(self.sim.now)   # never raises: a failure is logged
         except BaseException as exc:  # noqa: BLE001 - reported to the owner, never lost in a thread
             self.error = exc
             if self.on_error is not None:
