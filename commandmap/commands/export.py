@@ -156,4 +156,11 @@ def _export_map(engine, args, out, window, layers, extent, progress):  # type: i
 
 
 def _export_html(engine, out, layers, extent, title, progress):  # type: ignore[no-untyped-def]
-    raise UserError("--format html: not available yet")
+    from ..services.exports.html_map import HTML_LAYERS, write_html_map
+    from .export_map import DEFAULT_TITLE
+
+    unknown = [n for n in (layers or ()) if n not in HTML_LAYERS]
+    if unknown:
+        raise UserError(f"--layers: unknown html layer {unknown[0]!r}; html layers are: {', '.join(HTML_LAYERS)}")
+    write_html_map(engine, out, extent=extent, layers=layers, title=title or DEFAULT_TITLE, progress=progress)
+    return [out]
