@@ -77,11 +77,11 @@ class ChartsPanel(QWidget):
         layout.addWidget(self.view, 1)
 
     # -- data -----------------------------------------------------------------------------------------
-    def window(self) -> TimeWindow:
+    def time_window(self) -> TimeWindow:
         return TimeWindow(self.start.dateTime().toSecsSinceEpoch(), self.end.dateTime().toSecsSinceEpoch())
 
     def refresh(self) -> None:
-        self.set_data(self._load(self.window(), self.district.currentData()))
+        self.set_data(self._load(self.time_window(), self.district.currentData()))
 
     def set_data(self, data: ChartData) -> None:
         self.data = data

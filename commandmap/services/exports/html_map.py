@@ -103,8 +103,8 @@ class _Cluster(MacroElement):
         self._name = "SiteCluster"
         self.rows_json = json.dumps(rows, ensure_ascii=False)
 
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs: Any) -> Any:
+        figure: Any = self.get_root()
         for name, url in self.default_js:
             figure.header.add_child(folium.JavascriptLink(url), name=name)
         for name, url in self.default_css:
@@ -254,19 +254,21 @@ def write_html_map(engine: Engine, out: str | Path, *, extent: tuple[float, floa
     if progress is not None:
         progress("read", 0.5)
     if extent is None:
-        districts = tables.districts(engine)
-        extent = tuple(float(v) for v in districts.total_bounds)  # type: ignore[assignment]
-    payload["bounds"] = list(extent)  # type: ignore[arg-type]
-    fmap = OfflineMap(location=[(extent[1] + extent[3]) / 2, (extent[0] + extent[2]) / 2], zoom_start=10,
+        w, s, e, n = (float(v) for v in tables.districts(engine).total_bounds)
+    else:
+        w, s, e, n = extent
+    payload["bounds"] = [w, s, e, n]
+    fmap = OfflineMap(location=[(s + n) / 2, (w + e) / 2], zoom_start=10,
                       tiles=None, prefer_canvas=False, control_scale=True)
-    fmap.get_root().header.add_child(Element(f"<title>{title}</title>"))
-    fmap.get_root().html.add_child(Element(
+    root: Any = fmap.get_root()
+    root.header.add_child(Element(f"<title>{title}</title>"))
+    root.html.add_child(Element(
         f'<div style="position:absolute;z-index:1000;left:50px;top:10px;background:#fff;padding:4px 10px;'
         f'border-radius:4px;font:bold 16px sans-serif">{title}</div>'))
     if sites:
         fmap.add_child(_Cluster(sites))
     fmap.add_child(_Vectors(payload))
-    html = inline_assets(fmap.get_root().render())
+    html = inline_assets(root.render())
     out = Path(out)
     tmp = out.with_name(f".{out.name}.partial")
     tmp.write_text(html, encoding="utf-8")
