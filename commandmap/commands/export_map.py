@@ -100,6 +100,6 @@ def render_sheet(engine: Any, sheet: MapSheet, out: Path, fmt: str, *, heat: Any
         image = render_image(stack, extent, w, h, theme=theme, sheet_title=sheet.title)
     except ValueError as exc:
         raise UserError(f"--size: {exc}") from None
-    if not image.save(str(out), b"PNG"):
+    if not image.save(str(out), "PNG"):  # type: ignore[call-overload]  # the stubs say bytes; PySide wants str
         raise UserError(f"--out: cannot write {out}")
     return out

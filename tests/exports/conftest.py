@@ -6,6 +6,7 @@ History (window [T0, T0 + 1 h), all times known to the second):
   incident H3 (P3) reported T0+1200, not dispatched
   officer A: good fixes at T0, T0+60, T0+120 (a track); a flagged fix at T0+90 (ignored)
   officer B: one good fix at T0+30 (no track)
+  recommendation shown for H1 at T0+25 by seat-1: A (ETA 100 s) then B (ETA 150 s); A was sent (H1's task)
 """
 
 from __future__ import annotations
@@ -49,12 +50,20 @@ def seed_history(engine: Engine) -> dict:
                 lon=site.lon, lat=site.lat, district_id=district_id, status=status, department_ids=[],
                 reported_at=from_epoch(T0 + dt)).returning(schema.incident.c.id)).scalar_one()
         tasks = [(ids["H1"], a, 30, 50, 200, 900, "completed"), (ids["H2"], b, 660, 750, 1100, None, "on_scene")]
+        task_ids = []
         for inc, officer, d, ack, arr, done, status in tasks:
-            conn.execute(insert(schema.task).values(
+            task_ids.append(conn.execute(insert(schema.task).values(
                 incident_id=inc, officer_id=officer, dispatched_by="seat-1", dispatched_at=from_epoch(T0 + d),
                 predicted_eta_s=120.0, route_lonlat=[], status=status, acknowledged_at=from_epoch(T0 + ack),
                 en_route_at=from_epoch(T0 + ack + 5), arrived_at=from_epoch(T0 + arr),
-                completed_at=None if done is None else from_epoch(T0 + done)))
+                completed_at=None if done is None else from_epoch(T0 + done)).returning(schema.task.c.id)).scalar_one())
+        cand = [{"officer_id": o, "badge": f"B{o}", "name": f"officer {o}", "department": "综合行政执法", "mode": "car",
+                 "eta_s": eta, "distance_m": eta * 8, "fix_age_s": 5.0, "within_target": True, "reason": "nearest"}
+                for o, eta in ((a, 100.0), (b, 150.0))]
+        conn.execute(insert(schema.recommendation_shown).values(
+            at=from_epoch(T0 + 25), seat="seat-1", incident_id=ids["H1"], status="ok", widened=False, target_s=300.0,
+            candidates=cand, left_out={"stale": 3}, chosen_officer_id=a, task_id=task_ids[0],
+            dispatched_at=from_epoch(T0 + 30)))
         fixes = [(a, 0, 0.0, "good"), (a, 60, 0.002, "good"), (a, 90, 0.5, "outside_city"), (a, 120, 0.004, "good"),
                  (b, 30, 0.001, "good")]
         for officer, dt, dlon, verdict in fixes:
