@@ -29,10 +29,6 @@ from .heatmap_panel import HeatmapPanel
 from .replay_dock import ReplayPanel
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Analysis", text)
-
-
 class Analysis:
     """The analysis docks of one window, wired to its store (`ctx`, an app.AppContext)."""
 
@@ -54,13 +50,13 @@ class Analysis:
             dock.hide()                      # analysis is on demand; the dispatcher's layout stays as it was
             self.docks.append(dock)
         self.charts_dock, self.replay_dock, self.heatmap_dock = self.docks
-        self.charts_dock.setWindowTitle(tr("Charts"))
-        self.replay_dock.setWindowTitle(tr("Replay"))
-        self.heatmap_dock.setWindowTitle(tr("Heatmap window"))
-        self.act_export_data = QAction(tr("Export data (GeoPackage, GeoJSON, CSV, HTML)…"), window)
+        self.charts_dock.setWindowTitle(QCoreApplication.translate("Analysis", "Charts"))
+        self.replay_dock.setWindowTitle(QCoreApplication.translate("Analysis", "Replay"))
+        self.heatmap_dock.setWindowTitle(QCoreApplication.translate("Analysis", "Heatmap window"))
+        self.act_export_data = QAction(QCoreApplication.translate("Analysis", "Export data (GeoPackage, GeoJSON, CSV, HTML)…"), window)
         self.act_export_data.setObjectName("action_export_data")
         self.act_export_data.triggered.connect(self.export_data)
-        self.menu = QMenu(tr("Analysis"), window)
+        self.menu = QMenu(QCoreApplication.translate("Analysis", "Analysis"), window)
         self.menu.setObjectName("menu_analysis")
         for dock in self.docks:
             self.menu.addAction(dock.toggleViewAction())
@@ -116,8 +112,8 @@ class Analysis:
     # -- data export ------------------------------------------------------------------------------------
     def export_data(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self.window, tr("Export data"), str(Path.home() / "commandmap.gpkg"),
-            tr("GeoPackage (*.gpkg);;GeoJSON (*.geojson);;CSV (*.csv);;Offline HTML map (*.html)"))
+            self.window, QCoreApplication.translate("Analysis", "Export data"), str(Path.home() / "commandmap.gpkg"),
+            QCoreApplication.translate("Analysis", "GeoPackage (*.gpkg);;GeoJSON (*.geojson);;CSV (*.csv);;Offline HTML map (*.html)"))
         if path:
             self.export_data_to(path)
 
@@ -140,7 +136,7 @@ class Analysis:
                                 cancelled=cancelled)
 
         if fmt != "html" and fmt not in FORMATS:
-            QMessageBox.warning(self.window, tr("Export data"), tr("Unknown format: ") + path.suffix)
+            QMessageBox.warning(self.window, QCoreApplication.translate("Analysis", "Export data"), QCoreApplication.translate("Analysis", "Unknown format: ") + path.suffix)
             return []
-        done, written = run_cancellable(work, tr("Exporting ") + path.name, self.window)
+        done, written = run_cancellable(work, QCoreApplication.translate("Analysis", "Exporting ") + path.name, self.window)
         return list(written) if done else []

@@ -51,8 +51,11 @@ class ChartsPanel(QWidget):
         for name in districts:
             self.district.addItem(name, name)
         self.stage = QComboBox(self)
+        labels = {"reported_to_dispatched": self.tr("Reported → dispatched"),
+                  "dispatched_to_acknowledged": self.tr("Dispatched → acknowledged (1 min)"),
+                  "dispatched_to_arrived": self.tr("Dispatched → arrived (5 min)")}
         for key, _, _ in STAGES:
-            self.stage.addItem(key.replace("_", " "), key)
+            self.stage.addItem(labels.get(key, key), key)
         self.stage.currentIndexChanged.connect(self._draw_distribution)
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
         self.refresh_button.clicked.connect(self.refresh)
