@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
 from .base import RenderContext
 from .canvas import MapCanvas
 from .decorations import paint_decorations
+from .sheet import paint_legend, paint_title
 from .stack import LayerStack
 from .themes import Theme, WORKSTATION
 from .viewport import Viewport
@@ -40,8 +41,10 @@ def _resolve(source: Source, extent, theme: Theme | None) -> tuple[LayerStack, t
 
 
 def paint_map(painter: QPainter, stack: LayerStack, view: Viewport, theme: Theme, *, dpr: float,
-              time_s: float, vector: bool = False, decorations: bool = True, clock: bool = True) -> None:
-    """The whole map into `painter`, in logical pixels of `view`."""
+              time_s: float, vector: bool = False, decorations: bool = True, clock: bool = True,
+              sheet_title: str | None = None) -> None:
+    """The whole map into `painter`, in logical pixels of `view`. With `sheet_title` it is a
+    printed sheet: a title box with the map's time (instead of the clock) and a legend."""
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
     stack.paint_static(painter, RenderContext(view=view, theme=theme, dpr=dpr, vector=vector), labels=False)
     # names go above the markers (as on screen), and badges keep clear of names: place the
@@ -57,16 +60,19 @@ def paint_map(painter: QPainter, stack: LayerStack, view: Viewport, theme: Theme
     stack.paint_dynamic(painter, dynamic)
     stack.paint_static_labels(painter, RenderContext(view=view, theme=theme, dpr=dpr, vector=vector))
     if decorations:
-        paint_decorations(painter, view, theme, time_s, clock=clock)
+        paint_decorations(painter, view, theme, time_s, clock=clock and sheet_title is None)
+    if sheet_title is not None:
+        paint_title(painter, view, theme, sheet_title, time_s)
+        paint_legend(painter, view, theme, stack.layers)
 
 
 def render_image(source: Source, extent: tuple[float, float, float, float] | None = None,
                  width: int = 1920, height: int = 1080, *, dpr: float | None = None,
                  theme: Theme | None = None, time_s: float | None = None,
-                 decorations: bool = True, clock: bool = True) -> QImage:
+                 decorations: bool = True, clock: bool = True, sheet_title: str | None = None) -> QImage:
     """The map of `extent` (default: the canvas' current view / the city) as a
     width × height image. `dpr` = output pixels per layout pixel (default:
-    keep the source's layout; see module doc)."""
+    keep the source's layout; see module doc). `sheet_title`: see `paint_map`."""
     if width <= 0 or height <= 0:
         raise ValueError(f"render_image: size must be positive, got {width}×{height}")
     if width * height > MAX_PIXELS:
@@ -84,7 +90,7 @@ def render_image(source: Source, extent: tuple[float, float, float, float] | Non
     painter = QPainter(image)
     try:
         paint_map(painter, stack, view, theme, dpr=width / logical_w, time_s=_time(time_s, stack),
-                  decorations=decorations, clock=clock)
+                  decorations=decorations, clock=clock, sheet_title=sheet_title)
     finally:
         painter.end()
     return image
@@ -93,9 +99,10 @@ def render_image(source: Source, extent: tuple[float, float, float, float] | Non
 def render_pdf(source: Source, path: str | Path, extent: tuple[float, float, float, float] | None = None,
                page_size_mm: tuple[float, float] = (420.0, 297.0), *, dpi: int = 300,
                theme: Theme | None = None, time_s: float | None = None, title: str = "CommandMap",
-               decorations: bool = True) -> Path:
+               decorations: bool = True, sheet: bool = False) -> Path:
     """One vector PDF page of the map (A3 landscape by default). Lines, areas,
-    labels and markers stay vectors; only raster overlays (heatmap) are images."""
+    labels and markers stay vectors; only raster overlays (heatmap) are images.
+    `sheet`: print `title`, the time and a legend on the page (see `paint_map`)."""
     w_mm, h_mm = page_size_mm
     if w_mm <= 0 or h_mm <= 0:
         raise ValueError(f"render_pdf: page size must be positive, got {w_mm}×{h_mm} mm")
@@ -119,7 +126,7 @@ def render_pdf(source: Source, path: str | Path, extent: tuple[float, float, flo
         scale = writer.width() / logical_w
         painter.scale(scale, scale)
         paint_map(painter, stack, view, theme, dpr=scale, time_s=_time(time_s, stack), vector=True,
-                  decorations=decorations)
+                  decorations=decorations, sheet_title=title if sheet else None)
     finally:
         painter.end()
     return path

@@ -28,6 +28,7 @@ from .dispatch import DispatchResult, dispatch
 from .intake import Intake, IntakeError, IntakeResult, NewIncident
 from .lifecycle import ActionResult
 from .recommend import Candidate, Recommendation, Recommender
+from .shown import ShownLog
 
 
 def default_seat() -> str:
@@ -54,6 +55,7 @@ class Workbench:
         self.recommender = recommender or Recommender(engine, graph, clock=clock)
         self._intake = intake
         self.board = Board(engine)
+        self.shown = ShownLog(engine, seat)     # what this seat's dispatcher saw, for replay and review
 
     @property
     def intake(self) -> Intake:
@@ -71,18 +73,26 @@ class Workbench:
         return to_lonlat(self.crs, np.asarray(xy, np.float64).reshape(-1, 2))
 
     # -- who could go ----------------------------------------------------------------------------
-    def recommend(self, incident_id: int, *, k: int = 5, widen: bool = False) -> Recommendation:
-        return self.recommender.recommend(incident_id, k=k, widen=widen, now_s=self.clock())
+    def recommend(self, incident_id: int, *, k: int = 5, widen: bool = False, fresh: bool = False) -> Recommendation:
+        """The candidates for `incident_id`, stored as shown to this seat's dispatcher (`fresh`: read
+        the roster from the store, not the live arrays: after a lost race)."""
+        now = self.clock()
+        rec = self.recommender.recommend(incident_id, k=k, widen=widen, now_s=now, fresh=fresh)
+        self.shown.record(rec, now)
+        return rec
 
     # -- sending and closing -----------------------------------------------------------------------
     def dispatch(self, incident_id: int, candidate: Candidate, *, incident_version: int | None = None,
                  widen: bool = False) -> DispatchResult:
         """Send `candidate`; a lost race comes back with who won and a fresh recommendation."""
-        return dispatch(self.engine, incident_id, candidate.officer_id, seat=self.seat,
-                        predicted_eta_s=candidate.eta_s, route_lonlat=candidate.route_lonlat,
-                        officer_version=candidate.version, incident_version=incident_version,
-                        now_s=self.clock(),
-                        recommend=lambda i: self.recommender.recommend(i, widen=widen, now_s=self.clock(), fresh=True))
+        now = self.clock()
+        result = dispatch(self.engine, incident_id, candidate.officer_id, seat=self.seat,
+                          predicted_eta_s=candidate.eta_s, route_lonlat=candidate.route_lonlat,
+                          officer_version=candidate.version, incident_version=incident_version,
+                          now_s=now, recommend=lambda i: self.recommend(i, widen=widen, fresh=True))
+        if result.ok and result.task_id is not None:
+            self.shown.dispatched(incident_id, candidate.officer_id, result.task_id, now)
+        return result
 
     def reassign(self, task_id: int, candidate: Candidate) -> ActionResult:
         return lifecycle.reassign(self.engine, task_id, candidate.officer_id, actor=self.seat,

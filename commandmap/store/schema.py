@@ -244,3 +244,21 @@ road_network = Table(
     Column("created_at", TS, nullable=False),
     Column("payload", LargeBinary, nullable=False),            # routing's RoadGraph.to_bytes()
 )
+
+recommendation_shown = Table(
+    "recommendation_shown", metadata,  # what a dispatcher saw: answers "why X, not Y" after the fact
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", TS, nullable=False),                       # when the list was on the screen
+    Column("seat", String(64), nullable=False),
+    Column("incident_id", ForeignKey("incident.id"), nullable=False),
+    Column("status", String(24), nullable=False),           # Recommendation.status
+    Column("widened", Boolean, nullable=False),
+    Column("target_s", Float, nullable=False),
+    Column("candidates", JSON, nullable=False, default=list),  # [{officer_id, badge, eta_s, distance_m, ...}] in rank order
+    Column("left_out", JSON, nullable=False, default=dict),    # reason -> officers not offered
+    Column("chosen_officer_id", ForeignKey("officer.id")),     # who was sent from this list (None: nobody yet)
+    Column("task_id", ForeignKey("task.id")),
+    Column("dispatched_at", TS),
+    Index("ix_recommendation_shown_incident_at", "incident_id", "at"),
+    Index("ix_recommendation_shown_at", "at"),
+)

@@ -32,6 +32,7 @@ from ..domain.snapshot import CityStatic, IncidentStatusCode, OperationSnapshot,
 from ..paths import resources_dir
 from ..services.board import QueueRow, SearchHit
 from ..services.recommend import Recommendation
+from .analysis import Analysis
 from .candidates_dock import CandidatesDock
 from .dispatch_controller import DispatchController
 from .incident_dialog import NewIncidentDialog
@@ -74,6 +75,9 @@ class MainWindow(QMainWindow):
         self._picking = False                     # N pressed: the next map click places a new incident
         self._framed_incident: int | None = None
         self._pending_select: int | None = None   # a just-created incident to select once the queue has it
+        # functions that change what the map shows of each snapshot (the analysis heatmap window)
+        self.snapshot_overlays: list[Callable[[OperationSnapshot], OperationSnapshot]] = []
+        self.analysis: Any = None                 # ui.analysis.Analysis once attached
 
         self.queue = QueueDock(self._now, self)
         self.candidates = CandidatesDock(self)
@@ -322,6 +326,7 @@ class MainWindow(QMainWindow):
             self.act_auto_dispatch.setEnabled(True)
             self.act_auto_dispatch.setChecked(bool(runner.auto_dispatch))
         c.start()
+        self.analysis = Analysis(self, ctx)
         self.retranslate_ui()
         self.queue.view.setFocus()
 
@@ -433,6 +438,8 @@ class MainWindow(QMainWindow):
                            np.array([c.recommendation.candidates[i].eta_s], np.float32), np.array([True]))
 
     def _with_preview(self, snap: OperationSnapshot) -> OperationSnapshot:
+        for overlay in self.snapshot_overlays:
+            snap = overlay(snap)
         preview = self.preview_routes() if self.ctx is not None else None
         if preview is None:
             return snap

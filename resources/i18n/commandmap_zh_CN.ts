@@ -26,6 +26,55 @@
     </message>
 </context>
 <context>
+    <name>Analysis</name>
+    <message>
+        <location filename="../../commandmap/ui/analysis.py" line="+53"/>
+        <source>Charts</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Replay</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Heatmap window</source>
+        <translation>热力图时段</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export data (GeoPackage, GeoJSON, CSV, HTML)…</source>
+        <translation>导出数据（GeoPackage、GeoJSON、CSV、HTML）…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Analysis</source>
+        <translation>分析</translation>
+    </message>
+    <message>
+        <location line="+56"/>
+        <location line="+24"/>
+        <source>Export data</source>
+        <translation>导出数据</translation>
+    </message>
+    <message>
+        <location line="-23"/>
+        <source>GeoPackage (*.gpkg);;GeoJSON (*.geojson);;CSV (*.csv);;Offline HTML map (*.html)</source>
+        <translation>GeoPackage (*.gpkg);;GeoJSON (*.geojson);;CSV (*.csv);;离线 HTML 地图 (*.html)</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Unknown format: </source>
+        <translation>不支持的格式：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Exporting </source>
+        <translation>正在导出 </translation>
+    </message>
+</context>
+<context>
     <name>BaseMapLayer</name>
     <message>
         <location filename="../../layers/basemap.py" line="+69"/>
@@ -157,6 +206,69 @@
     </message>
 </context>
 <context>
+    <name>ChartsPanel</name>
+    <message>
+        <location filename="../../commandmap/ui/charts_dock.py" line="+50"/>
+        <source>All districts</source>
+        <translation>全部区县</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Reported → dispatched</source>
+        <translation>上报 → 派单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dispatched → acknowledged (1 min)</source>
+        <translation>派单 → 签收（1 分钟）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dispatched → arrived (5 min)</source>
+        <translation>派单 → 到场（5 分钟）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Response time</source>
+        <translation>响应时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SLA compliance by district</source>
+        <translation>各区县时限达标率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SLA compliance by hour of day</source>
+        <translation>各时段时限达标率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Officer utilisation by department</source>
+        <translation>各部门队员利用率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>seconds</source>
+        <translation>秒</translation>
+    </message>
+</context>
+<context>
     <name>Clock</name>
     <message>
         <location filename="../../layers/decorations.py" line="+22"/>
@@ -215,7 +327,7 @@
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+236"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+237"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -241,11 +353,42 @@
     </message>
 </context>
 <context>
+    <name>Export</name>
+    <message>
+        <location filename="../../commandmap/ui/export_task.py" line="+27"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
     <name>HeatmapLayer</name>
     <message>
         <location filename="../../layers/rasters.py" line="-43"/>
         <source>Incident density (low → high)</source>
         <translation>事件密度（低→高）</translation>
+    </message>
+</context>
+<context>
+    <name>HeatmapPanel</name>
+    <message>
+        <location filename="../../commandmap/ui/heatmap_panel.py" line="+33"/>
+        <source>Show incidents of a time window</source>
+        <translation>显示某时段的事件</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Ends (hours ago)</source>
+        <translation>结束于（小时前）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Length (hours)</source>
+        <translation>时长（小时）</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>{a} – {b}: {n} incidents · kernel {bw:.0f} m on a {cell:.0f} m grid</source>
+        <translation>{a} – {b}：{n} 起事件 · 核带宽 {bw:.0f} 米，网格 {cell:.0f} 米</translation>
     </message>
 </context>
 <context>
@@ -653,7 +796,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../commandmap/ui/main_window.py" line="+233"/>
+        <location filename="../../commandmap/ui/main_window.py" line="+237"/>
         <source>CommandMap · dispatch workstation</source>
         <translation>指挥一张图 · 调度席</translation>
     </message>
@@ -719,12 +862,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+368"/>
+        <location line="+371"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-368"/>
+        <location line="-371"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -829,7 +972,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+103"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -839,7 +982,7 @@
         <translation>实时数据中断：</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+101"/>
         <source>New incident cancelled</source>
         <translation>已取消新建事件</translation>
     </message>
@@ -1074,6 +1217,60 @@
         <location line="+0"/>
         <source>SLA</source>
         <translation>时限</translation>
+    </message>
+</context>
+<context>
+    <name>ReplayPanel</name>
+    <message>
+        <location filename="../../commandmap/ui/replay_dock.py" line="+53"/>
+        <source>Load</source>
+        <translation>载入</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+81"/>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <location line="-73"/>
+        <source>Back to live</source>
+        <translation>返回实时</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>follow badge</source>
+        <translation>跟随警号</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Who was within R of the map centre</source>
+        <translation>某时刻地图中心半径 R 内有谁</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Incident / officer</source>
+        <translation>事件 / 队员</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>ETA</source>
+        <translation>预计到达</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sent</source>
+        <translation>已派</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>nobody</source>
+        <translation>无人</translation>
     </message>
 </context>
 <context>
@@ -1376,7 +1573,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../commandmap/ui/wall.py" line="+157"/>
+        <location filename="../../commandmap/ui/wall.py" line="+160"/>
         <source>CommandMap · video wall</source>
         <translation>指挥一张图 · 大屏</translation>
     </message>
@@ -1396,7 +1593,7 @@
         <translation>最新派单与到达</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+96"/>
         <source>none open</source>
         <translation>暂无在办事件</translation>
     </message>

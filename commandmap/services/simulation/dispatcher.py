@@ -26,6 +26,7 @@ from .. import lifecycle
 from ..clock import from_epoch, to_epoch
 from ..dispatch import dispatch
 from ..recommend import Recommender
+from ..shown import ShownLog
 
 # seconds from report to the dispatcher's first look, by priority (uniform range)
 REACTION_S: dict[str, tuple[float, float]] = {"P1": (5.0, 20.0), "P2": (10.0, 45.0), "P3": (20.0, 90.0),
@@ -54,6 +55,7 @@ class SimDispatcher:
         self.recommender = recommender
         self.config = config
         self.on_dispatched = on_dispatched
+        self.shown = ShownLog(engine, config.seat)   # the simulated dispatcher's lists, replayable like a seat's
         self._next_scan = -np.inf
         self._next_close_scan = -np.inf
         self._next_try: dict[int, float] = {}
@@ -96,9 +98,11 @@ class SimDispatcher:
     def _try(self, incident_id: int, priority: str, waited_s: float, now_s: float) -> bool:
         """One attempt; True when the incident left the queue (dispatched, or taken by someone else)."""
         rec = self.recommender.recommend(incident_id, k=3, now_s=now_s)
+        self.shown.record(rec, now_s)
         candidates = list(rec.candidates)
         if not rec.can_meet_target and (priority in URGENT or waited_s >= self.config.widen_after_s):
             wide = self.recommender.recommend(incident_id, k=3, widen=True, now_s=now_s)
+            self.shown.record(wide, now_s)
             if wide.can_meet_target or not candidates:
                 candidates = list(wide.candidates) + candidates
         for c in candidates:
@@ -108,6 +112,7 @@ class SimDispatcher:
             if res.ok:
                 self.dispatched += 1
                 assert res.task_id is not None
+                self.shown.dispatched(incident_id, c.officer_id, res.task_id, now_s)
                 self.on_dispatched(res.task_id, now_s)
                 return True
             if res.conflict in ("incident_taken", "incident_closed", "not_found"):
