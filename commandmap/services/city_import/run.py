@@ -44,7 +44,8 @@ def import_city(engine: Engine, toml_path: str | Path, *, dry_run: bool = False,
 
 
 def write(engine: Engine, city: CityData, report: ImportReport, *, replace: bool = False,
-          progress: Progress | None = None, actor: str = "city import", now: datetime | None = None) -> None:
+          progress: Progress | None = None, actor: str = "city import", now: datetime | None = None,
+          source: str = "import") -> None:
     """Write a checked city in one transaction, then warm the road-graph cache."""
     from ..city import cache_road_graph
     from ..demo.load import clear_city
@@ -53,10 +54,34 @@ def write(engine: Engine, city: CityData, report: ImportReport, *, replace: bool
     ensure_schema(engine)
     t0 = time.perf_counter()
     with engine.begin() as conn:
-        write_city(conn, city, report, replace=replace, progress=progress, actor=actor, now=now, clear=clear_city)
+        write_city(conn, city, report, replace=replace, progress=progress, actor=actor, now=now, clear=clear_city,
+                   source=source)
     report.written = True
     report.timings_s["write"] = round(time.perf_counter() - t0, 2)
     if city.road_graph is not None:
         import hashlib
         cache_road_graph(city.road_graph, hashlib.sha256(city.road_graph.to_bytes()).hexdigest())
     progress("done", 1.0)
+
+
+def build_demo_on_roads(engine: Engine, roads: str | Path, *, seed: int = 42, replace: bool = False,
+                        officers: int | None = None, sites: int | None = None,
+                        progress: Progress | None = None) -> ImportReport:
+    """A demo operation on a real road file (see `synthetic`); CityReplaceError on a store
+    with a city unless `replace`."""
+    from ..roads import load_roads
+    from .synthetic import synthetic_city
+
+    progress = progress or _noop
+    t0 = time.perf_counter()
+    progress("building the road network", 0.0)
+    graph, _ = load_roads(str(roads))
+    report = ImportReport(city=Path(roads).name, dry_run=False, crs=graph.crs)
+    report.timings_s["roads"] = round(time.perf_counter() - t0, 2)
+    progress("placing officers and sites", 0.4)
+    city = synthetic_city(graph, seed, officers, sites, name=f"示范城市 ({Path(roads).name})")
+    city.road_source = Path(roads).name
+    write(engine, city, report, replace=replace, progress=progress, actor="commandmap demo --roads",
+          source="demo-roads")
+    report.timings_s["total"] = round(time.perf_counter() - t0, 2)
+    return report

@@ -215,12 +215,15 @@ def _roads(conn: Connection, city: CityData, now: datetime, report: ImportReport
 
 def write_city(conn: Connection, city: CityData, report: ImportReport, *, replace: bool,
                progress: Progress, actor: str, now: datetime | None = None,
-               clear: Callable[[Connection], None] | None = None) -> None:
-    """Everything in the caller's transaction (the caller commits, or rolls back on any error)."""
+               clear: Callable[[Connection], None] | None = None, source: str = "import") -> None:
+    """Everything in the caller's transaction (the caller commits, or rolls back on any error).
+
+    `source` "import" merges into an imported city (re-import); any other source (the
+    synthetic demo) always starts from an empty store."""
     now = now or datetime.now(UTC)
-    if not is_empty(conn) and get_meta(conn, SOURCE_KEY) != "import":
+    if not is_empty(conn) and (source != "import" or get_meta(conn, SOURCE_KEY) != "import"):
         if not replace:
-            raise CityReplaceError("the store holds a city that was not imported (the demo?): "
+            raise CityReplaceError(f"the store already holds a city ({get_meta(conn, SOURCE_KEY) or 'the demo'}): "
                                    "use --replace to replace it (its incidents, tasks and positions go too)")
         assert clear is not None
         clear(conn)
@@ -245,7 +248,7 @@ def write_city(conn: Connection, city: CityData, report: ImportReport, *, replac
     if city.positions:
         _positions(conn, city, now)
     bbox = shapely.union_all([d.geom_ll for d in city.districts]).bounds
-    for key, value in ((SOURCE_KEY, "import"), ("city.name", city.name), ("city.name_en", city.name),
+    for key, value in ((SOURCE_KEY, source), ("city.name", city.name), ("city.name_en", city.name),
                        (CITY_CRS_KEY, city.crs), ("city.bbox_wgs84", ",".join(f"{v:.6f}" for v in bbox)),
                        ("city.imported_at", now.isoformat())):
         set_meta(conn, key, value)

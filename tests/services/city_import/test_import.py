@@ -292,3 +292,36 @@ def test_recommend_on_the_imported_city_ranks_by_eta(tmp_path: Path, sqlite_engi
     assert etas == sorted(etas) and etas[0] > 0
     assert out["left_out"] == {"other_department": 1, "off_duty": 1}
     assert cli_main(["recommend", "--db", url, "--incident", "NOPE"]) == 2
+
+
+# -- a demo operation on your own roads -----------------------------------------------------------
+
+def test_demo_on_a_road_file(tmp_path: Path, sqlite_engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
+    from .fixture_city import write_osm
+    from commandmap.services.city import load_city_static
+    write_osm(tmp_path / "roads.osm", step_m=250.0)
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    assert cli_main(["demo", "--db", url, "--roads", str(tmp_path / "roads.osm"), "--seed", "3", "--quiet"]) == 0
+    assert "demo operation on" in capsys.readouterr().out
+    static = load_city_static(sqlite_engine)
+    assert (len(static.districts.ids), len(static.towns.ids), len(static.grids.ids)) == (4, 16, 144)
+    assert _count(sqlite_engine, schema.officer) == 100 == _count(sqlite_engine, schema.officer_position)
+    assert _count(sqlite_engine, schema.site) == 200
+    with sqlite_engine.connect() as conn:
+        assert city_crs(conn) == CRS and get_meta(conn, "city.source") == "demo-roads"
+        first = sorted(conn.execute(select(schema.officer_position.c.lon)).scalars())
+    # the same seed gives the same operation; a second run needs --force
+    assert cli_main(["demo", "--db", url, "--roads", str(tmp_path / "roads.osm"), "--seed", "3"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert cli_main(["demo", "--db", url, "--roads", str(tmp_path / "roads.osm"), "--seed", "3", "--force",
+                     "--quiet"]) == 0
+    capsys.readouterr()
+    with sqlite_engine.connect() as conn:
+        assert sorted(conn.execute(select(schema.officer_position.c.lon)).scalars()) == first
+    # and someone can be sent: officers stand on its streets with fresh fixes
+    lon, lat = ll(1000, 1000)
+    assert cli_main(["incident", "new", "--db", url, "--category", "占道经营", "--at", f"{lon},{lat}"]) == 0
+    code = capsys.readouterr().out.strip()
+    assert cli_main(["recommend", "--db", url, "--incident", code, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "ok" and len(out["candidates"]) == 5
