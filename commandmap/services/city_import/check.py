@@ -17,7 +17,7 @@ from routing.errors import RoutingError
 
 from ..catalogue import Catalogue, load_catalogue
 from .areas import check_areas, city_crs_for, metric_by_code, missing_columns
-from .model import CityData, DepartmentRecord, ImportReport, Progress, Rejection
+from .model import AreaRecord, CityData, DepartmentRecord, ImportReport, Progress, Rejection
 from .readers import SourceReadError, read_features, read_table
 from .rows import (DEPARTMENT_REQUIRED, OFFICER_REQUIRED, SITE_REQUIRED, check_departments, check_officers,
                    check_sites)
@@ -60,7 +60,6 @@ def check_city(spec: CitySpec, report: ImportReport, progress: Progress | None =
             return None
         if kind == "districts" and not crs:
             # the city's metric CRS comes from the district outlines (checked again below)
-            from .areas import AreaRecord
             rough = [AreaRecord("", "", None, f.geom_ll) for f in feats if f.geom_ll is not None]
             if not rough:
                 rej.append(Rejection(source.path.name, "geometry", "no district has a geometry"))
@@ -84,7 +83,7 @@ def check_city(spec: CitySpec, report: ImportReport, progress: Progress | None =
     if officers is not None:
         progress("reading officers", 0.2)
         t0 = time.perf_counter()
-        rows = _table(officers, OFFICER_REQUIRED, report)
+        rows = _table(officers, OFFICER_REQUIRED, report, progress, 0.2)
         if rows is not None:
             progress("checking officers", 0.25)
             city.officers, city.rejected_keys["officers"] = check_officers(officers, rows, dept_codes, town_codes, rej)
@@ -93,7 +92,7 @@ def check_city(spec: CitySpec, report: ImportReport, progress: Progress | None =
     if sites is not None:
         progress("reading sites", 0.3)
         t0 = time.perf_counter()
-        rows = _table(sites, SITE_REQUIRED, report)
+        rows = _table(sites, SITE_REQUIRED, report, progress, 0.3)
         if rows is not None:
             progress("checking sites", 0.35)
             city.sites, city.rejected_keys["sites"] = check_sites(sites, rows, catalogue, city.districts,
@@ -108,9 +107,10 @@ def check_city(spec: CitySpec, report: ImportReport, progress: Progress | None =
     return city
 
 
-def _table(source: SourceSpec, required: tuple[str, ...], report: ImportReport) -> list[Any] | None:
+def _table(source: SourceSpec, required: tuple[str, ...], report: ImportReport,
+           progress: Progress = _noop, at: float = 0.0) -> list[Any] | None:
     try:
-        header, rows = read_table(source)
+        header, rows = read_table(source, lambda n: progress(f"reading {source.kind} ({n:,} rows)", at))
     except SourceReadError as exc:
         report.rejections.append(_reader_failure(source, exc))
         return None

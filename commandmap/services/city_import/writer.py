@@ -35,7 +35,7 @@ class CityReplaceError(RuntimeError):
 
 
 def _wkb(geom: Any) -> bytes:
-    return shapely.to_wkb(geom, output_dimension=2)
+    return bytes(shapely.to_wkb(geom, output_dimension=2))
 
 
 def _update_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -20,7 +20,6 @@ from commandmap.domain.fix_validation import haversine_m
 from commandmap.services.city_import import CityReplaceError, import_city
 from commandmap.store import schema
 from commandmap.store.repos import city_crs, get_meta, is_empty
-from tests.fixtures_store import *  # noqa: F401,F403
 
 from .fixture_city import CRS, default_officers, default_sites, ll, write_city, write_registry, write_roster
 
