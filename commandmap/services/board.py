@@ -277,7 +277,8 @@ class Board:
                                   .order_by(officer.c.id).limit(limit)):
                 hits.append(SearchHit("officer", int(r.id), f"{r.name} {r.badge}", None, None))
             for r in conn.execute(select(site.c.id, site.c.name, site.c.address, site.c.lon, site.c.lat)
-                                  .where(or_(site.c.name.ilike(like), site.c.address.ilike(like)))
+                                  .where(or_(site.c.name.ilike(like), site.c.address.ilike(like)),
+                                         site.c.retired_at.is_(None))
                                   .order_by(site.c.id).limit(limit)):
                 hits.append(SearchHit("site", int(r.id), f"{r.name} · {r.address}", r.lon, r.lat))
         return hits[: 3 * limit]

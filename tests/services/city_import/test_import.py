@@ -242,6 +242,12 @@ def test_reimport_adds_updates_and_retires_exactly_what_changed(tmp_path: Path, 
                             .where(schema.position_fix.c.officer_id == retired.id)).scalar_one() == 1
         site_rows = {r.external_id: r for r in conn.execute(select(schema.site))}
         assert site_rows["S4"].retired_at is not None and site_rows["S5"].retired_at is None
+    # the map no longer draws the retired site; the board's search no longer finds it
+    from commandmap.services.city import load_city_static
+    assert sorted(load_city_static(store_engine).sites.names) == sorted(r[1] for r in sites)
+    from commandmap.services.board import Board
+    assert [h.label for h in Board(store_engine).search("星光")] == []
+    assert len(Board(store_engine).search("新开")) == 1
     # the same files again: nothing changes
     again = import_city(store_engine, city.toml)
     assert all(c.added == c.updated == c.retired == 0 for c in again.changes.values())
