@@ -23,6 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42): same seed, same city")
     parser.add_argument("--force", action="store_true",
                         help="replace the city already in the store (its incidents, tasks and positions go too)")
+    parser.add_argument("--roads", metavar="FILE", default=None,
+                        help="build a demo operation on your own roads instead (.osm.pbf, .osm or a line layer): "
+                             "synthetic districts/towns/grids over the file's extent, officers and sites on its "
+                             "streets (--scale does not apply)")
     parser.add_argument("--quiet", action="store_true", help="print only the final counts")
     add_db_argument(parser)
     parser.set_defaults(func=run)
@@ -47,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     url = resolve_db_url(getattr(args, "db", None))
     if args.seed < 0:
         raise UserError(f"--seed must be >= 0, got {args.seed}")
+    if args.roads:
+        return _run_on_roads(args, url)
     t0 = time.perf_counter()
     try:
         counts = build_demo(url, args.scale, args.seed, _progress_printer(args.quiet), force=args.force)
@@ -61,6 +67,28 @@ def run(args: argparse.Namespace) -> int:
     for key, label in rows:
         print(f"  {label:<24}{counts[key]:>10,}")
     print(f"  {'elapsed':<24}{elapsed:>9.1f}s")
+    return 0
+
+
+def _run_on_roads(args: argparse.Namespace, url: str) -> int:
+    from ..services.city_import import CityReplaceError
+    from ..services.city_import.run import build_demo_on_roads
+    from ..store.migrate import open_store
+
+    engine = open_store(url)
+    t0 = time.perf_counter()
+    try:
+        report = build_demo_on_roads(engine, args.roads, seed=args.seed, replace=args.force,
+                                     progress=_progress_printer(args.quiet))
+    except CityReplaceError as exc:
+        raise UserError(str(exc).replace("--replace", "--force")) from None
+    finally:
+        engine.dispose()
+    print(f"demo operation on {args.roads} (seed {args.seed}, CRS {report.crs}) written to {_display(url)}")
+    for table, ch in report.changes.items():
+        print(f"  {table:<24}{ch.added:>10,}")
+    print(f"  {'road network':<24}{report.road_network!s:>10}")
+    print(f"  {'elapsed':<24}{time.perf_counter() - t0:>9.1f}s")
     return 0
 
 

@@ -277,7 +277,8 @@ class Board:
                                   .order_by(officer.c.id).limit(limit)):
                 hits.append(SearchHit("officer", int(o.id), f"{o.name} {o.badge}", None, None))
             for p in conn.execute(select(site.c.id, site.c.name, site.c.address, site.c.lon, site.c.lat)
-                                  .where(or_(site.c.name.ilike(like), site.c.address.ilike(like)))
+                                  .where(or_(site.c.name.ilike(like), site.c.address.ilike(like)),
+                                         site.c.retired_at.is_(None))
                                   .order_by(site.c.id).limit(limit)):
                 hits.append(SearchHit("site", int(p.id), f"{p.name} · {p.address}", p.lon, p.lat))
         return hits[: 3 * limit]

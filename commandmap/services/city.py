@@ -134,7 +134,8 @@ def road_set(graph: RoadGraph) -> RoadSet:
 def site_set(engine: Engine, crs: str) -> SiteSet:
     # plain driver SQL: 50,000 rows through SQLAlchemy's result processing cost twice the fetch
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT id, name, category, risk_level, lon, lat FROM site ORDER BY id").fetchall()
+        rows = conn.exec_driver_sql("SELECT id, name, category, risk_level, lon, lat FROM site "
+                                  "WHERE retired_at IS NULL ORDER BY id").fetchall()
     ids, names, cats, risk, lon, lat = (list(col) for col in zip(*rows)) if rows else ([], [], [], [], [], [])
     categories = [c.name for c in load_catalogue().site_categories]
     for extra in sorted(set(cats) - set(categories)):

@@ -77,6 +77,8 @@ officer = Table(
     Column("device_id", String(64), unique=True),
     Column("device_token", String(128)),
     Column("version", Integer, nullable=False, server_default="1"),
+    # a roster re-import retires (never deletes) an officer who left: tasks, fixes and audit rows stay
+    Column("retired_at", TS),
 )
 
 officer_position = Table(
@@ -133,6 +135,10 @@ site = Table(
     Column("lon", Float, nullable=False),
     Column("lat", Float, nullable=False),
     Column("last_inspected", TS),
+    # the registry's own id (imported cities); re-imports match sites by it
+    Column("external_id", String(64)),
+    Column("retired_at", TS),   # left the registry: kept for its incidents and inspections
+    Index("uq_site_external_id", "external_id", unique=True),
 )
 
 incident = Table(

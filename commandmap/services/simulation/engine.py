@@ -191,6 +191,7 @@ class SimulationEngine:
             dists = conn.execute(select(district.c.id, district.c.population).order_by(district.c.id)).all()
             sites = conn.execute(select(site.c.id, site.c.lon, site.c.lat, town.c.district_id)
                                  .join(grid, grid.c.id == site.c.grid_id).join(town, town.c.id == grid.c.town_id)
+                                 .where(site.c.retired_at.is_(None))   # left the registry
                                  .order_by(site.c.id)).all()
         sample = self.graph.node_lonlat
         if len(sample) > 20_000:
