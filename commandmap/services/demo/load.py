@@ -30,7 +30,7 @@ from .model import DemoCity
 
 ROAD_NETWORK_NAME = "demo"
 # children before parents, so deleting in this order never trips a foreign key
-CITY_TABLES = ("task", "inspection_item", "inspection_plan", "position_fix", "position_batch", "officer_position",
+CITY_TABLES = ("task", "whistle", "conflict_of_interest", "inspection_record", "inspection_item", "inspection_plan", "position_fix", "position_batch", "officer_position",
                "incident", "officer", "site", "grid", "town", "district", "department", "road_network", "app_user",
                "city_meta")
 _ID_TABLES = ("district", "town", "grid", "department", "officer", "site", "incident", "app_user")
