@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, or_, select
 
 from ..domain.enums import OfficerStatus
-from ..domain.kpi import ResponseKpis, response_kpis
+from ..domain.kpi import PracticeKpis, ResponseKpis, response_kpis
 from ..domain.sla import ARRIVAL_DEADLINE_S, CONTACT_DEADLINE_S
 from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import audit_event, department, district, grid, incident, officer, site, task, town
-from .clock import to_epoch
+from .clock import from_epoch, to_epoch
 from .incident_codes import CITY_TZ
+from .practice_kpis import read_practice_kpis
 from .sla import incident_stages
 
 #: a new incident should have an officer on the way within this long (the commander's minute)
@@ -132,6 +133,7 @@ class KpiSummary:
     on_duty_officers: int
     response: ResponseKpis      # today's (city calendar day) incidents
     open_by_district: dict[str, int]
+    practices: PracticeKpis | None = None   # today's joint inspections, visits avoided, escalations, cases
 
 
 def city_midnight(now_s: float) -> float:
@@ -256,8 +258,10 @@ class Board:
                                        .group_by(officer.c.status)).all())
         stages = [s for _code, _status, s in incident_stages(
             self.engine, reported_since_s=city_midnight(now_s)).values()]
+        with self._read() as conn:
+            practices = read_practice_kpis(conn, from_epoch(city_midnight(now_s)), from_epoch(now_s + 1.0))
         return KpiSummary(by_priority, overdue, int(counts.get(OfficerStatus.AVAILABLE.value, 0)),
-                          int(sum(counts.values())), response_kpis(stages, now_s), by_district)
+                          int(sum(counts.values())), response_kpis(stages, now_s), by_district, practices)
 
     # -- search -----------------------------------------------------------------------------------
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
