@@ -84,6 +84,13 @@ def urgency_key(row: QueueRow) -> tuple[int, float, float, int]:
             row.incident_id)
 
 
+def filter_queue(rows: list[QueueRow], *, district_id: int | None = None, town_id: int | None = None,
+                 grid: str | None = None) -> list[QueueRow]:
+    """The queue narrowed along the district › town › grid chain (None: any)."""
+    return [r for r in rows if (district_id is None or r.district_id == district_id)
+            and (town_id is None or r.town_id == town_id) and (grid is None or r.grid == grid)]
+
+
 @dataclass(frozen=True)
 class OfficerInfo:
     officer_id: int
@@ -292,5 +299,5 @@ class Board:
         return None if value is None else str(value)
 
 
-__all__ = ["Board", "QueueRow", "OfficerInfo", "OpenTask", "TimelineEntry", "SearchHit", "KpiSummary",
+__all__ = ["Board", "filter_queue", "QueueRow", "OfficerInfo", "OpenTask", "TimelineEntry", "SearchHit", "KpiSummary",
            "urgency_key", "city_midnight", "DISPATCH_TARGET_S"]
