@@ -11,6 +11,7 @@ SUITES: dict[str, str] = {
     "routing": "commandmap.bench.routing",
     "render": "commandmap.bench.render",
     "ingest": "commandmap.bench.ingest",
+    "coverage": "commandmap.bench.coverage",
 }
 
 

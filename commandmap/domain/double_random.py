@@ -58,8 +58,8 @@ class DrawInputs:
         for i in self.inspectors:
             h.update(f"i{i.officer_id}:{i.department_id};".encode())
         for tag, pairs in (("p", self.previous), ("c", self.conflicts)):
-            for o, s in sorted(pairs):
-                h.update(f"{tag}{o}:{s};".encode())
+            for o, site_id in sorted(pairs):
+                h.update(f"{tag}{o}:{site_id};".encode())
         return h.hexdigest()
 
 

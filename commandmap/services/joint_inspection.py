@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 from datetime import datetime
 
 import numpy as np
@@ -115,7 +116,7 @@ def plan_joint_inspection(engine: Engine, site_ids: Sequence[int], graph: RoadGr
     sets: list[frozenset[Hashable]] = [frozenset({(d, q) for q in s} | {(d, "")}) for d, s in keys]
     cover = set_cover(universe, sets)
     if cover.uncovered:
-        d, q = sorted(cover.uncovered)[0]  # type: ignore[type-var]
+        d, q = cast(tuple[str, str], sorted(cover.uncovered, key=str)[0])
         raise JointPlanError(f"no on-duty officer of department {d} holds qualification {q or '(any)'} "
                              "needed by the check items")
     centre = np.array([[srows[i].lon, srows[i].lat] for i in ids]).mean(axis=0)
@@ -170,13 +171,13 @@ def plan_csv(plan: JointPlan) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(("stop", "site_id", "site_name", "category", "leg_eta_s", "item", "item_text", "department",
                 "officer_id", "badge"))
-    who = {}
-    for m in plan.team:
-        for code in m.covers:
-            who.setdefault(code, m)
+    who: dict[str, TeamMember] = {}
+    for member in plan.team:
+        for code in member.covers:
+            who.setdefault(code, member)
     for k, s in enumerate(plan.stops, 1):
         for it in s.items:
-            m = who.get(it.code)
+            by = who.get(it.code)
             w.writerow((k, s.site_id, s.name, s.category, "" if s.leg_eta_s is None else f"{s.leg_eta_s:.0f}",
-                        it.code, it.text, it.department, m.officer_id if m else "", m.badge if m else ""))
+                        it.code, it.text, it.department, by.officer_id if by else "", by.badge if by else ""))
     return buf.getvalue()

@@ -135,9 +135,9 @@ def escalate_due(engine: Engine, *, now_s: float, actor: str = "escalation-clock
 def chain_names(engine: Engine, grid_id: int) -> tuple[str, str, str]:
     """(district, town, grid) names: the chain shown wherever the incident shows."""
     with engine.connect() as conn:
-        r = conn.execute(select(district.c.name.label("d"), town.c.name.label("t"), grid.c.name.label("g"))
+        r = conn.execute(select(district.c.name.label("dname"), town.c.name.label("tname"), grid.c.name.label("gname"))
                          .select_from(grid).join(town, town.c.id == grid.c.town_id)
                          .join(district, district.c.id == town.c.district_id).where(grid.c.id == grid_id)).first()
     if r is None:
         raise WhistleError(f"no grid with id {grid_id}")
-    return r.d, r.t, r.g
+    return str(r.dname), str(r.tname), str(r.gname)
