@@ -27,6 +27,7 @@ from .maxcover import greedy_max_cover
 
 if TYPE_CHECKING:  # pragma: no cover
     from .coverage import CoverageResult
+    from .graph import RoadGraph
     from .snap import SnapResult
 
 INF = np.inf
@@ -90,17 +91,50 @@ def pick_candidates(xy: np.ndarray, radius_m: float, n: int) -> np.ndarray:
     return np.array(chosen, dtype=np.int64)
 
 
+def max_speed_mps(graph: RoadGraph, mode: str) -> float:
+    """Fastest straight-line progress any arc allows (polyline or chord, per second): no
+    route of time t ends farther than t times this from where it starts."""
+    net = graph.net(mode)
+    ok = np.isfinite(net.arc_time_s) & (net.arc_time_s > 0)
+    chord = np.hypot(*(graph.node_xy[net.arc_head[ok]] - graph.node_xy[net.arc_tail[ok]]).T)
+    per_s = np.maximum(net.arc_length_m[ok], chord) / net.arc_time_s[ok]
+    return float(per_s.max()) * 1.01 + 0.01 if len(per_s) else 0.0
+
+
+@dataclass(eq=False)
+class NodeIndex:
+    """A spatial index of the graph's nodes and its speed bound, built once per city, so a
+    reach search runs on the nodes it can possibly reach instead of the whole city."""
+
+    tree: cKDTree
+    speed_mps: float
+
+    @classmethod
+    def build(cls, graph: RoadGraph, mode: str) -> NodeIndex:
+        return cls(cKDTree(graph.node_xy), max_speed_mps(graph, mode))
+
+
 def reach_within(cov: CoverageResult, from_sites: np.ndarray, sites: SnapResult, targets: np.ndarray,
-                 limit_s: float, batch: int = 16) -> list[np.ndarray]:
+                 limit_s: float, batch: int = 16, index: NodeIndex | None = None) -> list[np.ndarray]:
     """For each site in `from_sites` (an officer standing there), the sites of `targets`
-    it reaches within limit_s, by the same ETA definition as `coverage` + `eta_at`."""
+    it reaches within limit_s, by the same ETA definition as `coverage` + `eta_at`.
+
+    The search runs on the nodes within limit_s × (top speed) of the starting points: no
+    route within the limit leaves that disc, so the answer is the whole graph's."""
     graph, net = cov.graph, cov.graph.net(cov.mode)
-    n = net.n_nodes
+    index = index or NodeIndex.build(graph, cov.mode)
     fm = net.forward_matrix
     ce, cf = sites.edge[from_sites], sites.fraction[from_sites]
+    near = index.tree.query_ball_point(sites.point_xy[from_sites], limit_s * index.speed_mps)
+    keep = np.unique(np.concatenate([np.asarray(x, dtype=np.int64) for x in near])) if len(near) else \
+        np.zeros(0, np.int64)
+    local = np.full(net.n_nodes + 1, -1, dtype=np.int64)   # last slot: "outside" stays outside
+    local[keep] = np.arange(len(keep))
+    sub = fm[keep][:, keep].tocsr()
+    n = len(keep)
     te, tf_ = sites.edge[targets], sites.fraction[targets]
     t_fwd, t_bwd = net.seg_fwd_time_s[te], net.seg_bwd_time_s[te]
-    tu, tv = graph.edge_u[te], graph.edge_v[te]
+    tu, tv = local[graph.edge_u[te]], local[graph.edge_v[te]]
     c_fwd, c_bwd = net.seg_fwd_time_s[ce], net.seg_bwd_time_s[ce]
     out: list[np.ndarray] = []
     for b0 in range(0, len(from_sites), batch):
@@ -109,15 +143,16 @@ def reach_within(cov: CoverageResult, from_sites: np.ndarray, sites: SnapResult,
         cols, vals, counts = [], [], []
         for j in idx.tolist():
             k = 0
-            if np.isfinite(c_fwd[j]):
-                cols.append(int(graph.edge_v[ce[j]])); vals.append((1.0 - cf[j]) * c_fwd[j]); k += 1  # noqa: E702
-            if np.isfinite(c_bwd[j]):
-                cols.append(int(graph.edge_u[ce[j]])); vals.append(cf[j] * c_bwd[j]); k += 1  # noqa: E702
+            for end, cost in ((local[graph.edge_v[ce[j]]], (1.0 - cf[j]) * c_fwd[j]),
+                              (local[graph.edge_u[ce[j]]], cf[j] * c_bwd[j])):
+                if end >= 0 and np.isfinite(cost):
+                    cols.append(int(end)); vals.append(float(cost)); k += 1  # noqa: E702
             counts.append(k)
-        indptr = np.concatenate([fm.indptr, fm.nnz + np.cumsum(counts)]).astype(np.int64)
-        aug = csr_matrix((np.concatenate([fm.data, vals]), np.concatenate([fm.indices, cols]).astype(np.int64),
+        indptr = np.concatenate([sub.indptr, sub.nnz + np.cumsum(counts)]).astype(np.int64)
+        aug = csr_matrix((np.concatenate([sub.data, vals]), np.concatenate([sub.indices, cols]).astype(np.int64),
                           indptr), shape=(n + m, n + m))
-        dist = dijkstra(aug, directed=True, indices=n + np.arange(m), limit=limit_s)
+        dist = np.hstack([dijkstra(aug, directed=True, indices=n + np.arange(m), limit=limit_s)[:, :n],
+                          np.full((m, 1), INF)])   # column n: nodes outside the disc
         with np.errstate(invalid="ignore"):
             via_u = np.where(np.isfinite(t_fwd), dist[:, tu] + tf_ * t_fwd, INF)
             via_v = np.where(np.isfinite(t_bwd), dist[:, tv] + (1.0 - tf_) * t_bwd, INF)
@@ -135,7 +170,8 @@ def reach_within(cov: CoverageResult, from_sites: np.ndarray, sites: SnapResult,
 
 def suggest_moves(cov: CoverageResult, sites: SnapResult, site_eta_s: np.ndarray, officer_xy: np.ndarray,
                   movable: np.ndarray, limit_s: float, k: int = 10, n_candidates: int = 48,
-                  radius_m: float | None = None, weights: np.ndarray | None = None) -> MoveUpPlan:
+                  radius_m: float | None = None, weights: np.ndarray | None = None,
+                  index: NodeIndex | None = None) -> MoveUpPlan:
     """Up to k moves of free officers to uncovered sites, greedy by marginal gain."""
     uncovered = np.flatnonzero(sites.ok & ~(site_eta_s <= limit_s))
     free = free_officers(cov, sites, movable)
@@ -144,7 +180,7 @@ def suggest_moves(cov: CoverageResult, sites: SnapResult, site_eta_s: np.ndarray
     radius = float(radius_m) if radius_m is not None else max(200.0, limit_s * 5.0)
     cand_local = pick_candidates(sites.point_xy[uncovered], radius, n_candidates)
     cand = uncovered[cand_local]
-    reach = reach_within(cov, cand, sites, uncovered, limit_s)
+    reach = reach_within(cov, cand, sites, uncovered, limit_s, index=index)
     w = None if weights is None else np.asarray(weights, dtype=np.float64)
     mc = greedy_max_cover(reach, min(k, len(free)), len(site_eta_s), w)
     taken = np.zeros(len(free), dtype=bool)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 
 from routing import CoverageResult, RoadGraph, SnapResult, coverage, snap
 from routing.maxcover import GREEDY_BOUND, exact_max_cover, greedy_max_cover
-from routing.moveup import reach_within, suggest_moves
+from routing.moveup import NodeIndex, reach_within, suggest_moves
 
 from ..domain.enums import OfficerStatus
 from ..domain.snapshot import RasterGrid
@@ -94,6 +94,7 @@ class CoverageModel:
         self.sites: SnapResult = snap(graph, self.site_lonlat, 500.0, mode)
         self.grids: SnapResult = snap(graph, np.asarray(grid_lonlat, dtype=np.float64).reshape(-1, 2), 2_000.0, mode)
         self.last: CoverageResult | None = None
+        self.index = NodeIndex.build(graph, mode)
 
     @classmethod
     def from_engine(cls, engine: Engine, graph: RoadGraph, mode: str = "car") -> CoverageModel:
@@ -136,7 +137,8 @@ class CoverageModel:
         site_ok = site_eta <= limit_s
         grid_ok = grid_eta <= limit_s
         plan = suggest_moves(cov, self.sites, site_eta, self.graph.lonlat_to_xy(fleet.lonlat[avail]),
-                             np.ones(len(avail), dtype=bool), limit_s, k=moves, n_candidates=n_candidates)
+                             np.ones(len(avail), dtype=bool), limit_s, k=moves, n_candidates=n_candidates,
+                             index=self.index)
         suggestions = tuple(
             MoveSuggestion(int(fleet.ids[avail[m.officer]]), _pair(fleet.lonlat[avail[m.officer]]),
                            _pair(self.site_lonlat[m.site]), int(self.site_ids[m.site]), m.gain, m.distance_m)
@@ -191,7 +193,7 @@ def greedy_vs_exact(model: CoverageModel, fleet: OfficerFleet, site_mask: np.nda
     if not len(unc):
         return GreedyCheck(0, 0, k, 0.0, 0.0)
     cand = unc[pick_candidates(model.sites.point_xy[unc], 1.0, max_candidates)]
-    reach = reach_within(cov, cand, model.sites, unc, limit_s)
+    reach = reach_within(cov, cand, model.sites, unc, limit_s, index=model.index)
     g = greedy_max_cover(reach, k, len(eta))
     e = exact_max_cover(reach, k, len(eta))
     return GreedyCheck(int(len(cand)), int(len(unc)), k, g.total, e.total)
