@@ -65,3 +65,25 @@ def test_plan_coverage_and_kpi_print_json(url, capsys) -> None:
     k = json.loads(capsys.readouterr().out)
     assert k["inspections"] > 0 and 0 < k["cross_department_rate"] < 1
     assert k["visits_avoided"] > 0 and sum(k["cases_by_domain"].values()) > 0
+
+
+def _machine_has_cjk_font() -> bool:
+    import shutil
+    import subprocess
+    if shutil.which("fc-list") is None:
+        return False
+    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout
+    return "CJK" in out
+
+
+def test_draw_and_plan_export_pdf(url, tmp_path) -> None:
+    pdf = tmp_path / "draw.pdf"
+    assert main(["draw", "--db", url, "--seed", "5", "--sites", "3", "--inspectors", "2",
+                 "--out", str(tmp_path / "d.csv"), "--pdf", str(pdf)]) == 0
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    if _machine_has_cjk_font():
+        assert b"CJK" in data   # the Chinese names are set in a CJK font, not boxes
+    plan_pdf = tmp_path / "plan.pdf"
+    assert main(["plan-inspection", "--db", url, "--sites", "1,2,3", "--pdf", str(plan_pdf)]) == 0
+    assert plan_pdf.read_bytes().startswith(b"%PDF")

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", default=None, metavar="DATE", help="draw date (default today, UTC)")
     p.add_argument("--no-record", action="store_true", help="do not store the draw (e.g. to re-check one)")
     p.add_argument("--out", required=True, metavar="CSV", help="write the publication list here")
+    p.add_argument("--pdf", metavar="OUT", help="also write it as a PDF here")
     p.set_defaults(func=run)
 
 
@@ -46,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
     as_of = parse_day(args.as_of, "--as-of") if args.as_of else datetime.now(UTC)
     as_of = as_of.replace(hour=0, minute=0, second=0, microsecond=0)
     out = Path(args.out)
-    if not out.parent.is_dir():
-        raise UserError(f"--out {args.out}: folder {out.parent} does not exist")
+    for opt, value in (("--out", args.out), ("--pdf", args.pdf)):
+        if value and not Path(value).parent.is_dir():
+            raise UserError(f"{opt} {value}: folder {Path(value).parent} does not exist")
     engine = open_city(args)
     try:
         outcome = run_draw(engine, DrawFilter(args.category, args.district, risk), args.sites, args.inspectors,
@@ -57,6 +59,17 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     out.write_text(outcome.csv_text(), encoding="utf-8")
+    if args.pdf:
+        from ..services.double_random import CSV_HEADER
+        from .pdf_table import write_table_pdf
+        write_table_pdf(args.pdf, f"双随机抽查 {outcome.as_of.date().isoformat()} (seed {args.seed})", CSV_HEADER[3:],
+                        [r[3:] for r in outcome.rows],
+                        note=f"registry version {outcome.draw.registry_version}; re-run: commandmap draw --seed "
+                             f"{args.seed} --sites {args.sites} --inspectors {args.inspectors} "
+                             f"--as-of {outcome.as_of.date().isoformat()}"
+                             + (f" --category {args.category}" if args.category else "")
+                             + (f" --district {args.district}" if args.district else "")
+                             + (f" --risk {args.risk}" if args.risk else ""))
     print(f"drew {len(outcome.draw.teams)} sites, seed {args.seed}, registry {outcome.draw.registry_version[:12]}"
           f"{'' if outcome.plan_id is None else f', plan {outcome.plan_id}'} → {out}")
     return 0

@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--save", action="store_true", help="store the plan")
     p.add_argument("--csv", metavar="OUT", help="write the plan as CSV here")
+    p.add_argument("--pdf", metavar="OUT", help="write the plan as PDF here")
     p.set_defaults(func=run)
 
 
@@ -36,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from ..services.joint_inspection import JointPlanError, plan_csv, plan_joint_inspection, save_plan
 
     ids = parse_ids(args.sites, "--sites")
-    if args.csv and not Path(args.csv).parent.is_dir():
-        raise UserError(f"--csv {args.csv}: folder {Path(args.csv).parent} does not exist")
+    for opt, value in (("--csv", args.csv), ("--pdf", args.pdf)):
+        if value and not Path(value).parent.is_dir():
+            raise UserError(f"{opt} {value}: folder {Path(value).parent} does not exist")
     engine = open_city(args)
     try:
         try:
@@ -49,6 +51,15 @@ def run(args: argparse.Namespace) -> int:
         engine.dispose()
     if args.csv:
         Path(args.csv).write_text(plan_csv(plan), encoding="utf-8")
+    if args.pdf:
+        import csv
+        import io
+
+        from .pdf_table import write_table_pdf
+        table = list(csv.reader(io.StringIO(plan_csv(plan))))
+        write_table_pdf(args.pdf, f"综合查一次: {plan.joint_visits} sites, team of {len(plan.team)}", table[0],
+                        table[1:], note=f"drive {plan.route_eta_s / 60:.0f} min; {plan.visits_avoided} separate "
+                                        f"visits avoided")
     if args.json:
         print(json.dumps({
             "plan_id": plan_id,
