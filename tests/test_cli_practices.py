@@ -87,3 +87,24 @@ def test_draw_and_plan_export_pdf(url, tmp_path) -> None:
     plan_pdf = tmp_path / "plan.pdf"
     assert main(["plan-inspection", "--db", url, "--sites", "1,2,3", "--pdf", str(plan_pdf)]) == 0
     assert plan_pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_whistle_raise_accept_escalate(url, capsys) -> None:
+    assert main(["whistle", "raise", "--db", url, "--grid", "3", "--category", "占道经营",
+                 "--accept-within", "0.0001"]) == 0
+    first = int(capsys.readouterr().out.split()[1].rstrip(":"))
+    assert main(["whistle", "raise", "--db", url, "--grid", "4", "--category", "占道经营"]) == 0
+    second = int(capsys.readouterr().out.split()[1].rstrip(":"))
+    assert main(["whistle", "accept", "--db", url, "--incident", str(second)]) == 0
+    capsys.readouterr()
+    import time
+    deadline = time.monotonic() + 5.0
+    while True:  # the first one's 6 ms clock runs out; poll, no fixed sleep
+        assert main(["whistle", "escalate", "--db", url]) == 0
+        out = capsys.readouterr().out
+        if str(first) in out or time.monotonic() > deadline:
+            break
+    assert out.startswith("1 whistle(s) escalated") and str(first) in out
+    assert main(["whistle", "accept", "--db", url, "--incident", str(second)]) == 2
+    assert "already accepted" in capsys.readouterr().err
+    assert main(["whistle", "raise", "--db", url, "--grid", "999999", "--category", "占道经营"]) == 2

@@ -20,7 +20,7 @@ from ..domain.kpi import PracticeKpis, ResponseKpis, response_kpis
 from ..domain.sla import ARRIVAL_DEADLINE_S, CONTACT_DEADLINE_S
 from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store.engine import READ_ONLY_OPTION
-from ..store.schema import audit_event, department, district, grid, incident, officer, site, task, town
+from ..store.schema import audit_event, department, district, grid, incident, officer, site, task, town, whistle
 from .clock import from_epoch, to_epoch
 from .incident_codes import CITY_TZ
 from .practice_kpis import read_practice_kpis
@@ -57,6 +57,9 @@ class QueueRow:
     task_id: int | None         # the open task, if any
     officer_id: int | None
     officer_name: str
+    whistle_level: str | None = None        # grid whistles: 'town', or 'district' once escalated
+    whistle_due_s: float | None = None      # the town's acceptance deadline (None when accepted)
+    escalation_reason: str | None = None    # why it went to the district
 
     @property
     def deadline_s(self) -> float | None:
@@ -172,20 +175,24 @@ class Board:
                         incident.c.district_id, incident.c.town_id,
                         district.c.name.label("district"), town.c.name.label("town"), grid.c.name.label("grid"),
                         first.c.d, first.c.r, current.c.id.label("task_id"), current.c.officer_id,
-                        officer.c.name.label("officer_name"))
+                        officer.c.name.label("officer_name"), whistle.c.level.label("w_level"),
+                        whistle.c.accept_due_at.label("w_due"), whistle.c.accepted_at.label("w_acc"),
+                        whistle.c.escalation_reason.label("w_reason"))
                  .outerjoin(district, district.c.id == incident.c.district_id)
                  .outerjoin(town, town.c.id == incident.c.town_id)
                  .outerjoin(grid, grid.c.id == incident.c.grid_id)
                  .outerjoin(first, first.c.incident_id == incident.c.id)
                  .outerjoin(current, current.c.incident_id == incident.c.id)
                  .outerjoin(officer, officer.c.id == current.c.officer_id)
+                 .outerjoin(whistle, whistle.c.incident_id == incident.c.id)
                  .where(incident.c.status.in_(_OPEN_INCIDENTS)))
         with self._read() as conn:
             rows = conn.execute(query).all()
         out = [QueueRow(int(r.id), r.code, r.category, r.priority, r.status, r.source, r.district or "",
                         r.town or "", r.grid or "", r.district_id, r.town_id, float(r.lon), float(r.lat),
                         to_epoch(r.reported_at) or 0.0, to_epoch(r.d), to_epoch(r.r), int(r.version),
-                        r.description or "", r.task_id, r.officer_id, r.officer_name or "")
+                        r.description or "", r.task_id, r.officer_id, r.officer_name or "", r.w_level,
+                        to_epoch(r.w_due) if r.w_level and r.w_acc is None else None, r.w_reason)
                for r in rows]
         out.sort(key=urgency_key)
         return out

@@ -60,6 +60,9 @@ def test_whistle_escalates_at_the_deadline_and_not_before(city) -> None:  # type
     queue = Board(city).open_incidents()
     mine = [r for r in queue if r.incident_id == w.incident_id]
     assert mine and mine[0].source == "grid_whistle" and mine[0].district and mine[0].town and mine[0].grid
+    assert mine[0].whistle_level == "district" and "not accepted" in (mine[0].escalation_reason or "")
+    acc = [r for r in queue if r.incident_id == other.incident_id][0]
+    assert acc.whistle_level == "town" and acc.whistle_due_s is None and acc.escalation_reason is None
     assert filter_queue(queue, town_id=mine[0].town_id) and all(
         r.town_id == mine[0].town_id for r in filter_queue(queue, town_id=mine[0].town_id))
     with pytest.raises(WhistleError, match="already accepted"):
