@@ -145,7 +145,7 @@ class CoverageModel:
             for m in plan.moves)
         raster = None
         if raster_cell_m is not None:
-            r = cov.raster(raster_cell_m)
+            r = cov.raster(raster_cell_m, step_m=raster_cell_m)   # one road sample per cell length: half the cost
             raster = RasterGrid(r.x0, r.y0, r.cell_m, r.values)
         wsum = float(self.grid_weight.sum())
         return CoverageReport(
