@@ -15,7 +15,7 @@ from .paths import ui_languages
 
 # module names under commandmap.commands; each has register(subparsers)
 SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate", "incident", "export", "city",
-                               "recommend")
+                               "recommend", "coverage", "draw", "plan_inspection", "kpi", "whistle")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from .snap import snap
+from .snap import SnapResult, snap
 from .speeds import check_mode
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -221,8 +221,13 @@ class CoverageResult:
     def eta_at(self, points_lonlat: np.ndarray, max_snap_m: float = 500.0) -> np.ndarray:
         """ETA from the nearest origin to each point (snapped onto its edge); inf when the
         point is off the network, invalid, or not reached."""
+        sr = snap(self.graph, np.asarray(points_lonlat, dtype=np.float64).reshape(-1, 2), max_snap_m, self.mode)
+        return self.eta_at_snapped(sr)
+
+    def eta_at_snapped(self, sr: SnapResult) -> np.ndarray:
+        """`eta_at` for points snapped once (sites, grid centroids): a refresh then costs
+        only the arithmetic, not the snapping."""
         graph, net = self.graph, self.graph.net(self.mode)
-        sr = snap(graph, np.asarray(points_lonlat, dtype=np.float64).reshape(-1, 2), max_snap_m, self.mode)
         out = np.full(len(sr), INF)
         ok = np.flatnonzero(sr.ok)
         if not len(ok):
@@ -233,24 +238,22 @@ class CoverageResult:
             via_u = np.where(np.isfinite(tf), self.eta_s[graph.edge_u[e]] + f * tf, INF)
             via_v = np.where(np.isfinite(tb), self.eta_s[graph.edge_v[e]] + (1.0 - f) * tb, INF)
         best = np.minimum(via_u, via_v)
-        # origins on the same segment can drive straight there
+        # origins on the same segment can drive straight there: the nearest origin behind the
+        # point (forward) and ahead of it (backward), found by one sorted search on (edge, fraction)
         o_ok = np.flatnonzero(self.origin_ok)
         if len(o_ok):
-            o_edge, o_frac = self.origin_edge[o_ok], self.origin_fraction[o_ok]
-            order = np.argsort(o_edge, kind="stable")
-            o_edge, o_frac = o_edge[order], o_frac[order]
-            lo = np.searchsorted(o_edge, e, side="left")
-            hi = np.searchsorted(o_edge, e, side="right")
-            for j in np.flatnonzero(hi > lo).tolist():
-                fs = o_frac[lo[j]:hi[j]]
-                pf = f[j]
-                cand = []
-                if np.isfinite(tf[j]) and (fs <= pf).any():
-                    cand.append((pf - fs[fs <= pf].max()) * tf[j])
-                if np.isfinite(tb[j]) and (fs >= pf).any():
-                    cand.append((fs[fs >= pf].min() - pf) * tb[j])
-                if cand:
-                    best[j] = min(best[j], min(cand))
+            o_key = np.sort(self.origin_edge[o_ok].astype(np.float64) * 2.0 + self.origin_fraction[o_ok])
+            p_key = e.astype(np.float64) * 2.0 + f
+            behind = np.searchsorted(o_key, p_key, side="right") - 1
+            ahead = np.searchsorted(o_key, p_key, side="left")
+            with np.errstate(invalid="ignore"):
+                kb = o_key[np.maximum(behind, 0)]
+                hit_b = (behind >= 0) & (np.floor(kb / 2.0) == e) & np.isfinite(tf)
+                fwd = np.where(hit_b, (p_key - kb) * tf, INF)
+                ka = o_key[np.minimum(ahead, len(o_key) - 1)]
+                hit_a = (ahead < len(o_key)) & (np.floor(ka / 2.0) == e) & np.isfinite(tb)
+                bwd = np.where(hit_a, (ka - p_key) * tb, INF)
+            best = np.minimum(best, np.minimum(np.where(hit_b, fwd, INF), np.where(hit_a, bwd, INF)))
         if self.horizon_s is not None:
             best = np.where(best <= self.horizon_s, best, INF)
         out[ok] = best

@@ -13,6 +13,7 @@ SUITES: dict[str, str] = {
     "ingest": "commandmap.bench.ingest",
     "ui": "commandmap.bench.ui",
     "city-import": "commandmap.bench.city_import",
+    "coverage": "commandmap.bench.coverage",
 }
 
 

@@ -67,3 +67,29 @@ def response_kpis(stages: Sequence[StageTimes], now_s: float, *, contact_s: floa
         _promise(dispatched[sent], arrived[sent], arrival_s, now_s),
         float(np.median(to_dispatch)) if len(to_dispatch) else None,
     )
+
+
+@dataclass(frozen=True)
+class PracticeKpis:
+    """The seed's practice figures over a window: joint inspections and the visits they
+    spared businesses, the cross-department inspection rate, cases, escalations."""
+
+    inspections: int
+    joint_inspections: int           # inspections with >= 2 departments in one visit (综合查一次)
+    visits_avoided: int              # separate departmental visits replaced, minus the visits made
+    escalations: int                 # grid whistles escalated to the district
+    cases_by_domain: dict[str, int]
+    cases_by_district: dict[str, int]
+
+    @property
+    def cross_department_rate(self) -> float | None:
+        return None if self.inspections == 0 else self.joint_inspections / self.inspections
+
+
+def practice_kpis(department_counts: Sequence[int], visits_replaced: Sequence[int], escalations: int,
+                  cases_by_domain: dict[str, int], cases_by_district: dict[str, int]) -> PracticeKpis:
+    """From one entry per inspection (departments present, separate visits it replaced)."""
+    deps = np.asarray(department_counts, dtype=np.int64)
+    rep = np.asarray(visits_replaced, dtype=np.int64)
+    return PracticeKpis(int(len(deps)), int((deps >= 2).sum()), int(np.maximum(rep - 1, 0).sum()), int(escalations),
+                        dict(cases_by_domain), dict(cases_by_district))

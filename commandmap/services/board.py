@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, or_, select
 
 from ..domain.enums import OfficerStatus
-from ..domain.kpi import ResponseKpis, response_kpis
+from ..domain.kpi import PracticeKpis, ResponseKpis, response_kpis
 from ..domain.sla import ARRIVAL_DEADLINE_S, CONTACT_DEADLINE_S
 from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store.engine import READ_ONLY_OPTION
-from ..store.schema import audit_event, department, district, grid, incident, officer, site, task, town
-from .clock import to_epoch
+from ..store.schema import audit_event, department, district, grid, incident, officer, site, task, town, whistle
+from .clock import from_epoch, to_epoch
 from .incident_codes import CITY_TZ
+from .practice_kpis import read_practice_kpis
 from .sla import incident_stages
 
 #: a new incident should have an officer on the way within this long (the commander's minute)
@@ -56,6 +57,9 @@ class QueueRow:
     task_id: int | None         # the open task, if any
     officer_id: int | None
     officer_name: str
+    whistle_level: str | None = None        # grid whistles: 'town', or 'district' once escalated
+    whistle_due_s: float | None = None      # the town's acceptance deadline (None when accepted)
+    escalation_reason: str | None = None    # why it went to the district
 
     @property
     def deadline_s(self) -> float | None:
@@ -81,6 +85,13 @@ def urgency_key(row: QueueRow) -> tuple[int, float, float, int]:
     deadline = row.deadline_s
     return (int(row.priority[1:] or 9), deadline if deadline is not None else float("inf"), row.reported_s,
             row.incident_id)
+
+
+def filter_queue(rows: list[QueueRow], *, district_id: int | None = None, town_id: int | None = None,
+                 grid: str | None = None) -> list[QueueRow]:
+    """The queue narrowed along the district › town › grid chain (None: any)."""
+    return [r for r in rows if (district_id is None or r.district_id == district_id)
+            and (town_id is None or r.town_id == town_id) and (grid is None or r.grid == grid)]
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,7 @@ class KpiSummary:
     on_duty_officers: int
     response: ResponseKpis      # today's (city calendar day) incidents
     open_by_district: dict[str, int]
+    practices: PracticeKpis | None = None   # today's joint inspections, visits avoided, escalations, cases
 
 
 def city_midnight(now_s: float) -> float:
@@ -163,20 +175,24 @@ class Board:
                         incident.c.district_id, incident.c.town_id,
                         district.c.name.label("district"), town.c.name.label("town"), grid.c.name.label("grid"),
                         first.c.d, first.c.r, current.c.id.label("task_id"), current.c.officer_id,
-                        officer.c.name.label("officer_name"))
+                        officer.c.name.label("officer_name"), whistle.c.level.label("w_level"),
+                        whistle.c.accept_due_at.label("w_due"), whistle.c.accepted_at.label("w_acc"),
+                        whistle.c.escalation_reason.label("w_reason"))
                  .outerjoin(district, district.c.id == incident.c.district_id)
                  .outerjoin(town, town.c.id == incident.c.town_id)
                  .outerjoin(grid, grid.c.id == incident.c.grid_id)
                  .outerjoin(first, first.c.incident_id == incident.c.id)
                  .outerjoin(current, current.c.incident_id == incident.c.id)
                  .outerjoin(officer, officer.c.id == current.c.officer_id)
+                 .outerjoin(whistle, whistle.c.incident_id == incident.c.id)
                  .where(incident.c.status.in_(_OPEN_INCIDENTS)))
         with self._read() as conn:
             rows = conn.execute(query).all()
         out = [QueueRow(int(r.id), r.code, r.category, r.priority, r.status, r.source, r.district or "",
                         r.town or "", r.grid or "", r.district_id, r.town_id, float(r.lon), float(r.lat),
                         to_epoch(r.reported_at) or 0.0, to_epoch(r.d), to_epoch(r.r), int(r.version),
-                        r.description or "", r.task_id, r.officer_id, r.officer_name or "")
+                        r.description or "", r.task_id, r.officer_id, r.officer_name or "", r.w_level,
+                        to_epoch(r.w_due) if r.w_level and r.w_acc is None else None, r.w_reason)
                for r in rows]
         out.sort(key=urgency_key)
         return out
@@ -256,8 +272,10 @@ class Board:
                                        .group_by(officer.c.status)).all())
         stages = [s for _code, _status, s in incident_stages(
             self.engine, reported_since_s=city_midnight(now_s)).values()]
+        with self._read() as conn:
+            practices = read_practice_kpis(conn, from_epoch(city_midnight(now_s)), from_epoch(now_s + 1.0))
         return KpiSummary(by_priority, overdue, int(counts.get(OfficerStatus.AVAILABLE.value, 0)),
-                          int(sum(counts.values())), response_kpis(stages, now_s), by_district)
+                          int(sum(counts.values())), response_kpis(stages, now_s), by_district, practices)
 
     # -- search -----------------------------------------------------------------------------------
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
@@ -289,5 +307,5 @@ class Board:
         return None if value is None else str(value)
 
 
-__all__ = ["Board", "QueueRow", "OfficerInfo", "OpenTask", "TimelineEntry", "SearchHit", "KpiSummary",
+__all__ = ["Board", "filter_queue", "QueueRow", "OfficerInfo", "OpenTask", "TimelineEntry", "SearchHit", "KpiSummary",
            "urgency_key", "city_midnight", "DISPATCH_TARGET_S"]

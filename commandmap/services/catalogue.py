@@ -73,6 +73,7 @@ class CheckItem:
     text: str
     text_en: str
     department: str
+    qualification: str = ""  # domain code the inspecting officer must hold among their skills ("" = any)
 
 
 @dataclass(frozen=True)
@@ -323,7 +324,11 @@ def _load(folder: Path) -> Catalogue:
         dep = _need(path, line, row, "department")
         if dep not in dep_codes:
             raise CatalogueError(f"{path.name} line {line}: field 'department' names unknown department {dep!r}")
-        items.append(CheckItem(cat, code, _need(path, line, row, "text"), _need(path, line, row, "text_en"), dep))
+        qual = row.get("qualification", "")
+        if qual and qual not in dom_codes:
+            raise CatalogueError(f"{path.name} line {line}: field 'qualification' names unknown domain {qual!r}")
+        items.append(CheckItem(cat, code, _need(path, line, row, "text"), _need(path, line, row, "text_en"), dep,
+                               qual))
 
     for group, p in ((sites, "site_categories.csv"), (incidents, "incident_categories.csv")):
         if not group or sum(c.weight for c in group) <= 0:

@@ -9,7 +9,7 @@ share one schema (no PostGIS needed).
 from __future__ import annotations
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, Text, text)
+                        LargeBinary, MetaData, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint, text)
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -193,6 +193,9 @@ inspection_plan = Table(
     Column("created_by", String(64), nullable=False),
     Column("seed", BigInteger),
     Column("status", String(16), nullable=False),
+    # what the plan was made from and of, so it can be shown, exported and re-run: the team, the route
+    # legs and visits avoided (joint); the filter, as-of date and registry version (random draws)
+    Column("detail", JSON, nullable=False, default=dict),
 )
 
 inspection_item = Table(
@@ -205,6 +208,43 @@ inspection_item = Table(
     Column("check_items", JSON, nullable=False, default=list),
     Column("sequence", Integer, nullable=False, server_default="0"),
     Column("status", String(16), nullable=False),
+)
+
+inspection_record = Table(
+    "inspection_record", metadata,  # an inspection done at a site: the history the 双随机 exclusion rule reads
+    Column("id", Integer, primary_key=True),
+    Column("site_id", ForeignKey("site.id"), nullable=False, index=True),
+    Column("inspected_at", TS, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),            # joint (综合查一次) / random (双随机) / routine
+    Column("department_ids", JSON, nullable=False, default=list),
+    Column("officer_ids", JSON, nullable=False, default=list),
+    Column("visits_replaced", Integer, nullable=False, server_default="1"),  # separate departmental visits
+    Column("plan_id", ForeignKey("inspection_plan.id")),
+)
+
+conflict_of_interest = Table(
+    "conflict_of_interest", metadata,  # declared conflicts: this officer is never drawn for this site
+    Column("id", Integer, primary_key=True),
+    Column("officer_id", ForeignKey("officer.id"), nullable=False, index=True),
+    Column("site_id", ForeignKey("site.id"), nullable=False),
+    Column("reason", String(128), nullable=False, server_default=""),
+    UniqueConstraint("officer_id", "site_id"),
+)
+
+whistle = Table(
+    "whistle", metadata,  # 网格吹哨: the acceptance clock of a grid-raised incident (one row per incident)
+    Column("incident_id", ForeignKey("incident.id"), primary_key=True, autoincrement=False),
+    Column("grid_id", ForeignKey("grid.id"), nullable=False),
+    Column("town_id", ForeignKey("town.id"), nullable=False, index=True),
+    Column("district_id", ForeignKey("district.id"), nullable=False),
+    Column("raised_by", String(64), nullable=False),
+    Column("raised_at", TS, nullable=False),
+    Column("accept_due_at", TS, nullable=False, index=True),
+    Column("level", String(16), nullable=False),             # town / district (after escalation)
+    Column("accepted_at", TS),
+    Column("accepted_by", String(64)),
+    Column("escalated_at", TS),
+    Column("escalation_reason", String(256)),
 )
 
 app_user = Table(

@@ -19,6 +19,7 @@ from .config import ScaleConfig, scale_config
 from .density import DensityField
 from .incidents import make_incidents
 from .model import DemoCity
+from .inspections import make_past_inspections
 from .officers import make_officers
 from .roads import water_polygons_xy, road_arrays
 from .sites import make_sites
@@ -130,13 +131,16 @@ def generate_city(scale: str = "mini", seed: int = 42, progress: Progress | None
     incidents = make_incidents(cfg.incidents, seed, now, catalogue, sites, streets, street_zone, grids, towns,
                                districts, departments, xy_to_ll)
     steps.end()
+    steps.start("past inspections")
+    inspections, conflicts = make_past_inspections(seed, now, catalogue, sites, officers, departments)
+    steps.end()
     users = [{"id": i + 1, "username": u, "display_name": n, "role": r} for i, (u, n, r) in enumerate(DEMO_USERS)]
     steps.finish()
     land = shapely.union_all([d.geom_ll for d in districts])
     city = DemoCity(scale=cfg.name, seed=seed, generated_at=now, crs=graph.crs, districts=districts, towns=towns,
                     grids=grids, departments=departments, road_graph=graph, road_report=report,
                     officers=officers, sites=sites, incidents=incidents, users=users,
-                    water_ll=geom_to_lonlat(graph.crs, water_xy))
+                    water_ll=geom_to_lonlat(graph.crs, water_xy), inspections=inspections, conflicts=conflicts)
     city.meta = {"timings": ", ".join(f"{k} {v:.2f}s" for k, v in steps.timings.items()),
                  "bbox": ",".join(f"{v:.6f}" for v in land.bounds)}
     return city

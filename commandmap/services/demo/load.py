@@ -30,10 +30,12 @@ from .model import DemoCity
 
 ROAD_NETWORK_NAME = "demo"
 # children before parents, so deleting in this order never trips a foreign key
-CITY_TABLES = ("recommendation_shown", "task", "inspection_item", "inspection_plan", "position_fix", "position_batch", "officer_position",
+CITY_TABLES = ("recommendation_shown", "task", "whistle", "conflict_of_interest", "inspection_record", "inspection_item",
+               "inspection_plan", "position_fix", "position_batch", "officer_position",
                "incident", "officer", "site", "grid", "town", "district", "department", "road_network", "app_user",
                "city_meta")
-_ID_TABLES = ("district", "town", "grid", "department", "officer", "site", "incident", "app_user")
+_ID_TABLES = ("district", "town", "grid", "department", "officer", "site", "incident", "app_user",
+              "inspection_record", "conflict_of_interest")
 
 
 class StoreNotEmptyError(RuntimeError):
@@ -143,6 +145,9 @@ def load_demo_into_store(engine: Engine, city: DemoCity, *, replace: bool = Fals
              "last_inspected": _shifted(s.last_inspected[i], shift)}
             for i in range(len(s))])
         counts["incidents"] = bulk_insert(conn, schema.incident, incidents)
+        counts["inspections"] = bulk_insert(conn, schema.inspection_record, [
+            {**r, "inspected_at": r["inspected_at"] + shift} for r in city.inspections])
+        bulk_insert(conn, schema.conflict_of_interest, city.conflicts)
         bulk_insert(conn, schema.app_user, city.users)
         conn.execute(schema.road_network.insert().values(
             name=ROAD_NETWORK_NAME, source=city.road_graph.source, crs=city.road_graph.crs, sha256=sha,

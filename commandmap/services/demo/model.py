@@ -72,6 +72,8 @@ class DemoCity:
     incidents: list[dict[str, Any]]         # rows of the incident table
     users: list[dict[str, Any]]
     water_ll: shapely.Geometry | None = None
+    inspections: list[dict[str, Any]] = field(default_factory=list)   # inspection_record rows (past year)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)     # conflict_of_interest rows
     meta: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
