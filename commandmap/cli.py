@@ -14,7 +14,7 @@ from .errors import UserError
 from .paths import ui_languages
 
 # module names under commandmap.commands; each has register(subparsers)
-SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate", "incident")
+SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate", "incident", "ingest", "device", "user", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:
