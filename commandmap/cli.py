@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --wall: the screen to cover (0 = primary; default: the primary screen)")
     parser.add_argument("--seat", metavar="NAME", default=None,
                         help="this workstation's name, recorded on every dispatch (default: the host name)")
+    parser.add_argument("--user", metavar="NAME", default=None,
+                        help="log in as NAME (password from $COMMANDMAP_PASSWORD or asked); the role decides "
+                             "what this seat may do. The wall always runs as a viewer")
     parser.add_argument("--i-dispatch", dest="auto_dispatch", action="store_false", default=None,
                         help="with the in-app simulator: incidents keep arriving and officers keep moving, "
                              "but the queue is yours (the simulated dispatcher is off)")

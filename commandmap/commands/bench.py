@@ -12,6 +12,7 @@ SUITES: dict[str, str] = {
     "render": "commandmap.bench.render",
     "ingest": "commandmap.bench.ingest",
     "ui": "commandmap.bench.ui",
+    "journal": "commandmap.bench.journal",
 }
 
 

@@ -40,7 +40,7 @@ class FeedError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Report:
     """One position report, units normalised; None = not reported."""
 
@@ -166,7 +166,7 @@ def parse_params(params: Mapping[str, str], zone: ZoneInfo, now_s: float | None 
 
 def _finish(report: Report) -> Report:
     """Attributes that echo the columns, so a stored fix shows what the phone said about itself."""
-    attrs = dict(report.attributes)
+    attrs = report.attributes
     if report.battery_pct is not None:
         attrs["battery_pct"] = report.battery_pct
     if report.charging is not None:
@@ -175,8 +175,7 @@ def _finish(report: Report) -> Report:
         attrs["mock"] = True
     if not report.located:
         attrs["outdated"] = True          # no coordinates: the officer keeps the last known location
-    return Report(report.device_id, report.time_s, report.lat, report.lon, report.speed_mps, report.heading_deg,
-                  report.accuracy_m, report.battery_pct, report.charging, report.mock, attrs)
+    return report
 
 
 def _json_number(name: str, value: object, *, optional: bool = True) -> float | None:

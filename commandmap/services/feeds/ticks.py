@@ -17,11 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, func, update
+from sqlalchemy import Connection
 
 from ...domain.fix_validation import VERDICTS
-from ...store.schema import device
-from ..clock import from_epoch
+from ..clock import from_epoch, sqlite_timestamps
 from ..devices import Grant
 from ..ingest import FixBatch, FixIngestor
 from .osmand import Report
@@ -158,34 +157,45 @@ class TickWriter:
         return verdicts
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)   # built once: ~5x faster per fix
+
+
 def _attributes_json(p: _Pending) -> str | None:
-    attrs = dict(p.report.attributes)
+    attrs = p.report.attributes
     attrs["device_id"] = p.grant.device_id
-    return json.dumps(attrs, ensure_ascii=False, allow_nan=False, default=str)
+    return _JSON.encode(attrs)
 
 
-_DEVICE_UPDATE = (update(device).where(device.c.device_id == bindparam("d"))
-                  .values(last_seen_at=bindparam("seen"),
-                          battery_pct=func.coalesce(bindparam("b"), device.c.battery_pct),
-                          charging=func.coalesce(bindparam("c"), device.c.charging),
-                          mock_at=func.coalesce(bindparam("m"), device.c.mock_at)))
+_DEVICE_UPDATE_SQLITE = ("UPDATE device SET last_seen_at = ?, battery_pct = COALESCE(?, battery_pct), "
+                         "charging = COALESCE(?, charging), mock_at = COALESCE(?, mock_at) WHERE device_id = ?")
+_DEVICE_UPDATE_PG = (
+    "UPDATE device SET last_seen_at = %(seen)s, battery_pct = COALESCE(u.b, device.battery_pct), "
+    "charging = COALESCE(u.c, device.charging), mock_at = CASE WHEN u.m THEN %(seen)s ELSE device.mock_at END "
+    "FROM unnest(%(d)s::text[], %(b)s::float8[], %(c)s::bool[], %(m)s::bool[]) AS u(d, b, c, m) "
+    "WHERE device.device_id = u.d")
 
 
 def _device_updates(tick: list[_Pending], now_s: float):  # type: ignore[no-untyped-def]
-    """The phones' latest battery, charge and mock flag, written with the tick's fixes."""
-    latest: dict[str, dict[str, object]] = {}
-    seen = from_epoch(now_s)
+    """The phones' latest battery, charge and mock flag, written with the tick's fixes (one statement,
+    driver-level: a Core executemany spends more on parameters than the database on the rows)."""
+    latest: dict[str, list[object]] = {}
     for p in tick:
         r = p.report
-        row = latest.setdefault(p.grant.device_id, {"d": p.grant.device_id, "seen": seen, "b": None, "c": None,
-                                                     "m": None})
+        row = latest.setdefault(p.grant.device_id, [None, None, False])
         if r.battery_pct is not None:
-            row["b"] = r.battery_pct
+            row[0] = r.battery_pct
         if r.charging is not None:
-            row["c"] = r.charging
+            row[1] = r.charging
         if r.mock:
-            row["m"] = seen
+            row[2] = True
 
     def write(conn: Connection) -> None:
-        conn.execute(_DEVICE_UPDATE, list(latest.values()))
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(_DEVICE_UPDATE_PG, {
+                "seen": from_epoch(now_s), "d": list(latest), "b": [v[0] for v in latest.values()],
+                "c": [v[1] for v in latest.values()], "m": [v[2] for v in latest.values()]})
+        else:
+            seen = sqlite_timestamps(np.array([now_s]))[0]
+            conn.exec_driver_sql(_DEVICE_UPDATE_SQLITE, [
+                (seen, b, None if c is None else int(c), seen if m else None, d) for d, (b, c, m) in latest.items()])
     return write
