@@ -48,7 +48,10 @@ def _measure(engine, writers: int, seconds: float, locked: bool) -> float:  # ty
                     seq = record_keyed_change(conn, "position_batch", "insert")
                     conn.execute(insert(position_batch).values(seq=seq, at=datetime.now(UTC), officers=1,
                                                                payload=payload))
-                else:
+                else:   # the same statements on look-alike tables, without the advisory lock
+                    seq = conn.execute(text("INSERT INTO bench_change (entity) VALUES ('x') RETURNING seq")).scalar()
+                    conn.execute(text("UPDATE bench_change SET entity_id = seq WHERE seq = :s"), {"s": seq})
+                    conn.execute(text("SELECT pg_notify('bench_journal', :s)"), {"s": str(seq)})
                     conn.execute(text("INSERT INTO bench_unlocked (w, payload) VALUES (:w, :p)"),
                                  {"w": w, "p": payload})
             counts[w] += 1
@@ -86,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         engine = open_store(url)
         with engine.begin() as conn:
             conn.execute(text("CREATE TABLE bench_unlocked (id bigserial PRIMARY KEY, w int, payload bytea)"))
+            conn.execute(text("CREATE TABLE bench_change (seq bigserial PRIMARY KEY, entity text, entity_id bigint)"))
         for n in counts:
             rows.append({"writers": n, "locked_tx_per_s": _measure(engine, n, args.seconds, True),
                          "unlocked_tx_per_s": _measure(engine, n, args.seconds, False)})

@@ -35,6 +35,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _run_fast(coro) -> None:  # type: ignore[no-untyped-def]
+    """uvloop when installed (the `ingest` extra: about twice the requests per core), else asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(coro)
+        return
+    uvloop.run(coro)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..services.feeds.osmand import zone_named
     from ..services.feeds.runner import IngestOptions, IngestService
@@ -59,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     service = IngestService(engine, options)
     print(f"commandmap ingest: listening on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
     try:
-        asyncio.run(service.serve())
+        _run_fast(service.serve())
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     finally:

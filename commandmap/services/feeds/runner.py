@@ -60,7 +60,8 @@ class IngestService:
         """Serve until `stop()` (or cancellation)."""
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        runner = web.AppRunner(self.http.app(), access_log=None, handle_signals=False)
+        self.writer.start()
+        runner = web.ServerRunner(self.http.server(), handle_signals=False)
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.options.host, self.options.port, reuse_address=True, backlog=1024)
@@ -79,6 +80,7 @@ class IngestService:
             if self.mqtt is not None:
                 await self.mqtt.stop()
             await runner.cleanup()
+            await self.writer.stop()
 
     # -- on a background thread -------------------------------------------------------------------
     def start_in_thread(self, timeout_s: float = 30.0) -> IngestService:

@@ -15,6 +15,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection
@@ -68,6 +69,7 @@ class TickWriter:
         # one thread: FixIngestor keeps per-officer state and is not meant for concurrent batches
         self.executor = executor or ThreadPoolExecutor(1, thread_name_prefix="ingest-writer")
         self._queue: list[_Pending] = []
+        self._first_at = 0.0          # loop time the oldest queued report arrived
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self.written = 0
@@ -93,6 +95,8 @@ class TickWriter:
         assert self._wake is not None, "start() the writer inside the event loop first"
         fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(grant, report, time.time(), fut))
+        if len(self._queue) == 1:
+            self._first_at = asyncio.get_running_loop().time()
         if len(self._queue) == 1 or len(self._queue) >= self.max_batch:
             self._wake.set()
         return await fut
@@ -103,7 +107,9 @@ class TickWriter:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            deadline = loop.time() + self.tick_s
+            # a tick closes tick_s after its OLDEST report arrived: reports that queued up while the last
+            # tick was being written go at once
+            deadline = self._first_at + self.tick_s
             while len(self._queue) < self.max_batch and loop.time() < deadline:
                 try:
                     await asyncio.wait_for(self._wake.wait(), deadline - loop.time())
@@ -112,6 +118,7 @@ class TickWriter:
                     break
             tick, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
             if self._queue:
+                self._first_at = loop.time() - self.tick_s     # already waited: the next tick goes at once
                 self._wake.set()
             if not tick:
                 continue
@@ -178,7 +185,7 @@ _DEVICE_UPDATE_PG = (
 def _device_updates(tick: list[_Pending], now_s: float):  # type: ignore[no-untyped-def]
     """The phones' latest battery, charge and mock flag, written with the tick's fixes (one statement,
     driver-level: a Core executemany spends more on parameters than the database on the rows)."""
-    latest: dict[str, list[object]] = {}
+    latest: dict[str, list[Any]] = {}       # device id -> [battery_pct, charging, mock]
     for p in tick:
         r = p.report
         row = latest.setdefault(p.grant.device_id, [None, None, False])
