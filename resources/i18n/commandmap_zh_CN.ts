@@ -215,7 +215,7 @@
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+236"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+237"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -1117,7 +1117,7 @@
 <context>
     <name>RosterDock</name>
     <message>
-        <location filename="../../commandmap/ui/roster_dock.py" line="+154"/>
+        <location filename="../../commandmap/ui/roster_dock.py" line="+167"/>
         <source>Find an officer: name, badge or department</source>
         <translation>查找队员：姓名、警号或部门</translation>
     </message>
@@ -1130,7 +1130,7 @@
 <context>
     <name>RosterModel</name>
     <message>
-        <location line="-140"/>
+        <location line="-153"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -1165,6 +1165,11 @@
         <translation>出行方式</translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
         <location line="+58"/>
         <source> · stale</source>
         <translation> · 定位过期</translation>
@@ -1173,6 +1178,11 @@
         <location line="+6"/>
         <source>no fix</source>
         <translation>无定位</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>MOCK location</source>
+        <translation>模拟定位</translation>
     </message>
 </context>
 <context>
@@ -1376,7 +1386,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../commandmap/ui/wall.py" line="+157"/>
+        <location filename="../../commandmap/ui/wall.py" line="+160"/>
         <source>CommandMap · video wall</source>
         <translation>指挥一张图 · 大屏</translation>
     </message>
@@ -1396,7 +1406,7 @@
         <translation>最新派单与到达</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+96"/>
         <source>none open</source>
         <translation>暂无在办事件</translation>
     </message>
