@@ -12,6 +12,7 @@ Environment (for tests, CI and demos):
   COMMANDMAP_DEMO_SEED    seed of that demo city (default 42)
   COMMANDMAP_THEME        wall | workstation  when --theme is not given
   COMMANDMAP_EXIT_AFTER_MS  quit after this many ms (smoke tests)
+  COMMANDMAP_PASSWORD     the password for --user (scripted use)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ ENV_DEMO_SCALE = "COMMANDMAP_DEMO_SCALE"
 ENV_DEMO_SEED = "COMMANDMAP_DEMO_SEED"
 ENV_THEME = "COMMANDMAP_THEME"
 ENV_EXIT_AFTER_MS = "COMMANDMAP_EXIT_AFTER_MS"
+ENV_PASSWORD = "COMMANDMAP_PASSWORD"
 
 
 class LaunchError(UserError):
@@ -91,7 +93,8 @@ def demo_seed() -> int:
 
 
 def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, float], None],
-            sim_speed: float | None = None, *, seat: str | None = None, auto_dispatch: bool = True) -> AppContext:
+            sim_speed: float | None = None, *, seat: str | None = None, auto_dispatch: bool = True,
+            login_as: tuple[str, str] | None = None, viewer: bool = False) -> AppContext:
     """Open the store, build the demo city if it is empty, load the map data, the road graph
     (once, shared by map, recommendations and simulator) and set up the simulator (any thread:
     all of it is slow)."""
@@ -129,7 +132,8 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
         recommender = Recommender(engine, graph, clock=live.now, roster_source=live.roster_arrays)
         recommender.warm_up()
         workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs,
-                              recommender=recommender)
+                              recommender=recommender,
+                              actor=_log_in(engine, login_as, viewer, seat or default_seat()))
         progress("done", 1.0)
     except (StoreError, CityDataError) as exc:
         engine.dispose()
@@ -151,6 +155,34 @@ def theme_name(args: argparse.Namespace) -> str:
     return load_theme("workstation")
 
 
+def _log_in(engine: Any, login_as: tuple[str, str] | None, viewer: bool, seat: str) -> Any:
+    """The seat's identity: the wall is a viewer; --user logs in (roles are checked by the services);
+    without either the seat acts as before logins existed."""
+    from .domain.access import Actor, Role
+    from .services.users import LoginFailed, login
+
+    if viewer:
+        return Actor("wall", Role.VIEWER, seat)
+    if login_as is None:
+        return None
+    try:
+        return login(engine, login_as[0], login_as[1], seat=seat)
+    except LoginFailed as exc:
+        raise LaunchError(f"--user: {exc}") from None
+
+
+def _credentials(args: argparse.Namespace) -> tuple[str, str] | None:
+    """--user NAME with the password from $COMMANDMAP_PASSWORD (scripted use) or asked on the terminal."""
+    user = getattr(args, "user", None)
+    if not user:
+        return None
+    password = os.environ.get(ENV_PASSWORD)
+    if password is None:
+        import getpass
+        password = getpass.getpass(f"password for {user}: ")
+    return user, password
+
+
 def _prepare_behind_progress(args: argparse.Namespace) -> AppContext:
     from .ui.progress import run_in_background, startup_title
 
@@ -159,9 +191,10 @@ def _prepare_behind_progress(args: argparse.Namespace) -> AppContext:
     sim_speed = simulation_speed(getattr(args, "simulate", None), getattr(args, "db", None))
     auto = wall or getattr(args, "auto_dispatch", None) is not False   # the wall is a showcase
     seat = getattr(args, "seat", None)
+    login_as = None if wall else _credentials(args)
     ctx: AppContext = run_in_background(
         lambda progress: prepare(getattr(args, "db", None), scale, seed, progress, sim_speed, seat=seat,
-                                 auto_dispatch=auto), startup_title())
+                                 auto_dispatch=auto, login_as=login_as, viewer=wall), startup_title())
     return ctx
 
 

@@ -15,7 +15,8 @@ from .paths import ui_languages
 
 # module names under commandmap.commands; each has register(subparsers)
 SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate", "incident", "export", "city",
-                               "recommend", "coverage", "draw", "plan_inspection", "kpi", "whistle")
+                               "recommend", "coverage", "draw", "plan_inspection", "kpi", "whistle", "ingest",
+                               "device", "user", "audit")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --wall: the screen to cover (0 = primary; default: the primary screen)")
     parser.add_argument("--seat", metavar="NAME", default=None,
                         help="this workstation's name, recorded on every dispatch (default: the host name)")
+    parser.add_argument("--user", metavar="NAME", default=None,
+                        help="log in as NAME (password from $COMMANDMAP_PASSWORD or asked); the role decides "
+                             "what this seat may do. The wall always runs as a viewer")
     parser.add_argument("--i-dispatch", dest="auto_dispatch", action="store_false", default=None,
                         help="with the in-app simulator: incidents keep arriving and officers keep moving, "
                              "but the queue is yours (the simulated dispatcher is off)")

@@ -29,4 +29,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 echo "setup: installing commandmap and its extras into .venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,postgres,mqtt,osm]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,postgres,mqtt,osm,ingest]"

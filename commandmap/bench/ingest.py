@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from ..paths import user_data_dir
+from .roster import CENTER, seed_roster
 
 DEFAULT_PG_URL = "postgresql://127.0.0.1:5432/test"
-CENTER = (121.55, 29.87)
 
 
 @dataclass
@@ -49,30 +49,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="OUT", default=None, help="also write the figures as JSON")
     parser.add_argument("--officers", type=int, default=25_000, help="officers reporting per tick (default 25000)")
     parser.add_argument("--ticks", type=int, default=5, help="timed ticks per backend (default 5)")
+    parser.add_argument("--http", action="store_true",
+                        help="also measure HTTP ingest (commandmap ingest processes, one OsmAnd request per fix): "
+                             "http-sqlite, http-postgresql and http-postgresql-2proc")
+    parser.add_argument("--rounds", type=int, default=4, help="with --http: fixes per device (default 4)")
+    parser.add_argument("--connections", type=int, default=2000,
+                        help="with --http: keep-alive client connections (default 256)")
+    parser.add_argument("--only-http", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--notes", metavar="PATH", default=None,
                         help="also write the table as Markdown here (default: only printed)")
-
-
-def seed_roster(engine, n: int, now_s: float) -> None:  # type: ignore[no-untyped-def]
-    """Minimal city: its CRS, one district/town/department and `n` officers, none with a fix yet."""
-    import shapely
-    from sqlalchemy import insert
-
-    from routing.projection import utm_crs_for
-
-    from ..store import schema
-    from ..store.repos import CITY_CRS_KEY
-    box = shapely.to_wkb(shapely.box(CENTER[0] - 0.3, CENTER[1] - 0.3, CENTER[0] + 0.3, CENTER[1] + 0.3))
-    modes = np.array(["car", "ebike", "foot"])[np.arange(n) % 3]
-    with engine.begin() as conn:
-        conn.execute(insert(schema.city_meta).values(key=CITY_CRS_KEY, value=utm_crs_for(np.array([CENTER]))))
-        conn.execute(insert(schema.district).values(id=1, code="330200", name="宁波", geometry_wkb=box))
-        conn.execute(insert(schema.town).values(id=1, district_id=1, code="330200001", name="街道", geometry_wkb=box))
-        conn.execute(insert(schema.department).values(id=1, code="zhzf", name="综合行政执法"))
-        conn.execute(insert(schema.officer), [
-            {"id": i + 1, "badge": f"B{i + 1:06d}", "name": f"执法员{i + 1}", "department_id": 1, "home_town_id": 1,
-             "mode": str(modes[i]), "skills": [], "on_duty": True, "status": "available", "version": 1}
-            for i in range(n)])
 
 
 def run_case(url: str, backend: str, n: int, ticks: int) -> CaseResult:
@@ -141,6 +126,31 @@ def _pg_scratch(server_url: str):  # type: ignore[no-untyped-def]
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+def http_cases(server: str, n: int, rounds: int, connections: int) -> list[CaseResult]:
+    """The HTTP rows: one server process into SQLite, one and two into PostgreSQL."""
+    from .http_ingest import run_http_case
+
+    out: list[CaseResult] = []
+    with tempfile.TemporaryDirectory(dir=user_data_dir()) as tmp:
+        case = run_http_case(f"sqlite:///{Path(tmp) / 'http.sqlite3'}", "http-sqlite", n, rounds, 1, connections)
+        out.append(CaseResult(case.backend, case.fixes_per_s, None, None,
+                              note=f"{case.requests:,} requests, {connections} keep-alive connections, 1 process"))
+    for procs in (1, 2):
+        name = "http-postgresql" if procs == 1 else "http-postgresql-2proc"
+        try:
+            url, drop = _pg_scratch(server)
+        except Exception as exc:  # noqa: BLE001 - any failure here means "no PostgreSQL row"
+            out.append(CaseResult(name, None, None, None, note=f"skipped: PostgreSQL not available ({exc})"))
+            continue
+        try:
+            case = run_http_case(url, name, n, rounds, procs, connections)
+        finally:
+            drop()
+        out.append(CaseResult(case.backend, case.fixes_per_s, None, None,
+                              note=f"{case.requests:,} requests, {connections} connections, {procs} process(es)"))
+    return out
+
+
 def table(results: list[CaseResult], n: int) -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [f"Position ingest, {n:,} officers reporting per tick (median of timed ticks; "
@@ -148,10 +158,13 @@ def table(results: list[CaseResult], n: int) -> str:
              "| backend | fixes/s | tick (s) | snapshot refresh after tick (ms) | by table rescan (ms) | target "
              "| note |",
              "|---|---:|---:|---:|---:|---|---|"]
-    targets = {"sqlite": "≥ 25,000 fixes/s", "postgresql": "≥ 10,000 fixes/s"}
+    targets = {"sqlite": "≥ 25,000 fixes/s", "postgresql": "≥ 10,000 fixes/s", "http-sqlite": "≥ 10,000 fixes/s"}
     for r in results:
         if r.fixes_per_s is None:
             lines.append(f"| {r.backend} | — | — | — | — | {targets.get(r.backend, '')} | {r.note} |")
+        elif r.tick_s is None:      # an HTTP row: requests, no ticks of our own
+            lines.append(f"| {r.backend} | {r.fixes_per_s:,.0f} | — | — | — | {targets.get(r.backend, '')} | "
+                         f"{r.note} |")
         else:
             lines.append(f"| {r.backend} | {r.fixes_per_s:,.0f} | {r.tick_s:.3f} | {r.refresh_ms:.1f} | "
                          f"{r.rescan_ms:.1f} | {targets.get(r.backend, '')}; refresh ≤ 50 ms | {r.note} |")
@@ -165,24 +178,30 @@ def run(args: argparse.Namespace) -> int:
     if n < 1 or ticks < 1:
         raise UserError("--officers and --ticks must be at least 1")
     results: list[CaseResult] = []
-    with tempfile.TemporaryDirectory(dir=user_data_dir()) as tmp:
-        results.append(run_case(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "sqlite", n, ticks))
+    only_http = bool(getattr(args, "only_http", False))
+    if not only_http:
+        with tempfile.TemporaryDirectory(dir=user_data_dir()) as tmp:
+            results.append(run_case(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "sqlite", n, ticks))
     given = getattr(args, "db", None)
     if given and not given.startswith("postgresql"):
         print(f"note: --db {given} is not a PostgreSQL URL; the SQLite row used a scratch file, "
               "the PostgreSQL row uses the default server")
         given = None
     server = given or os.environ.get("COMMANDMAP_TEST_PG_URL") or DEFAULT_PG_URL
-    try:
-        url, drop = _pg_scratch(server)
-    except Exception as exc:  # noqa: BLE001 - any failure here means "no PostgreSQL row"
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        results.append(CaseResult("postgresql", None, None, None, note=f"skipped: PostgreSQL not available ({first})"))
-    else:
+    if not only_http:
         try:
-            results.append(run_case(url, "postgresql", n, ticks))
-        finally:
-            drop()
+            url, drop = _pg_scratch(server)
+        except Exception as exc:  # noqa: BLE001 - any failure here means "no PostgreSQL row"
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            results.append(CaseResult("postgresql", None, None, None,
+                                      note=f"skipped: PostgreSQL not available ({first})"))
+        else:
+            try:
+                results.append(run_case(url, "postgresql", n, ticks))
+            finally:
+                drop()
+    if args.http or only_http:
+        results += http_cases(server, n, int(args.rounds), int(args.connections))
     text = table(results, n)
     print(text)
     refresh = [r.refresh_ms for r in results if r.refresh_ms is not None]

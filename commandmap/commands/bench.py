@@ -14,6 +14,7 @@ SUITES: dict[str, str] = {
     "ui": "commandmap.bench.ui",
     "city-import": "commandmap.bench.city_import",
     "coverage": "commandmap.bench.coverage",
+    "journal": "commandmap.bench.journal",
 }
 
 

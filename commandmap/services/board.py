@@ -20,7 +20,8 @@ from ..domain.kpi import PracticeKpis, ResponseKpis, response_kpis
 from ..domain.sla import ARRIVAL_DEADLINE_S, CONTACT_DEADLINE_S
 from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store.engine import READ_ONLY_OPTION
-from ..store.schema import audit_event, department, district, grid, incident, officer, site, task, town, whistle
+from ..store.schema import (audit_event, department, device, district, grid, incident, officer, site, task, town,
+                            whistle)
 from .clock import from_epoch, to_epoch
 from .incident_codes import CITY_TZ
 from .practice_kpis import read_practice_kpis
@@ -102,6 +103,9 @@ class OfficerInfo:
     department: str
     mode: str
     device_id: str
+    battery_pct: float | None = None     # the phone's last reported battery (percent), None = never reported
+    charging: bool | None = None
+    mock_at_s: float | None = None       # last time the phone reported a mock (simulated) location
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,19 @@ class Board:
             rows = conn.execute(select(officer.c.id, officer.c.badge, officer.c.name, department.c.name.label("dept"),
                                        officer.c.mode, officer.c.device_id)
                                 .join(department, department.c.id == officer.c.department_id)).all()
-        return {int(r.id): OfficerInfo(int(r.id), r.badge, r.name, r.dept, r.mode, r.device_id or "") for r in rows}
+            phones = conn.execute(select(device.c.officer_id, device.c.device_id, device.c.battery_pct,
+                                         device.c.charging, device.c.mock_at)
+                                  .where(device.c.revoked_at.is_(None))
+                                  .order_by(device.c.last_seen_at.is_(None).desc(), device.c.last_seen_at)).all()
+        phone = {int(p.officer_id): p for p in phones}      # the most recently seen phone wins
+        out = {}
+        for r in rows:
+            p = phone.get(int(r.id))
+            out[int(r.id)] = OfficerInfo(int(r.id), r.badge, r.name, r.dept, r.mode,
+                                         (p.device_id if p else r.device_id) or "",
+                                         p.battery_pct if p else None, p.charging if p else None,
+                                         to_epoch(p.mock_at) if p else None)
+        return out
 
     def open_tasks(self) -> dict[int, OpenTask]:
         """Open task by officer id."""

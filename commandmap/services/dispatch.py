@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.access import Actor, Permission, as_actor
 from ..domain.enums import TaskStatus
 from ..domain.sla import ARRIVAL_DEADLINE_S
 from ..domain.transitions import OPEN_TASK_STATUSES
@@ -29,6 +30,7 @@ from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import incident, officer, task
 from .clock import from_epoch, to_epoch, wall_clock
 from .incident_codes import CITY_TZ
+from .authz import refusal
 from .transition_sql import transition
 
 _OPEN = [s.value for s in OPEN_TASK_STATUSES]
@@ -39,7 +41,7 @@ class DispatchResult:
     ok: bool
     message: str
     task_id: int | None = None
-    conflict: str | None = None      # officer_taken / officer_unavailable / officer_changed /
+    conflict: str | None = None      # forbidden / officer_taken / officer_unavailable / officer_changed /
     #                                   incident_taken / incident_closed / not_found
     recommendation: Any = None       # a fresh recommend.Recommendation after a lost race
 
@@ -78,12 +80,18 @@ def assign_in(conn, incident_id: int, officer_id: int, *, seat: str, now: float,
     return task_id
 
 
-def dispatch(engine: Engine, incident_id: int, officer_id: int, *, seat: str, predicted_eta_s: float,
+def dispatch(engine: Engine, incident_id: int, officer_id: int, *, seat: Actor | str, predicted_eta_s: float,
              route_lonlat: Sequence[Sequence[float]] = (), officer_version: int | None = None,
              incident_version: int | None = None, now_s: float | None = None,
              recommend: Callable[[int], Any] | None = None) -> DispatchResult:
-    """Send `officer_id` to `incident_id` on behalf of `seat`; see the module docstring."""
+    """Send `officer_id` to `incident_id` on behalf of `seat` (a logged-in Actor, or a plain name for an
+    in-process automaton); see the module docstring. A role without the right gets a 'forbidden' result,
+    audited."""
     now = wall_clock() if now_s is None else float(now_s)
+    reason = refusal(engine, seat, Permission.DISPATCH, "incident", incident_id, {"officer_id": officer_id})
+    if reason is not None:
+        return DispatchResult(False, reason, conflict="forbidden")
+    seat = as_actor(seat).label
     try:
         with engine.begin() as conn:
             task_id = assign_in(conn, incident_id, officer_id, seat=seat, now=now, eta_s=predicted_eta_s,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -57,6 +57,8 @@ class FixBatch:
     speed_mps: np.ndarray | None = None
     accuracy_m: np.ndarray | None = None
     source: str = "simulator"
+    #: per fix, what a phone sent beyond the columns as JSON text (None = nothing); stored with the fix
+    attributes: Sequence[str | None] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.officer_id)
@@ -64,6 +66,8 @@ class FixBatch:
             arr = getattr(self, name)
             if arr is not None and len(arr) != n:
                 raise ValueError(f"FixBatch.{name} has {len(arr)} values, officer_id has {n}")
+        if self.attributes is not None and len(self.attributes) != n:
+            raise ValueError(f"FixBatch.attributes has {len(self.attributes)} values, officer_id has {n}")
 
     def __len__(self) -> int:
         return len(self.officer_id)
@@ -156,8 +160,10 @@ class FixIngestor:
             self.reload_officers()
 
     # -- the batch ------------------------------------------------------------------------------
-    def ingest(self, batch: FixBatch, now_s: float | None = None) -> IngestReport:
-        """Judge and store one batch in one transaction; returns verdicts and who moved."""
+    def ingest(self, batch: FixBatch, now_s: float | None = None,
+               also: Callable[[Connection], None] | None = None) -> IngestReport:
+        """Judge and store one batch in one transaction; returns verdicts and who moved. `also` writes
+        what the feed knows beyond positions (a phone's battery, last seen) in the same transaction."""
         now = float(self.clock() if now_s is None else now_s)
         ids, valid_ids = officer_id_array(batch.officer_id)
         self._maybe_reload(ids[valid_ids])
@@ -184,7 +190,10 @@ class FixIngestor:
         started = time.perf_counter()
         with self.engine.begin() as conn:
             writer = self._write_pg if self._pg else self._write_sqlite
-            writer(conn, batch.source, now, ids, lon, lat, heading, speed, acc, t, codes, stored, last_good)
+            writer(conn, batch.source, now, ids, lon, lat, heading, speed, acc, t, codes, stored, last_good,
+                   batch.attributes)
+            if also is not None:
+                also(conn)
             if len(res.confirmed_slot):
                 self._confirm_jumps(conn, self.table.officer_ids[res.confirmed_slot], res.confirmed_t)
             if len(moved_ids):
@@ -245,17 +254,22 @@ class FixIngestor:
     _COLS = "officer_id, lon, lat, heading_deg, speed_mps, accuracy_m, fix_time"
 
     def _write_sqlite(self, conn: Connection, source: str, now: float, ids, lon, lat, heading, speed, acc, t,
-                      codes, stored, last_good) -> None:
+                      codes, stored, last_good, attributes=None) -> None:
         received = sqlite_timestamps(np.array([now]))[0]
         if len(stored):
             stamps = sqlite_timestamps(t[stored])
             verdict_names = [VERDICTS[c].value for c in codes[stored].tolist()]
-            rows = list(zip(ids[stored].tolist(), lon[stored].tolist(), lat[stored].tolist(),
-                            heading[stored].tolist(), speed[stored].tolist(), acc[stored].tolist(), stamps,
-                            [received] * len(stored), verdict_names, [source] * len(stored)))
+            cols = [ids[stored].tolist(), lon[stored].tolist(), lat[stored].tolist(),
+                    heading[stored].tolist(), speed[stored].tolist(), acc[stored].tolist(), stamps,
+                    [received] * len(stored), verdict_names, [source] * len(stored)]
+            extra = ""
+            if attributes is not None:
+                cols.append([attributes[i] for i in stored.tolist()])
+                extra = ", attributes"
+            marks = ",".join("?" * len(cols))
             conn.exec_driver_sql(
-                f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (officer_id, fix_time) DO NOTHING", rows)
+                f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source{extra}) "
+                f"VALUES ({marks}) ON CONFLICT (officer_id, fix_time) DO NOTHING", list(zip(*cols)))
         if len(last_good):
             g = last_good
             rows = list(zip(ids[g].tolist(), lon[g].tolist(), lat[g].tolist(), heading[g].tolist(),
@@ -268,21 +282,25 @@ class FixIngestor:
                 "WHERE excluded.fix_time > officer_position.fix_time", rows)
 
     def _write_pg(self, conn: Connection, source: str, now: float, ids, lon, lat, heading, speed, acc, t,
-                  codes, stored, last_good) -> None:
+                  codes, stored, last_good, attributes=None) -> None:
         # one statement per table: arrays in, unnest server-side (no per-row round trips); arrays go in
         # binary (%b): as text, printing and parsing 25k floats costs ~30 ms per column
         if len(stored):
             s = stored
+            params = {"now": now, "src": source, "names": _VERDICT_NAMES, "o": ids[s].tolist(), "x": lon[s].tolist(),
+                      "y": lat[s].tolist(), "h": heading[s].tolist(), "v": speed[s].tolist(), "a": acc[s].tolist(),
+                      "t": t[s].tolist(), "d": codes[s].tolist()}
+            col = val = arr = name = ""
+            if attributes is not None:
+                params["j"] = [attributes[i] for i in s.tolist()]
+                col, val, arr, name = ", attributes", ", j::json", ", %(j)s::text[]", ", j"
             conn.exec_driver_sql(
-                f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source) "
+                f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source{col}) "
                 "SELECT o, x, y, NULLIF(h, 'NaN'), NULLIF(v, 'NaN'), NULLIF(a, 'NaN'), to_timestamp(t), "
-                "to_timestamp(%(now)s), (%(names)s::text[])[d + 1], %(src)s FROM unnest(%(o)b::int[], "
+                f"to_timestamp(%(now)s), (%(names)s::text[])[d + 1], %(src)s{val} FROM unnest(%(o)b::int[], "
                 "%(x)b::float8[], %(y)b::float8[], %(h)b::float8[], %(v)b::float8[], %(a)b::float8[], "
-                "%(t)b::float8[], %(d)b::int[]) AS u(o, x, y, h, v, a, t, d) "
-                "ON CONFLICT (officer_id, fix_time) DO NOTHING",
-                {"now": now, "src": source, "names": _VERDICT_NAMES, "o": ids[s].tolist(), "x": lon[s].tolist(),
-                 "y": lat[s].tolist(), "h": heading[s].tolist(), "v": speed[s].tolist(), "a": acc[s].tolist(),
-                 "t": t[s].tolist(), "d": codes[s].tolist()})
+                f"%(t)b::float8[], %(d)b::int[]{arr}) AS u(o, x, y, h, v, a, t, d{name}) "
+                "ON CONFLICT (officer_id, fix_time) DO NOTHING", params)
         if len(last_good):
             g = last_good
             conn.exec_driver_sql(

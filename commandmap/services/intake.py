@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
+from ..domain.access import Actor, Permission
 from ..domain.enums import IncidentSource, IncidentStatus, Priority
 from ..store.audit import append_audit
 from ..store.changes import record_change
 from ..store.schema import department, incident, site
+from .authz import require
 from .catalogue import Catalogue, load_catalogue
 from .clock import from_epoch, wall_clock
 from .incident_codes import next_code
@@ -84,9 +86,12 @@ class Intake:
             raise IntakeError(f"priority: {new.priority!r} is not one of P1, P2, P3, P4") from None
         return cat.name, cat.domain, priority, source
 
-    def create(self, new: NewIncident, *, actor: str, now_s: float | None = None) -> IntakeResult:
-        """Validate, resolve and store one incident; IntakeError for bad input (nothing stored)."""
+    def create(self, new: NewIncident, *, actor: Actor | str, now_s: float | None = None) -> IntakeResult:
+        """Validate, resolve and store one incident; IntakeError for bad input (nothing stored);
+        authz.Forbidden (audited) when the actor's role may not create incidents."""
         now = wall_clock() if now_s is None else float(now_s)
+        actor = require(self.engine, actor, Permission.CREATE_INCIDENT, "incident", 0,
+                        {"category": str(new.category)[:64]}).label
         category, domain, priority, source = self._validate(new)
         lon, lat = new.lon, new.lat
         if new.site_id is not None:

@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from ..domain.access import Actor, Permission, as_actor
 from ..domain.transitions import OPEN_TASK_STATUSES, TASK_EVENT_EFFECTS, IllegalTransition, plan_task_event
 from ..store.audit import append_audit
 from ..store.changes import record_changes
 from ..store.schema import incident, officer, task
+from .authz import refusal
 from .clock import from_epoch, wall_clock
 from .dispatch import _Lost, assign_in, explain_incident, explain_officer
 from .transition_sql import transition
@@ -73,8 +75,16 @@ def _move_three(conn: Connection, row: Any, event: str, label: str, values: dict
     return changes
 
 
-def _run(engine: Engine, actor: str, action: str, entity: str, entity_id: int, now: float, body) -> ActionResult:  # type: ignore[no-untyped-def]
-    """Run `body(conn)` (returns the change rows and audit detail) as one transaction."""
+_PERMISSION = {"task.reassign": Permission.REASSIGN, "incident.cancel": Permission.CANCEL}
+
+
+def _run(engine: Engine, actor: Actor | str, action: str, entity: str, entity_id: int, now: float, body) -> ActionResult:  # type: ignore[no-untyped-def]
+    """Check the actor's role, then run `body(conn)` (returns the change rows and audit detail) as one
+    transaction. A denial writes only its audit row."""
+    reason = refusal(engine, actor, _PERMISSION.get(action, Permission.CLOSE), entity, entity_id, {"action": action})
+    if reason is not None:
+        return ActionResult(False, reason, entity_id if entity == "task" else None, "forbidden")
+    actor = as_actor(actor).label
     try:
         with engine.begin() as conn:
             changes, detail, message = body(conn)
@@ -85,7 +95,7 @@ def _run(engine: Engine, actor: str, action: str, entity: str, entity_id: int, n
     return ActionResult(True, message, entity_id if entity == "task" else None)
 
 
-def _task_step(engine: Engine, task_id: int, *, actor: str, now_s: float | None, task_event: str,
+def _task_step(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None, task_event: str,
                stamp: str, label: str, coalesce_ack: bool = False) -> ActionResult:
     now = wall_clock() if now_s is None else float(now_s)
 
@@ -100,27 +110,27 @@ def _task_step(engine: Engine, task_id: int, *, actor: str, now_s: float | None,
     return _run(engine, actor, f"task.{task_event}", "task", task_id, now, body)
 
 
-def acknowledge(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+def acknowledge(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
     """The officer confirmed the order (stops the 60 s contact clock)."""
     return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="acknowledge", stamp="acknowledged_at", label="acknowledge")
 
 
-def start_route(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+def start_route(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
     return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="start_route", stamp="en_route_at", label="start the route",
                       coalesce_ack=True)
 
 
-def arrive(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+def arrive(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
     """On scene (stops the 5 min arrival clock); also called by the position-based detector."""
     return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="arrive", stamp="arrived_at", label="arrive", coalesce_ack=True)
 
 
-def resolve(engine: Engine, task_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+def resolve(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
     """Handled on scene: the task completes, the officer is available again, the incident resolved."""
     return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="complete", stamp="completed_at", label="resolve")
 
 
-def close(engine: Engine, incident_id: int, *, actor: str, now_s: float | None = None) -> ActionResult:
+def close(engine: Engine, incident_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
     now = wall_clock() if now_s is None else float(now_s)
 
     def body(conn: Connection):  # type: ignore[no-untyped-def]
@@ -131,7 +141,7 @@ def close(engine: Engine, incident_id: int, *, actor: str, now_s: float | None =
     return _run(engine, actor, "incident.close", "incident", incident_id, now, body)
 
 
-def cancel(engine: Engine, incident_id: int, *, actor: str, reason: str = "", now_s: float | None = None) -> ActionResult:
+def cancel(engine: Engine, incident_id: int, *, actor: Actor | str, reason: str = "", now_s: float | None = None) -> ActionResult:
     """Cancel an open incident; its open task is cancelled and the officer released."""
     now = wall_clock() if now_s is None else float(now_s)
 
@@ -151,7 +161,7 @@ def cancel(engine: Engine, incident_id: int, *, actor: str, reason: str = "", no
     return _run(engine, actor, "incident.cancel", "incident", incident_id, now, body)
 
 
-def reassign(engine: Engine, task_id: int, new_officer_id: int, *, actor: str, predicted_eta_s: float,
+def reassign(engine: Engine, task_id: int, new_officer_id: int, *, actor: Actor | str, predicted_eta_s: float,
              route_lonlat: Sequence[Sequence[float]] = (), officer_version: int | None = None,
              now_s: float | None = None) -> ActionResult:
     """Withdraw the task's officer and dispatch another in one transaction.
@@ -166,7 +176,7 @@ def reassign(engine: Engine, task_id: int, new_officer_id: int, *, actor: str, p
         row = _task_row(conn, task_id)
         changes = _move_three(conn, row, "reassign", "be reassigned", {"completed_at": from_epoch(now)})
         try:
-            tid = assign_in(conn, row.incident_id, new_officer_id, seat=actor, now=now, eta_s=predicted_eta_s,
+            tid = assign_in(conn, row.incident_id, new_officer_id, seat=as_actor(actor).label, now=now, eta_s=predicted_eta_s,
                             route_lonlat=route_lonlat, officer_version=officer_version, incident_version=None)
         except _Lost:
             raise _Refused(explain_officer(conn, new_officer_id, officer_version)[1], "officer_taken") from None

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from routing.projection import to_lonlat, to_xy
 
+from ..domain.access import Actor, Permission, system_actor
 from ..domain.enums import Priority
 from . import lifecycle
 from .board import Board
@@ -47,10 +48,14 @@ class Workbench:
     """One seat's actions on one store."""
 
     def __init__(self, engine: Engine, graph: object | None, *, seat: str, clock: Callable[[], float],
-                 crs: str, recommender: Recommender | None = None, intake: Intake | None = None) -> None:
+                 crs: str, recommender: Recommender | None = None, intake: Intake | None = None,
+                 actor: Actor | None = None) -> None:
         self.engine = engine
         self.crs = crs
         self.seat = seat
+        #: who acts: the logged-in user at this seat (services check the role); without a login, the
+        #: seat itself as an in-process operator, as before logins existed
+        self.actor = Actor(actor.user, actor.role, seat) if actor is not None else system_actor(seat)
         self.clock = clock
         self.recommender = recommender or Recommender(engine, graph, clock=clock)
         self._intake = intake
@@ -82,11 +87,16 @@ class Workbench:
         return rec
 
     # -- sending and closing -----------------------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        """A role that may not dispatch (viewer, analyst): the UI can grey its buttons; the services refuse."""
+        return not self.actor.may(Permission.DISPATCH)
+
     def dispatch(self, incident_id: int, candidate: Candidate, *, incident_version: int | None = None,
                  widen: bool = False) -> DispatchResult:
         """Send `candidate`; a lost race comes back with who won and a fresh recommendation."""
         now = self.clock()
-        result = dispatch(self.engine, incident_id, candidate.officer_id, seat=self.seat,
+        result = dispatch(self.engine, incident_id, candidate.officer_id, seat=self.actor,
                           predicted_eta_s=candidate.eta_s, route_lonlat=candidate.route_lonlat,
                           officer_version=candidate.version, incident_version=incident_version,
                           now_s=now, recommend=lambda i: self.recommend(i, widen=widen, fresh=True))
@@ -95,18 +105,18 @@ class Workbench:
         return result
 
     def reassign(self, task_id: int, candidate: Candidate) -> ActionResult:
-        return lifecycle.reassign(self.engine, task_id, candidate.officer_id, actor=self.seat,
+        return lifecycle.reassign(self.engine, task_id, candidate.officer_id, actor=self.actor,
                                   predicted_eta_s=candidate.eta_s, route_lonlat=candidate.route_lonlat,
                                   officer_version=candidate.version, now_s=self.clock())
 
     def acknowledge(self, task_id: int) -> ActionResult:
-        return lifecycle.acknowledge(self.engine, task_id, actor=self.seat, now_s=self.clock())
+        return lifecycle.acknowledge(self.engine, task_id, actor=self.actor, now_s=self.clock())
 
     def resolve(self, task_id: int) -> ActionResult:
-        return lifecycle.resolve(self.engine, task_id, actor=self.seat, now_s=self.clock())
+        return lifecycle.resolve(self.engine, task_id, actor=self.actor, now_s=self.clock())
 
     def cancel(self, incident_id: int, reason: str = "") -> ActionResult:
-        return lifecycle.cancel(self.engine, incident_id, actor=self.seat, reason=reason, now_s=self.clock())
+        return lifecycle.cancel(self.engine, incident_id, actor=self.actor, reason=reason, now_s=self.clock())
 
     # -- new incidents ----------------------------------------------------------------------------
     def categories(self) -> list[CategoryChoice]:
@@ -123,7 +133,7 @@ class Workbench:
             raise IntakeError(f"priority: {priority!r} is not one of P1, P2, P3, P4")
         return self.intake.create(NewIncident(category=category, source=source, lon=lon, lat=lat,
                                               priority=priority, description=note),
-                                  actor=self.seat, now_s=self.clock())
+                                  actor=self.actor, now_s=self.clock())
 
 
 __all__ = ["Workbench", "CategoryChoice", "default_seat", "IntakeError"]

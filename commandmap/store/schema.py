@@ -74,8 +74,7 @@ officer = Table(
     Column("skills", JSON, nullable=False, default=list),
     Column("on_duty", Boolean, nullable=False, server_default=text("true")),
     Column("status", String(16), nullable=False, index=True),  # OfficerStatus
-    Column("device_id", String(64), unique=True),
-    Column("device_token", String(128)),
+    Column("device_id", String(64), unique=True),   # the phone it usually carries (devices live in `device`)
     Column("version", Integer, nullable=False, server_default="1"),
     # a roster re-import retires (never deletes) an officer who left: tasks, fixes and audit rows stay
     Column("retired_at", TS),
@@ -108,6 +107,7 @@ position_fix = Table(
     Column("received_at", TS, nullable=False),
     Column("verdict", String(16), nullable=False),        # FixVerdict
     Column("source", String(16), nullable=False),         # simulator / osmand / mqtt
+    Column("attributes", JSON),                           # what a phone sent beyond the columns (units in keys)
     PrimaryKeyConstraint("officer_id", "fix_time"),
     postgresql_partition_by="RANGE (fix_time)",
 )
@@ -121,6 +121,21 @@ position_batch = Table(
     Column("at", TS, nullable=False),
     Column("officers", Integer, nullable=False),
     Column("payload", LargeBinary, nullable=False),
+)
+
+device = Table(
+    "device", metadata,  # a phone allowed to report positions for one officer
+    Column("id", Integer, primary_key=True),
+    Column("device_id", String(64), nullable=False, unique=True),   # what the client sends as id / device_id
+    Column("officer_id", ForeignKey("officer.id"), nullable=False, index=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),  # the token itself is never stored
+    Column("created_at", TS, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("revoked_at", TS),
+    Column("last_seen_at", TS),
+    Column("battery_pct", Float),
+    Column("charging", Boolean),
+    Column("mock_at", TS),             # last time the phone reported a mock (simulated) location
 )
 
 site = Table(
@@ -252,7 +267,11 @@ app_user = Table(
     Column("id", Integer, primary_key=True),
     Column("username", String(64), nullable=False, unique=True),
     Column("display_name", String(64), nullable=False),
-    Column("role", String(16), nullable=False),   # UserRole
+    Column("role", String(32), nullable=False),   # domain.access.Role (login roles)
+    Column("password_hash", String(256)),         # scrypt (services.users); NULL = cannot log in
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked", Boolean, nullable=False, server_default=text("false")),
+    Column("created_at", TS),
 )
 
 audit_event = Table(

@@ -24,7 +24,7 @@ _ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 class RosterModel(QAbstractTableModel):
-    COLUMNS = ("name", "badge", "department", "status", "task", "fix_age", "mode")
+    COLUMNS = ("name", "badge", "department", "status", "task", "fix_age", "mode", "phone")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -35,7 +35,7 @@ class RosterModel(QAbstractTableModel):
 
     def headers(self) -> tuple[str, ...]:
         return (self.tr("Name"), self.tr("Badge"), self.tr("Department"), self.tr("Status"), self.tr("Task"),
-                self.tr("Fix age"), self.tr("Mode"))
+                self.tr("Fix age"), self.tr("Mode"), self.tr("Phone"))
 
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.ids)
@@ -102,7 +102,20 @@ class RosterModel(QAbstractTableModel):
             return format_duration(age) if np.isfinite(age) else self.tr("no fix")
         if col == "mode":
             return mode_label(info.mode) if info else ""
+        if col == "phone":
+            return self._phone_text(info)
         return None
+
+    def _phone_text(self, info: OfficerInfo | None) -> str:
+        """Battery, charging and a mock-location warning, as the officer's phone last reported them."""
+        if info is None:
+            return ""
+        parts = []
+        if info.battery_pct is not None:
+            parts.append(f"{info.battery_pct:.0f}%" + (" ⚡" if info.charging else ""))
+        if info.mock_at_s is not None:
+            parts.append(self.tr("MOCK location"))
+        return " · ".join(parts)
 
 
 class RosterFilter(QSortFilterProxyModel):

@@ -90,7 +90,7 @@
 <context>
     <name>CandidatesDock</name>
     <message>
-        <location filename="../../commandmap/ui/candidates_dock.py" line="+101"/>
+        <location filename="../../commandmap/ui/candidates_dock.py" line="+103"/>
         <source>Officer</source>
         <translation>队员</translation>
     </message>
@@ -327,7 +327,7 @@
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+237"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+245"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -1314,7 +1314,7 @@
 <context>
     <name>RosterDock</name>
     <message>
-        <location filename="../../commandmap/ui/roster_dock.py" line="+154"/>
+        <location filename="../../commandmap/ui/roster_dock.py" line="+167"/>
         <source>Find an officer: name, badge or department</source>
         <translation>查找队员：姓名、警号或部门</translation>
     </message>
@@ -1327,7 +1327,7 @@
 <context>
     <name>RosterModel</name>
     <message>
-        <location line="-140"/>
+        <location line="-153"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -1362,6 +1362,11 @@
         <translation>出行方式</translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Phone</source>
+        <translation>手机</translation>
+    </message>
+    <message>
         <location line="+58"/>
         <source> · stale</source>
         <translation> · 定位过期</translation>
@@ -1370,6 +1375,11 @@
         <location line="+6"/>
         <source>no fix</source>
         <translation>无定位</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>MOCK location</source>
+        <translation>模拟定位</translation>
     </message>
 </context>
 <context>

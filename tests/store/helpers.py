@@ -28,3 +28,15 @@ def seed_city(conn: Connection, officers: int = 2, incidents: int = 2) -> None:
 def task_row(task_id: int, officer_id: int, incident_id: int, status: str) -> dict:
     return {"id": task_id, "incident_id": incident_id, "officer_id": officer_id, "dispatched_by": "调度员",
             "dispatched_at": NOW, "predicted_eta_s": 240.0, "route_lonlat": [], "status": status}
+
+
+def drop_append_only_guards(conn) -> None:  # type: ignore[no-untyped-def]
+    """What an intruder with DDL rights does first: remove the triggers that keep audit_event append-only."""
+    from sqlalchemy import text
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DROP TRIGGER audit_event_no_change ON audit_event"))
+        conn.execute(text("DROP TRIGGER audit_event_no_truncate ON audit_event"))
+    else:
+        conn.execute(text("DROP TRIGGER audit_event_no_update"))
+        conn.execute(text("DROP TRIGGER audit_event_no_delete"))

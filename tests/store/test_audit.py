@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, text
 from commandmap.store import schema
 from commandmap.store.audit import GENESIS_HASH, AuditCheck, append_audit, verify_audit_chain
 
-from .helpers import NOW
+from .helpers import NOW, drop_append_only_guards
 
 
 def _fill(engine: Engine, n: int = 6) -> list[str]:
@@ -57,6 +57,7 @@ def test_times_in_other_zones_and_naive_utc_verify(store_engine: Engine) -> None
 def test_tampering_is_found_at_the_first_bad_row(store_engine: Engine, tamper: str, bad_row: int) -> None:
     _fill(store_engine)
     with store_engine.begin() as conn:
+        drop_append_only_guards(conn)   # an intruder with DDL rights
         conn.execute(text(tamper))
     with store_engine.connect() as conn:
         check = verify_audit_chain(conn)
@@ -66,6 +67,7 @@ def test_tampering_is_found_at_the_first_bad_row(store_engine: Engine, tamper: s
 def test_a_rewritten_time_is_found(store_engine: Engine) -> None:
     _fill(store_engine)
     with store_engine.begin() as conn:
+        drop_append_only_guards(conn)
         conn.execute(schema.audit_event.update().where(schema.audit_event.c.id == 2)
                      .values(at=NOW + timedelta(hours=1)))
     with store_engine.connect() as conn:

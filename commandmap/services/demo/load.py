@@ -19,7 +19,7 @@ import shapely
 from sqlalchemy import Connection, Engine, delete, text
 
 from ...store import schema
-from ...store.audit import append_audit
+from ...store.audit import STORE_ID_KEY, append_audit
 from ...store.changes import record_change
 from ...store.migrate import ensure_schema, open_store
 from ...store.repos import CITY_CRS_KEY, bulk_insert, is_empty
@@ -31,7 +31,7 @@ from .model import DemoCity
 ROAD_NETWORK_NAME = "demo"
 # children before parents, so deleting in this order never trips a foreign key
 CITY_TABLES = ("recommendation_shown", "task", "whistle", "conflict_of_interest", "inspection_record", "inspection_item",
-               "inspection_plan", "position_fix", "position_batch", "officer_position",
+               "inspection_plan", "position_fix", "position_batch", "officer_position", "device",
                "incident", "officer", "site", "grid", "town", "district", "department", "road_network", "app_user",
                "city_meta")
 _ID_TABLES = ("district", "town", "grid", "department", "officer", "site", "incident", "app_user",
@@ -55,9 +55,14 @@ def _shifted(at: datetime | None, shift: timedelta) -> datetime | None:
 
 
 def clear_city(conn: Connection) -> None:
-    """Delete the city and everything that refers to it (the audit chain and the change feed stay)."""
+    """Delete the city and everything that refers to it (the audit chain, its store id and the change feed
+    stay: the chain's key and anchor are found by that id)."""
     for name in CITY_TABLES:
-        conn.execute(delete(schema.metadata.tables[name]))
+        table = schema.metadata.tables[name]
+        if name == "city_meta":
+            conn.execute(delete(table).where(table.c.key != STORE_ID_KEY))
+        else:
+            conn.execute(delete(table))
         record_change(conn, name, 0, "bulk")
 
 
@@ -130,7 +135,7 @@ def load_demo_into_store(engine: Engine, city: DemoCity, *, replace: bool = Fals
             {"id": int(o.ids[i]), "badge": o.badge[i], "name": o.name[i], "department_id": int(o.department_id[i]),
              "home_town_id": int(o.home_town_id[i]), "mode": o.mode[i], "skills": o.skills[i],
              "on_duty": bool(o.on_duty[i]), "status": "available" if o.on_duty[i] else "off_duty",
-             "device_id": o.device_id[i], "device_token": o.device_token[i], "version": 1}
+             "device_id": o.device_id[i], "version": 1}
             for i in range(len(o))])
         bulk_insert(conn, schema.officer_position, [
             {"officer_id": int(o.ids[i]), "lon": float(o.lonlat[i, 0]), "lat": float(o.lonlat[i, 1]),

@@ -1,0 +1,113 @@
+"""The OsmAnd / Traccar Client HTTP endpoint (aiohttp).
+
+Answers: 200 once the fix is committed (whatever its verdict: resending would
+not change it); 400 for a missing id or a malformed value; 404 for an unknown
+device on the JSON path; 401 for a missing, wrong, revoked or another device's
+token (one answer for all); 429 over the per-device rate; 503 when the store
+failed (the client resends). The token comes as `Authorization: Bearer …` or as
+the last path segment (the stock client can only set a URL). Access logs are
+off: a URL may carry a token, and our own log lines never name it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import unquote_plus
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from ..devices import DeviceDirectory
+from .osmand import DEFAULT_ZONE, FeedError, Report, parse_json, parse_params
+from .ticks import RateLimiter, TickWriter
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 100
+
+
+def _first_values(text: str) -> dict[str, str]:
+    """The first value of each key of a query string or form body (keys lower-case). Plain pairs skip
+    the unquoting (a phone's numbers rarely need it: this is the hot path of every request)."""
+    parts = text.split("&")
+    if len(parts) > MAX_FIELDS:
+        raise FeedError(400, f"too many parameters (more than {MAX_FIELDS})")
+    out: dict[str, str] = {}
+    for part in parts:
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        if "%" in part or "+" in part:
+            key = unquote_plus(key, errors="replace")
+            value = unquote_plus(value, errors="replace")
+        key = key.strip().lower()
+        if key not in out:
+            out[key] = value
+    return out
+
+
+def _token(request: web.BaseRequest) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    segments = [s for s in request.path.split("/") if s]
+    return segments[-1] if segments else None
+
+
+class OsmAndServer:
+    """One HTTP endpoint writing through one TickWriter."""
+
+    def __init__(self, writer: TickWriter, directory: DeviceDirectory, *, zone: str = DEFAULT_ZONE,
+                 limiter: RateLimiter | None = None) -> None:
+        self.writer = writer
+        self.directory = directory
+        self.zone = ZoneInfo(zone)
+        self.limiter = limiter or RateLimiter()
+        self.answers: dict[int, int] = {}
+
+    def server(self) -> web.Server:
+        """aiohttp's low-level server: one handler for every path and method (no router, no middleware:
+        per request they cost more than parsing the fix)."""
+        return web.Server(self.handle, access_log=None)
+
+    def _answer(self, status: int, request: web.BaseRequest, reason: str = "", device_id: str = "") -> web.Response:
+        self.answers[status] = self.answers.get(status, 0) + 1
+        if status != 200:
+            log.warning("%s %s from %s%s: %s", status, request.method, request.remote,
+                        f" device {device_id}" if device_id else "", reason)
+        return web.Response(status=status, text=reason if status != 200 else "")
+
+    async def _report(self, request: web.BaseRequest) -> tuple[Report, bool]:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise FeedError(413, f"body larger than {MAX_BODY_BYTES} bytes")
+        ctype = request.headers.get("Content-Type", "").strip().lower()
+        if ctype.startswith("application/json"):
+            return parse_json(await request.read(), self.zone), True
+        raw_query = request.rel_url.raw_query_string
+        if raw_query:
+            return parse_params(_first_values(raw_query), self.zone), False
+        body = await request.read()
+        return parse_params(_first_values(body.decode("utf-8", errors="replace")), self.zone), False
+
+    async def handle(self, request: web.BaseRequest) -> web.Response:
+        try:
+            report, is_json = await self._report(request)
+        except FeedError as exc:
+            return self._answer(exc.status, request, exc.reason)
+        except web.HTTPRequestEntityTooLarge:     # a chunked body past aiohttp's own limit
+            return self._answer(413, request, f"body larger than {MAX_BODY_BYTES} bytes")
+        if is_json and not self.directory.knows(report.device_id):
+            return self._answer(404, request, "unknown device", report.device_id)
+        grant = self.directory.check(report.device_id, _token(request))
+        if grant is None:
+            return self._answer(401, request, "device not authorised", report.device_id)
+        if not self.limiter.allow(grant.device_id, time.monotonic()):
+            return self._answer(429, request, "too many reports from this device", report.device_id)
+        try:
+            verdict = await self.writer.submit(grant, report)
+        except Exception as exc:  # noqa: BLE001 - answered as a temporary failure; the client resends
+            return self._answer(503, request, f"not stored ({type(exc).__name__}); send again", report.device_id)
+        if verdict not in ("good", "duplicate", "outdated"):
+            log.info("device %s: fix stored as %s", report.device_id, verdict)
+        return self._answer(200, request)
