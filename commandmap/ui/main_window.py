@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.act_wall.setChecked(self.canvas.theme.name == "wall")
         self.act_fullscreen = self._action("fullscreen", self._on_fullscreen_toggled, "F11", checkable=True)
         self.act_export = self._action("export", self._on_export_triggered, "Ctrl+E")
+        self.act_import_city = self._action("import-city", self.open_city_import, icon_name="layers")
         self.act_reset_layout = self._action("reset-layout", self.reset_layout, icon_name="layers")
         self.act_quit = self._action("quit", self.close, QKeySequence.StandardKey.Quit, icon_name="app")
         self.act_auto_dispatch = self._action("auto-dispatch", self._on_auto_dispatch_toggled, checkable=True,
@@ -193,7 +194,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.menu_file, self.menu_incident, self.menu_view = bar.addMenu(""), bar.addMenu(""), bar.addMenu("")
         self.menu_sim = bar.addMenu("")
-        self.menu_file.addActions([self.act_export, self.act_quit])
+        self.menu_file.addActions([self.act_import_city, self.act_export, self.act_quit])
         self.menu_incident.addActions([self.act_new, self.act_dispatch, *self.act_choose])
         self.menu_incident.addSeparator()
         self.menu_incident.addActions([self.act_acknowledge, self.act_resolve, self.act_cancel, self.act_clear])
@@ -243,7 +244,7 @@ class MainWindow(QMainWindow):
             self.act_search: self.tr("Search"), self.act_zoom_in: self.tr("Zoom in"),
             self.act_zoom_out: self.tr("Zoom out"), self.act_home: self.tr("Whole city"),
             self.act_wall: self.tr("Wall theme"), self.act_fullscreen: self.tr("Full screen"),
-            self.act_export: self.tr("Export map"), self.act_reset_layout: self.tr("Reset layout"),
+            self.act_export: self.tr("Export map"), self.act_import_city: self.tr("Import city…"), self.act_reset_layout: self.tr("Reset layout"),
             self.act_quit: self.tr("Quit"), self.act_auto_dispatch: self.tr("Simulated dispatcher on"),
         }
         for i, act in enumerate(self.act_choose, start=1):
@@ -530,6 +531,11 @@ class MainWindow(QMainWindow):
                 menu.popup(event.globalPos())
                 return True
         return super().eventFilter(watched, event)
+
+    def open_city_import(self) -> None:
+        from .city_import_dialog import CityImportDialog
+        self.city_import_dialog = CityImportDialog(self.ctx.engine, self)
+        self.city_import_dialog.show()
 
     def open_search(self) -> None:
         popup = SearchPopup(self.ctx.workbench.board.search, self)

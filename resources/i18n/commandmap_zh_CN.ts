@@ -269,6 +269,74 @@
     </message>
 </context>
 <context>
+    <name>CityImportDialog</name>
+    <message>
+        <location filename="../../commandmap/ui/city_import_dialog.py" line="+67"/>
+        <source>Import a city</source>
+        <translation>导入城市</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>city.toml: boundaries, roads, roster and site registry</source>
+        <translation>city.toml：行政区划、道路、队员名册和执法对象名录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Replace the demo city</source>
+        <translation>替换演示城市</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Skip rejected rows</source>
+        <translation>跳过被拒绝的行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check only</source>
+        <translation>仅检查</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Nothing is written unless every row passes (or rejected rows are skipped); restart the app to see the imported city.</source>
+        <translation>所有行都通过检查（或选择跳过被拒绝的行）才会写入；重启应用后即可看到导入的城市。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>City definition</source>
+        <translation>城市定义文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>City definition (*.toml)</source>
+        <translation>城市定义文件 (*.toml)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Choose a city.toml first</source>
+        <translation>请先选择 city.toml</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Checking {path}…</source>
+        <translation>正在检查 {path}…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Importing {path}…</source>
+        <translation>正在导入 {path}…</translation>
+    </message>
+</context>
+<context>
     <name>Clock</name>
     <message>
         <location filename="../../layers/decorations.py" line="+22"/>
@@ -796,7 +864,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../commandmap/ui/main_window.py" line="+237"/>
+        <location filename="../../commandmap/ui/main_window.py" line="+238"/>
         <source>CommandMap · dispatch workstation</source>
         <translation>指挥一张图 · 调度席</translation>
     </message>
@@ -862,14 +930,19 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+371"/>
+        <location line="+376"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-371"/>
+        <location line="-376"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Import city…</source>
+        <translation>导入城市…</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1002,7 +1075,7 @@
         <translation>在此新建事件</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+46"/>
         <source>New P1: {codes}</source>
         <translation>新P1事件：{codes}</translation>
     </message>
