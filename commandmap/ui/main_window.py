@@ -34,6 +34,7 @@ from ..services.board import QueueRow, SearchHit
 from ..services.recommend import Recommendation
 from .analysis import Analysis
 from .candidates_dock import CandidatesDock
+from .coverage_overlay import CoverageOverlay
 from .dispatch_controller import DispatchController
 from .incident_dialog import NewIncidentDialog
 from .kpi_strip import KpiTiles
@@ -129,10 +130,13 @@ class MainWindow(QMainWindow):
         self.status_seat = QLabel()
         self.status_scale = QLabel("")
         self.status_cursor = QLabel("")
+        self.status_coverage = QLabel("")
+        self.status_coverage.setObjectName("StatusCoverage")
         for w in (self.status_live, self.status_seat, self.status_scale, self.status_cursor):
             w.setObjectName("StatusField")
         bar.addWidget(self.status_outcome, 1)
         bar.addWidget(self.status_selection, 1)
+        bar.addPermanentWidget(self.status_coverage)
         bar.addPermanentWidget(self.status_live)
         bar.addPermanentWidget(self.status_seat)
         bar.addPermanentWidget(self.status_scale)
@@ -326,6 +330,11 @@ class MainWindow(QMainWindow):
         if runner is not None:
             self.act_auto_dispatch.setEnabled(True)
             self.act_auto_dispatch.setChecked(bool(runner.auto_dispatch))
+        self.coverage = CoverageOverlay(ctx, lambda: self.canvas.layer("coverage").visible, self)
+        self.coverage.sig_report.connect(self._on_coverage_report)
+        self.snapshot_overlays.append(self.coverage.overlay)
+        self.canvas.layer("coverage").add_listener(self.coverage.on_layer_changed)
+        self.on_close(self.coverage.close)
         c.start()
         self.analysis = Analysis(self, ctx)
         self.retranslate_ui()
@@ -578,6 +587,14 @@ class MainWindow(QMainWindow):
     def _on_controller_outcome(self, message: str, ok: bool) -> None:
         self.status_outcome.setText(message)
         self.status_outcome.setStyleSheet("" if ok else "color:#e03030;font-weight:bold")
+
+    def _on_coverage_report(self, report: Any) -> None:
+        moves = ", ".join(f"+{m.gain_sites:.0f}" for m in report.moves[:5])
+        self.status_coverage.setText(self.tr(
+            "{m:.0f}-min coverage: sites {s:.1%} · grids {g:.1%} · population {p:.1%}").format(
+            m=report.limit_s / 60, s=report.sites_share, g=report.grids_share, p=report.population_share)
+            + (self.tr(" · move-ups {gains}").format(gains=moves) if moves else ""))
+        self._refresh_preview()
 
     def _on_auto_dispatch_toggled(self, checked: bool) -> None:
         if self.ctx is not None and self.ctx.simulation is not None:

@@ -864,7 +864,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../commandmap/ui/main_window.py" line="+238"/>
+        <location filename="../../commandmap/ui/main_window.py" line="+242"/>
         <source>CommandMap · dispatch workstation</source>
         <translation>指挥一张图 · 调度席</translation>
     </message>
@@ -930,12 +930,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+376"/>
+        <location line="+389"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-376"/>
+        <location line="-389"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -1045,7 +1045,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+103"/>
+        <location line="+108"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -1080,7 +1080,17 @@
         <translation>新P1事件：{codes}</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+10"/>
+        <source>{m:.0f}-min coverage: sites {s:.1%} · grids {g:.1%} · population {p:.1%}</source>
+        <translation>{m:.0f}分钟覆盖：执法对象 {s:.1%} · 网格 {g:.1%} · 人口 {p:.1%}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> · move-ups {gains}</source>
+        <translation> · 前置调度建议 {gains}</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>Scale 1:{n:,}</source>
         <translation>比例尺 1:{n:,}</translation>
     </message>

@@ -274,3 +274,20 @@ def test_seat_defaults_to_the_host_name(qtbot, mini_store, seat) -> None:
         assert socket.gethostname() in window.windowTitle()
     finally:
         window.close()
+
+
+def test_showing_the_coverage_layer_computes_it_from_the_live_officers(qtbot, mini_store) -> None:
+    window = _open(qtbot, app_args(mini_store, lang="en"))
+    try:
+        _ready(qtbot, window)
+        assert window.canvas.stack.snapshot.coverage_s is None          # nothing computed while hidden
+        window.canvas.layer("coverage").visible = True
+        qtbot.waitUntil(lambda: window.coverage.report is not None, timeout=30000)
+        report = window.coverage.report
+        assert 0.0 <= report.sites_share <= 1.0 and report.officers_available > 0
+        qtbot.waitUntil(lambda: window.canvas.stack.snapshot.coverage_s is not None, timeout=5000)
+        assert "coverage: sites" in window.status_coverage.text()
+        values = window.canvas.stack.snapshot.coverage_s.values
+        assert np.nanmin(values) >= 0 and np.isfinite(values).any()
+    finally:
+        window.close()
