@@ -256,7 +256,15 @@ class WallWindow(QWidget):
     def _on_controller_kpis(self, summary: KpiSummary) -> None:
         self.kpi.set_summary(summary)
         lines = [f"{name}  <b>{n}</b>" for name, n in sorted(summary.open_by_district.items(), key=lambda kv: -kv[1])]
-        self.districts.setText("<br>".join(lines[:10]) or self.tr("none open"))
+        practices = getattr(summary, "practices", None)
+        if practices is not None:      # the reform's own figures (综合查一次, 网格吹哨), today
+            rate = practices.cross_department_rate
+            lines.append("")
+            lines.append(self.tr("Joint inspections today <b>{j}</b> · visits spared <b>{v}</b>").format(
+                j=practices.joint_inspections, v=practices.visits_avoided))
+            lines.append(self.tr("Cross-department rate <b>{r}</b> · escalated whistles <b>{e}</b>").format(
+                r="–" if rate is None else f"{rate:.0%}", e=practices.escalations))
+        self.districts.setText("<br>".join(lines[:14]) or self.tr("none open"))
 
     def _on_controller_timeline(self, entries: list[TimelineEntry]) -> None:
         shown = [e for e in entries if e.action in ("task.dispatch", "task.arrive")][:TICKER_LINES]

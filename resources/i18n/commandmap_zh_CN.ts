@@ -1686,7 +1686,17 @@
         <translation>最新派单与到达</translation>
     </message>
     <message>
-        <location line="+96"/>
+        <location line="+100"/>
+        <source>Joint inspections today &lt;b&gt;{j}&lt;/b&gt; · visits spared &lt;b&gt;{v}&lt;/b&gt;</source>
+        <translation>今日综合查一次 &lt;b&gt;{j}&lt;/b&gt; · 减少扰企 &lt;b&gt;{v}&lt;/b&gt; 次</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cross-department rate &lt;b&gt;{r}&lt;/b&gt; · escalated whistles &lt;b&gt;{e}&lt;/b&gt;</source>
+        <translation>跨部门检查率 &lt;b&gt;{r}&lt;/b&gt; · 吹哨升级 &lt;b&gt;{e}&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>none open</source>
         <translation>暂无在办事件</translation>
     </message>
