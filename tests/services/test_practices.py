@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
@@ -36,6 +37,9 @@ def city(mini_store, tmp_path):  # type: ignore[no-untyped-def]
     src.backup(out)
     src.close()
     out.close()
+    from commandmap.store.audit_key import audit_dir
+    if audit_dir(mini_store.url.database).is_dir():    # the audit key travels with a copied store
+        shutil.copytree(audit_dir(mini_store.url.database), audit_dir(str(dst)), dirs_exist_ok=True)
     engine = open_store(f"sqlite:///{dst}")
     yield engine
     engine.dispose()

@@ -129,7 +129,7 @@ def _officers(conn: Connection, city: CityData, dept_ids: dict[str, int], town_i
     # retire first and free their devices: a new officer may carry a retired one's phone
     retire = [r for b, r in existing.items() if b not in wanted and b not in keep and r.retired_at is None]
     _update_many(conn, o, [{"_id": r.id, "retired_at": now, "on_duty": False, "device_id": None,
-                            "device_token": None, "version": r.version + 1,
+                            "version": r.version + 1,
                             "status": "off_duty" if r.status in _RETIRABLE_STATUS else r.status} for r in retire])
     ch.retired = len(retire)
     new_rows, changed = [], []

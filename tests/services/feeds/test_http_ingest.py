@@ -26,7 +26,8 @@ def city(store_engine):
 
 def fixes(engine) -> list:
     with engine.connect() as conn:
-        return conn.execute(select(schema.position_fix).order_by(schema.position_fix.c.id)).all()
+        return conn.execute(select(schema.position_fix).order_by(schema.position_fix.c.received_at,
+                                                                  schema.position_fix.c.fix_time)).all()
 
 
 def where(engine, officer_id: int):
