@@ -130,7 +130,6 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
             runner = SimulatorProcess(engine, resolve_db_url(db_url), sim_speed, auto_dispatch=auto_dispatch,
                                       log_path=user_data_dir() / "simulator.log")
         recommender = Recommender(engine, graph, clock=live.now, roster_source=live.roster_arrays)
-        recommender.warm_up()
         workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs,
                               recommender=recommender,
                               actor=_log_in(engine, login_as, viewer, seat or default_seat()))

@@ -8,7 +8,7 @@ forgets its city's zone fails loudly instead of drawing it in Ningbo's.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from typing import TypeVar
 
 import numpy as np
@@ -43,10 +43,20 @@ def check_metric_crs(crs: str) -> str:
     return crs
 
 
-@lru_cache(maxsize=16)
+_local = threading.local()
+
+
 def _transformer(src: str, dst: str) -> Transformer:
-    """Building a Transformer costs milliseconds; a live seat converts every tick."""
-    return Transformer.from_crs(src, dst, always_xy=True)
+    """Building a Transformer costs milliseconds; a live seat converts every tick. One per thread:
+    the seat converts on its UI thread, its live-state follower and its recommendation worker at
+    once, and a PROJ transformation object must not be used by two threads at the same time."""
+    cache: dict[tuple[str, str], Transformer] | None = getattr(_local, "transformers", None)
+    if cache is None:
+        cache = _local.transformers = {}
+    found = cache.get((src, dst))
+    if found is None:
+        found = cache[(src, dst)] = Transformer.from_crs(src, dst, always_xy=True)
+    return found
 
 
 def to_xy(crs: str, lonlat: np.ndarray) -> np.ndarray:
