@@ -41,6 +41,10 @@ class CoverageOverlay(QObject):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        self._future: Future[CoverageReport] | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(50)
+        self._poll.timeout.connect(self._on_poll)
 
     def on_layer_changed(self, layer: Any, _static: bool) -> None:
         """The layer was just switched on: compute now rather than at the next period."""
@@ -63,8 +67,8 @@ class CoverageOverlay(QObject):
         arrays = self.ctx.live.roster_arrays()
         fleet = OfficerFleet(arrays.ids, arrays.lonlat, arrays.on_duty & (arrays.status == OfficerStatusCode.AVAILABLE)
                              & np.isfinite(arrays.lonlat).all(axis=1))
-        fut: Future[CoverageReport] = self._pool.submit(self._compute, fleet)
-        fut.add_done_callback(self._on_done)
+        self._future = self._pool.submit(self._compute, fleet)
+        self._poll.start()          # the UI thread picks the result up: a worker never calls into Qt
 
     def _compute(self, fleet: OfficerFleet) -> CoverageReport:
         if self._model is None:
@@ -73,7 +77,12 @@ class CoverageOverlay(QObject):
         return self._model.refresh(OfficerFleet(fleet.ids[keep], fleet.lonlat[keep], fleet.available[keep]),
                                    raster_cell_m=RASTER_CELL_M)
 
-    def _on_done(self, fut: Future[CoverageReport]) -> None:
+    def _on_poll(self) -> None:
+        fut = self._future
+        if fut is None or not fut.done():
+            return
+        self._poll.stop()
+        self._future = None
         self._busy = False
         try:
             report = fut.result()
@@ -85,4 +94,5 @@ class CoverageOverlay(QObject):
 
     def close(self) -> None:
         self._timer.stop()
+        self._poll.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,12 +24,9 @@ from ..services.recommend import Candidate, Recommendation
 from ..services.workbench import Workbench
 
 log = logging.getLogger(__name__)
+DRAIN_MS = 15                    # how often the UI thread picks up finished reads
 QUEUE_MIN_INTERVAL_MS = 400      # the queue/KPI reads follow the change feed, at most this often
 KPI_INTERVAL_MS = 5_000
-
-
-class _Relay(QObject):
-    sig_done = Signal(object, object, object)     # tag, result, error
 
 
 class DispatchController(QObject):
@@ -67,8 +65,12 @@ class DispatchController(QObject):
         # recommendations never wait behind a queue or KPI read: the dispatcher is looking at the panel
         self._rec_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-recommend")
         self._rec_future: Future[Any] | None = None
-        self._relay = _Relay(self)
-        self._relay.sig_done.connect(self._on_relay_done)
+        # results come back through a queue the UI thread drains: a worker never calls into Qt
+        self._results: SimpleQueue[tuple[Any, Any, Any]] = SimpleQueue()
+        self._drain = QTimer(self)
+        self._drain.setInterval(DRAIN_MS)
+        self._drain.timeout.connect(self._drain_results)
+        self._drain.start()
         self._queue_busy = False
         self._queue_dirty = False
         self._last_sequence = -1
@@ -97,15 +99,17 @@ class DispatchController(QObject):
             if f.cancelled():
                 return
             try:
-                self._relay.sig_done.emit(tag, f.result(), None)
+                self._results.put((tag, f.result(), None))
             except Exception as exc:  # reported on the UI thread
-                self._relay.sig_done.emit(tag, None, exc)
-            except RuntimeError:
-                pass
+                self._results.put((tag, None, exc))
 
         fut.add_done_callback(done)
 
-    def _on_relay_done(self, tag: Any, result: Any, error: Any) -> None:
+    def _drain_results(self) -> None:
+        while not self._results.empty():
+            self._on_result(*self._results.get())
+
+    def _on_result(self, tag: Any, result: Any, error: Any) -> None:
         if self._closed:
             return
         kind = tag[0]
@@ -141,6 +145,7 @@ class DispatchController(QObject):
 
     def close(self) -> None:
         self._closed = True
+        self._drain.stop()
         self._kpi_timer.stop()
         self._throttle.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from layers.i18n import QT_TRANSLATE_NOOP
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+POLL_MS = 30
 STAGE_NAMES: dict[str, str] = {
     "districts": QT_TRANSLATE_NOOP("Startup", "districts"), "towns": QT_TRANSLATE_NOOP("Startup", "towns"),
     "grids": QT_TRANSLATE_NOOP("Startup", "grids"), "roads": QT_TRANSLATE_NOOP("Startup", "roads"),
@@ -29,16 +30,14 @@ def startup_title() -> str:
         "Startup", "Opening CommandMap… (the first start builds the Ningbo demo city, about a minute)")
 
 
-class _Relay(QObject):
-    sig_progress = Signal(str, float)
-    sig_finished = Signal(object, object)     # result, exception
-
-
 def run_in_background(fn: Callable[[Callable[[str, float], None]], Any], title: str,
                       parent: QWidget | None = None) -> Any:
     """Run `fn(progress)` in a worker thread behind a progress dialog; return its
-    result or raise its exception. The UI keeps painting meanwhile."""
-    relay = _Relay()
+    result or raise its exception. The UI keeps painting meanwhile.
+
+    The worker never calls into Qt: it leaves its progress and outcome in plain
+    variables that a timer on the UI thread reads (a Qt call from a Python thread can
+    wait on a Qt lock while holding the interpreter lock the UI thread needs)."""
     dialog = QProgressDialog(title, "", 0, 1000, parent)
     dialog.setObjectName("StartupProgress")
     dialog.setWindowTitle(QCoreApplication.translate("Startup", "CommandMap"))
@@ -49,32 +48,35 @@ def run_in_background(fn: Callable[[Callable[[str, float], None]], Any], title: 
     dialog.setAutoReset(False)
     loop = QEventLoop()
     outcome: dict[str, Any] = {}
+    latest: list[tuple[str, float]] = []
+    done = threading.Event()
 
-    def on_progress(stage: str, fraction: float) -> None:
-        name = STAGE_NAMES.get(stage)
-        dialog.setLabelText(f"{title}\n{QCoreApplication.translate('Startup', name) if name else stage}")
-        dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
-
-    def on_finished(result: Any, error: Any) -> None:
-        outcome["result"] = result
-        outcome["error"] = error
-        loop.quit()
-
-    relay.sig_progress.connect(on_progress)
-    relay.sig_finished.connect(on_finished)
+    def on_tick() -> None:
+        if latest:
+            stage, fraction = latest[-1]
+            name = STAGE_NAMES.get(stage)
+            dialog.setLabelText(f"{title}\n{QCoreApplication.translate('Startup', name) if name else stage}")
+            dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        if done.is_set():
+            loop.quit()
 
     def work() -> None:
         try:
-            result = fn(lambda stage, f: relay.sig_progress.emit(stage, float(f)))
+            outcome["result"] = fn(lambda stage, f: latest.append((stage, float(f))))
         except BaseException as exc:  # re-raised on the UI thread
-            relay.sig_finished.emit(None, exc)
-        else:
-            relay.sig_finished.emit(result, None)
+            outcome["error"] = exc
+        finally:
+            done.set()
 
+    timer = QTimer()
+    timer.setInterval(POLL_MS)
+    timer.timeout.connect(on_tick)
     thread = threading.Thread(target=work, name="commandmap-startup", daemon=True)
     thread.start()
-    if "error" not in outcome:
+    timer.start()
+    if not done.is_set():
         loop.exec()
+    timer.stop()
     thread.join(5)
     dialog.close()
     dialog.deleteLater()
