@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
+import time
+from collections.abc import Callable
 
 _NEGATIVE_PAIR = re.compile(r"^-\d+(\.\d*)?(,|$)")
 _SPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*x?\s*$", re.IGNORECASE)
@@ -42,3 +45,16 @@ def join_negative_values(argv: list[str]) -> list[str]:
         else:
             out.append(token)
     return out
+
+
+def terminal_progress(quiet: bool) -> Callable[[str, float], None]:
+    """A `progress(stage, fraction)` callback printing one line per new stage on stderr (none when quiet)."""
+    t0 = time.perf_counter()
+    last = [""]
+
+    def show(stage: str, fraction: float) -> None:
+        if quiet or stage == last[0]:
+            return
+        last[0] = stage
+        print(f"[{fraction * 100:5.1f}%] {time.perf_counter() - t0:6.1f}s  {stage}", file=sys.stderr, flush=True)
+    return show

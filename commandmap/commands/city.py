@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import time
 
-from ..cliargs import add_db_argument
+from ..cliargs import add_db_argument, terminal_progress
 from ..errors import UserError
 
 
@@ -43,18 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_import)
 
 
-def _progress(quiet: bool):  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    last = [""]
-
-    def show(stage: str, fraction: float) -> None:
-        if quiet or stage == last[0]:
-            return
-        last[0] = stage
-        print(f"[{fraction * 100:5.1f}%] {time.perf_counter() - t0:6.1f}s  {stage}", file=sys.stderr, flush=True)
-    return show
-
-
 def run_import(args: argparse.Namespace) -> int:
     from ..services.city_import import CityReplaceError, CitySpecError, import_city
     from ..store.migrate import open_store
@@ -63,7 +49,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         try:
             report = import_city(engine, args.toml, dry_run=args.dry_run, replace=args.replace,
-                                 skip_rejected=args.skip_rejected, progress=_progress(args.quiet or args.json),
+                                 skip_rejected=args.skip_rejected, progress=terminal_progress(args.quiet or args.json),
                                  actor="commandmap city import")
         except (CitySpecError, CityReplaceError) as exc:
             raise UserError(str(exc)) from None

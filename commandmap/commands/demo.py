@@ -7,10 +7,9 @@ regulated sites and open incidents; the same seed always gives the same city.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
-from ..cliargs import add_db_argument
+from ..cliargs import add_db_argument, terminal_progress
 from ..errors import UserError
 
 
@@ -32,18 +31,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _progress_printer(quiet: bool):  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    last = [""]
-
-    def show(stage: str, fraction: float) -> None:
-        if quiet or stage == last[0]:
-            return
-        last[0] = stage
-        print(f"[{fraction * 100:5.1f}%] {time.perf_counter() - t0:6.1f}s  {stage}", file=sys.stderr, flush=True)
-    return show
-
-
 def run(args: argparse.Namespace) -> int:
     from ..services.demo.load import StoreNotEmptyError, build_demo
     from ..store.engine import resolve_db_url
@@ -55,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_on_roads(args, url)
     t0 = time.perf_counter()
     try:
-        counts = build_demo(url, args.scale, args.seed, _progress_printer(args.quiet), force=args.force)
+        counts = build_demo(url, args.scale, args.seed, terminal_progress(args.quiet), force=args.force)
     except StoreNotEmptyError as exc:
         raise UserError(str(exc)) from None
     elapsed = time.perf_counter() - t0
@@ -79,7 +66,7 @@ def _run_on_roads(args: argparse.Namespace, url: str) -> int:
     t0 = time.perf_counter()
     try:
         report = build_demo_on_roads(engine, args.roads, seed=args.seed, replace=args.force,
-                                     progress=_progress_printer(args.quiet))
+                                     progress=terminal_progress(args.quiet))
     except CityReplaceError as exc:
         raise UserError(str(exc).replace("--replace", "--force")) from None
     finally:
