@@ -18,6 +18,7 @@ so a PostgreSQL test costs ~0.2 s of set-up, not a migration.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import re
@@ -35,6 +36,16 @@ def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     home = tmp_path_factory.mktemp("commandmap_home")
     monkeypatch.setenv("COMMANDMAP_HOME", str(home))
     monkeypatch.delenv("COMMANDMAP_DB_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _collect_in_this_thread() -> Iterator[None]:
+    """Once an app has started, Python's automatic collection is off (commandmap.ui.gc_guard:
+    only the UI thread may destroy Qt objects); a test's windows are collected here, in the
+    main thread, before the next test starts its worker threads."""
+    yield
+    if not gc.isenabled():
+        gc.collect()
 
 
 PG_URL_ENV = "COMMANDMAP_TEST_PG_URL"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from layers.themes import Theme
 
+from .gc_guard import UiThreadGarbageCollector
 from .language import apply_language
 from .settings import load_language, save_language
 from .theme import apply_theme
@@ -26,6 +27,10 @@ def ensure_app() -> QApplication:
     app.setApplicationName("CommandMap")
     app.setOrganizationName("CommandMap")
     assert isinstance(app, QApplication)
+    guard = app.findChild(UiThreadGarbageCollector)
+    if guard is None:  # worker threads must never destroy Qt objects (see gc_guard)
+        guard = UiThreadGarbageCollector(parent=app)
+    guard.install()
     return app
 
 
