@@ -2,8 +2,10 @@
 
 Eligible = on duty, available, a fix fresher than `stale_after_s`, and (unless
 widened) from a department competent for the incident. Eligible officers are
-ranked by road ETA with `routing.nearest` in each officer's own travel mode.
-Everyone else is counted by reason, so the panel can say why the list is short.
+ranked by road ETA with `routing.nearest_pruned` (exactly `nearest`'s picks) in each
+officer's own travel mode. Everyone else is counted by reason, so the panel can say why
+the list is short; officers too far to matter are not routed, so their road-only
+reasons (off the network) are not counted.
 Without a road network (a store with no roads) ETAs fall back to a straight-line
 estimate and every reason says so.
 """
@@ -293,14 +295,16 @@ class Recommender:
                               estimated=self.graph is None, **base)
 
     def _by_road(self, roster: _Roster, lon: float, lat: float, k: int):  # type: ignore[no-untyped-def]
-        from routing import Candidates, nearest
+        from routing import Candidates, nearest_pruned
 
         modes = tuple(sorted(set(roster.modes.tolist())))
-        result = nearest(self.graph, (lon, lat), Candidates(roster.ids, roster.lonlat, roster.modes), k=k,
-                         mode=modes)
+        # the same picks as searching everyone; officers who provably arrive later are not mapped
+        # onto the roads at all (that mapping was most of a click's time on the full city)
+        result = nearest_pruned(self.graph, (lon, lat), Candidates(roster.ids, roster.lonlat, roster.modes),
+                                k=k, mode=modes)
         picks = [(p.id, float(p.eta_s), float(p.distance_m),
                   tuple((float(x), float(y)) for x, y in p.path_lonlat.tolist()), p.reason) for p in result.picked]
-        extra = Counter(reason for _, reason in result.left_out if reason != "not_in_top_k")
+        extra = Counter(reason for _, reason in result.left_out if reason not in ("not_in_top_k", "beyond_max_time"))
         return picks, result.status, extra
 
     def _straight_line(self, roster: _Roster, lon: float, lat: float, k: int):  # type: ignore[no-untyped-def]

@@ -182,6 +182,9 @@ class QueueDock(QWidget):
         self.view.setWordWrap(False)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # fit the columns to the rows on screen, not to every row: the countdown repaints the whole
+        # table each second, and measuring hundreds of rows each time held the UI thread ~50 ms
+        header.setResizeContentsPrecision(0)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
         self.filters: dict[str, QComboBox] = {}
@@ -280,10 +283,11 @@ class QueueDock(QWidget):
                                                                      if target >= 0 else None))
 
     def row_of(self, incident_id: int | None) -> int:
-        for r in range(self.proxy.rowCount()):
-            if self.incident_id_at(r) == incident_id:
-                return r
-        return -1
+        """The incident's row as shown (filtered and sorted), -1 when it is not shown."""
+        source = next((i for i, r in enumerate(self.model.rows) if r.incident_id == incident_id), -1)
+        if source < 0:
+            return -1
+        return self.proxy.mapFromSource(self.model.index(source, 0)).row()
 
     def incident_id_at(self, proxy_row: int) -> int | None:
         if not (0 <= proxy_row < self.proxy.rowCount()):
