@@ -5,7 +5,22 @@ from __future__ import annotations
 import argparse
 import shutil
 
+import gc
+from collections.abc import Iterator
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _no_window_outlives_its_test(qapp) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Every window a test opened is closed (stopping its timers, feeds and worker pools) before
+    the next test: leftovers kept repainting and reading in the background, slowing later tests
+    until their waits timed out."""
+    yield
+    for widget in qapp.topLevelWidgets():
+        if widget.isVisible():
+            widget.close()
+    gc.collect()
 
 
 @pytest.fixture(scope="session")
