@@ -23,7 +23,7 @@ from ..domain.snapshot import CityStatic, PolygonSet, RoadSet, SiteSet
 from ..paths import cache_dir
 from ..store import schema
 from ..store.repos import CITY_CRS_KEY
-from .catalogue import load_catalogue
+from .city_categories import city_catalogue
 
 
 class CityDataError(RuntimeError):
@@ -137,7 +137,7 @@ def site_set(engine: Engine, crs: str) -> SiteSet:
         rows = conn.exec_driver_sql("SELECT id, name, category, risk_level, lon, lat FROM site "
                                   "WHERE retired_at IS NULL ORDER BY id").fetchall()
     ids, names, cats, risk, lon, lat = (list(col) for col in zip(*rows)) if rows else ([], [], [], [], [], [])
-    categories = [c.name for c in load_catalogue().site_categories]
+    categories = [c.name for c in city_catalogue(engine).site_categories]
     for extra in sorted(set(cats) - set(categories)):
         categories.append(extra)  # a category the catalogue does not know yet still gets drawn
     index = {c: i for i, c in enumerate(categories)}

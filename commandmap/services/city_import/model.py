@@ -75,6 +75,8 @@ class CityData:
     road_source: str = ""
     rejected_keys: dict[str, set[str]] = field(default_factory=dict)   # officers/sites -> badges/ids
     positions: dict[str, tuple[float, float]] | None = None            # badge -> lon/lat (synthetic demo)
+    site_categories: list[Any] | None = None    # catalogue.SiteCategory of [categories]; None: the built-in ones
+    code_prefix: str = ""                       # incident codes' prefix ("" leaves the store's as it is)
 
 
 @dataclass

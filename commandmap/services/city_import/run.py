@@ -81,6 +81,7 @@ def build_demo_on_roads(engine: Engine, roads: str | Path, *, seed: int = 42, re
     progress("placing officers and sites", 0.4)
     city = synthetic_city(graph, seed, officers, sites, name=f"示范城市 ({Path(roads).name})")
     city.road_source = Path(roads).name
+    city.code_prefix = "DEMO"     # not Ningbo's NB: DEMO-20261203-0001
     write(engine, city, report, replace=replace, progress=progress, actor="commandmap demo --roads",
           source="demo-roads")
     report.timings_s["total"] = round(time.perf_counter() - t0, 2)

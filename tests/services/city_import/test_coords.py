@@ -57,7 +57,8 @@ def test_city_toml_problems_name_the_key(tmp_path: Path) -> None:
         text.replace('crs = "gcj02"', 'crs = "mars"'): "[sites]: crs: unknown CRS 'mars'",
         text.replace("[grids]", "[gridz]"): "unknown key(s) gridz",
         text.replace('columns = { id = "编号"', 'columns = { ident = "编号"'): "unknown field(s) ident",
-        text + "\n[categories]\npath = \"c.csv\"\n": "[categories] is not supported yet",
+        text + "\n[categories]\npath = \"c.csv\"\n": "[categories]: path 'c.csv' does not exist",
+        'code_prefix = "nb-1"\n' + text: "code_prefix: code prefix 'nb-1' must be",
         "name = \n": "not valid TOML",
     }
     for body, message in cases.items():
