@@ -41,6 +41,7 @@ from ..store.repos import CITY_CRS_KEY, city_crs, get_meta
 from .columns import ColumnTable
 
 SIM_CLOCK_KEY = "sim_clock"      # city_meta entry the simulator keeps: {"wall0", "sim0", "speed"}
+ROAD_NETWORK_KEY = "city.road_network"   # the road_network row every seat routes on
 _FULL_RELOAD_IDS = 2_000         # more touched ids than this: scan the table instead of IN (...)
 # packed position batches holding more fixes than this many rosters cost more to replay than one rescan
 _BATCH_REPLAY_ROSTERS = 4
@@ -110,6 +111,7 @@ class LiveState:
         self.stale_after_s = stale_after_s
         self._clock_override = clock
         self._sim_clock: tuple[float, float, float] | None = None   # wall0, sim0, speed
+        self.road_network: str | None = None   # the store's road-network version (city_meta), for RoadSwitch
         self._lock = threading.RLock()
         self.sequence = 0
         self.officers = ColumnTable({"department": np.int32, "status": np.int8, "on_duty": bool, "lon": np.float64,
@@ -150,6 +152,7 @@ class LiveState:
                 self._sim_clock = (float(v["wall0"]), float(v["sim0"]), float(v["speed"]))
             except (ValueError, KeyError, TypeError):
                 self._sim_clock = None
+        self.road_network = get_meta(conn, ROAD_NETWORK_KEY)
         if self._crs_override:
             return False
         crs = city_crs(conn)

@@ -173,14 +173,14 @@ def load_city_static(engine: Engine, graph: RoadGraph | None = None) -> CityStat
                             "run `commandmap demo` first")
     towns = _areas(engine, schema.town, "district_id", crs)
     grids = _areas(engine, schema.grid, "town_id", crs)
-    roads = road_set(graph) if graph.crs == crs else _reproject_roads(road_set(graph), graph.crs, crs)
+    roads = road_set(graph) if graph.crs == crs else reproject_roads(road_set(graph), graph.crs, crs)
     pts = districts.coords
     bounds = (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
     return CityStatic(crs=crs, bounds=bounds, districts=districts, towns=towns, grids=grids, roads=roads,
                       sites=site_set(engine, crs), water=_water(meta, crs))
 
 
-def _reproject_roads(roads: RoadSet, src: str, dst: str) -> RoadSet:
+def reproject_roads(roads: RoadSet, src: str, dst: str) -> RoadSet:
     return RoadSet(coords=to_xy(dst, to_lonlat(src, roads.coords)), offsets=roads.offsets,
                    road_class=roads.road_class, names=roads.names)
 
