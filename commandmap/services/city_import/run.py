@@ -32,7 +32,7 @@ def import_city(engine: Engine, toml_path: str | Path, *, dry_run: bool = False,
     progress = progress or _noop
     t0 = time.perf_counter()
     spec = parse_city_spec(toml_path)
-    report = ImportReport(city=spec.name, dry_run=dry_run)
+    report = ImportReport(city=spec.name, dry_run=dry_run, code_prefix=spec.code_prefix)
     city = check_city(spec, report, progress)
     report.timings_s["check"] = round(time.perf_counter() - t0, 2)
     if city is None or dry_run or (report.rejections and not skip_rejected):

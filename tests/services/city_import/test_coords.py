@@ -66,3 +66,21 @@ def test_city_toml_problems_name_the_key(tmp_path: Path) -> None:
         with pytest.raises(CitySpecError) as info:
             parse_city_spec(city.toml)
         assert message in str(info.value)
+
+
+def test_the_readme_example_city_toml_is_valid(tmp_path: Path) -> None:
+    """The README's complete example uses every key with its documented meaning (scripts copy it)."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Load your own city"):]
+    body = section[section.index("```toml") + len("```toml"):]
+    body = body[:body.index("```")]
+    import tomllib
+    for table in tomllib.loads(body).values():
+        if isinstance(table, dict):
+            (tmp_path / table["path"]).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / table["path"]).touch()
+    (tmp_path / "city.toml").write_text(body, encoding="utf-8")
+    spec = parse_city_spec(tmp_path / "city.toml")
+    assert spec.code_prefix == "NB" and set(spec.sources) == {
+        "districts", "towns", "grids", "roads", "departments", "officers", "sites", "categories"}
+    assert spec.sources["categories"].column("departments") == "主管部门"
