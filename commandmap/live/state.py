@@ -37,11 +37,10 @@ from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store import live_reads as reads
 from ..store.changes import ChangeRow, changes_since, latest_seq, oldest_seq
 from ..store.notify import Listener
-from ..store.repos import CITY_CRS_KEY, city_crs, get_meta
+from ..store.repos import CITY_CRS_KEY, ROAD_NETWORK_KEY, city_crs, get_meta
 from .columns import ColumnTable
 
 SIM_CLOCK_KEY = "sim_clock"      # city_meta entry the simulator keeps: {"wall0", "sim0", "speed"}
-ROAD_NETWORK_KEY = "city.road_network"   # the road_network row every seat routes on
 _FULL_RELOAD_IDS = 2_000         # more touched ids than this: scan the table instead of IN (...)
 # packed position batches holding more fixes than this many rosters cost more to replay than one rescan
 _BATCH_REPLAY_ROSTERS = 4

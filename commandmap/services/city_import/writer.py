@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from ...store import schema
 from ...store.audit import append_audit
 from ...store.changes import record_change
-from ...store.repos import CITY_CRS_KEY, get_meta, is_empty, set_meta
+from ...store.repos import CITY_CRS_KEY, ROAD_NETWORK_KEY, get_meta, is_empty, set_meta
 from ..city_categories import SITE_CATEGORIES_KEY, categories_json
 from ..devices import revoke_devices_of
 from ..incident_codes import CODE_PREFIX_KEY
@@ -204,7 +204,7 @@ def _roads(conn: Connection, city: CityData, now: datetime, report: ImportReport
     rn = schema.road_network
     payload = city.road_graph.to_bytes()
     sha = hashlib.sha256(payload).hexdigest()
-    current = get_meta(conn, "city.road_network")
+    current = get_meta(conn, ROAD_NETWORK_KEY)
     same = conn.execute(select(rn.c.name).where(rn.c.sha256 == sha).limit(1)).scalar()
     if same is None:
         name = f"import-{now:%Y%m%dT%H%M%S}-{sha[:8]}"
@@ -215,7 +215,7 @@ def _roads(conn: Connection, city: CityData, now: datetime, report: ImportReport
         name = same
     report.road_network, report.road_network_new = name, name != current
     if name != current:
-        set_meta(conn, "city.road_network", name)
+        set_meta(conn, ROAD_NETWORK_KEY, name)
         set_meta(conn, "city.road_sha256", sha)
 
 
