@@ -1,10 +1,10 @@
 """A running seat switches to a new road network without a restart.
 
 A city import that brings a new road layer stores a new `road_network` version and points
-city_meta `city.road_network` at it. The live state reads that entry when the change feed says
-city_meta changed (it costs nothing otherwise); after each refresh, on the live follower's
-thread, `RoadSwitch.on_refresh` compares it with the version this seat routes on and, when it
-differs, loads the new graph (from the disk cache or the store) and swaps it into the
+city_meta `city.road_network` (and `city.road_sha256`) at it. The live state reads those entries
+when the change feed says city_meta changed (it costs nothing otherwise); after each refresh, on
+the live follower's thread, `RoadSwitch.on_refresh` compares them with the version this seat
+routes on and, when they differ, loads the new graph (from the disk cache or the store) and swaps it into the
 recommender. The map's roads are drawn on the UI thread: it takes the new city picture with
 `take_city()` on its next tick, so no worker ever calls into Qt.
 """
@@ -29,25 +29,27 @@ class RoadSwitch:
     """The road network one seat routes on and draws, following the store's."""
 
     def __init__(self, engine: Any, graph: Any, city: CityStatic, recommender: Any, *,
-                 current: Callable[[], str | None], name: str | None = None) -> None:
-        """`current`: the store's road-network name as the live state last read it (a cheap attribute
-        read); `name`: the version `graph` is (default: the current one)."""
+                 current: Callable[[], tuple[str | None, str | None]],
+                 version: tuple[str | None, str | None] | None = None) -> None:
+        """`current`: the store's road network (name, sha256) as the live state last read it (a cheap
+        attribute read); `version`: the one `graph` is (default: the current one)."""
         self.engine = engine
         self.recommender = recommender
         self._current = current
         self._lock = threading.Lock()
         self.graph = graph
         self.city = city
-        self.name = name if name is not None else current()
-        self._tried: str | None = None
+        self.version = version if version is not None else current()
+        self._tried: tuple[str | None, str | None] | None = None
         self._new_city: CityStatic | None = None
 
     def on_refresh(self, stats: object = None) -> bool:
         """After a live refresh (any thread but the UI's): switch when the store names another road
         network. True when this seat switched. A version that cannot be loaded is logged and not
         retried until the store names another one; the seat keeps its roads meanwhile."""
-        name = self._current()
-        if not name or name == self.name or name == self._tried:
+        version = self._current()
+        name = version[0]
+        if not name or version == self.version or version == self._tried:
             return False
         try:
             graph = load_road_graph(self.engine, name)
@@ -55,8 +57,8 @@ class RoadSwitch:
             log.warning("road network %r not loaded yet: %s", name, exc)
             return False
         except Exception as exc:  # a damaged version must not stop the follower thread
-            log.warning("road network %r not loaded, keeping %r: %s", name, self.name, exc)
-            self._tried = name
+            log.warning("road network %r not loaded, keeping %r: %s", name, self.version[0], exc)
+            self._tried = version
             return False
         roads = road_set(graph)
         if graph.crs != self.city.crs:
@@ -64,7 +66,7 @@ class RoadSwitch:
         city = dataclasses.replace(self.city, roads=roads)
         self.recommender.graph = graph
         with self._lock:
-            self.graph, self.city, self.name, self._new_city = graph, city, name, city
+            self.graph, self.city, self.version, self._new_city = graph, city, version, city
         log.info("switched to road network %r", name)
         return True
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from ...store import schema
 from ...store.audit import append_audit
 from ...store.changes import record_change
-from ...store.repos import CITY_CRS_KEY, ROAD_NETWORK_KEY, get_meta, is_empty, set_meta
+from ...store.repos import CITY_CRS_KEY, ROAD_NETWORK_KEY, ROAD_SHA_KEY, get_meta, is_empty, set_meta
 from ..city_categories import SITE_CATEGORIES_KEY, categories_json
 from ..devices import revoke_devices_of
 from ..incident_codes import CODE_PREFIX_KEY
@@ -216,7 +216,7 @@ def _roads(conn: Connection, city: CityData, now: datetime, report: ImportReport
     report.road_network, report.road_network_new = name, name != current
     if name != current:
         set_meta(conn, ROAD_NETWORK_KEY, name)
-        set_meta(conn, "city.road_sha256", sha)
+        set_meta(conn, ROAD_SHA_KEY, sha)
 
 
 def write_city(conn: Connection, city: CityData, report: ImportReport, *, replace: bool,

@@ -219,7 +219,7 @@ def test_a_running_seat_switches_to_a_new_road_network(tmp_path: Path, store_url
         assert report.road_network_new
         wait_until(lambda: ctx.workbench.recommender.graph is not old, timeout_s=30)
         assert ctx.workbench.recommender.graph.n_nodes == 17 * 9
-        assert ctx.roads.name == report.road_network == ctx.live.road_network
+        assert ctx.roads.version == ctx.live.road_network and ctx.roads.version[0] == report.road_network
         after = ctx.workbench.recommender.recommend_at(lon, lat, k=1, widen=True).candidates[0]
         assert after.badge == before.badge == "A003" and after.eta_s < before.eta_s
         # the map takes the new roads once, on its own (UI) thread
@@ -229,3 +229,31 @@ def test_a_running_seat_switches_to_a_new_road_network(tmp_path: Path, store_url
     finally:
         follower.stop()
         ctx.engine.dispose()
+
+
+def test_a_damaged_road_network_version_keeps_the_seats_roads(tmp_path: Path, sqlite_engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from commandmap.live import LiveState
+    from commandmap.services.city import load_city_static, load_road_graph
+    from commandmap.services.recommend import Recommender
+    from commandmap.services.road_switch import RoadSwitch
+    from commandmap.store.repos import ROAD_NETWORK_KEY, ROAD_SHA_KEY, set_meta
+
+    city = write_city(tmp_path / "city")
+    assert import_city(sqlite_engine, city.toml).written
+    graph = load_road_graph(sqlite_engine)
+    live = LiveState(sqlite_engine)
+    rec = Recommender(sqlite_engine, graph)
+    switch = RoadSwitch(sqlite_engine, graph, load_city_static(sqlite_engine, graph), rec,
+                        current=lambda: live.road_network)
+    assert not switch.on_refresh()                      # nothing new
+    with sqlite_engine.begin() as conn:
+        conn.execute(schema.road_network.insert().values(name="broken", source="", crs=graph.crs, sha256="0" * 64,
+                                                          created_at=datetime.now(UTC), payload=b"not a graph"))
+        set_meta(conn, ROAD_NETWORK_KEY, "broken")
+        set_meta(conn, ROAD_SHA_KEY, "0" * 64)
+    live.refresh()
+    assert live.road_network == ("broken", "0" * 64)
+    assert not switch.on_refresh() and not switch.on_refresh()      # logged once, not retried per refresh
+    assert rec.graph is graph and switch.take_city() is None
