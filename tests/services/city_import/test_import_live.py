@@ -118,20 +118,20 @@ def test_bad_category_rows_are_rejected_with_file_line_and_column(tmp_path: Path
 
 # -- incident codes --------------------------------------------------------------------------------
 
-def test_incident_codes_carry_the_citys_prefix(tmp_path: Path, sqlite_engine: Engine,
+def test_incident_codes_carry_the_citys_prefix(tmp_path: Path, store_engine: Engine,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     from commandmap.cli import main as cli_main
     assert default_prefix("宁波市") == "NB" and default_prefix("Test City") == "TC"
     assert default_prefix("Lishui") == "LI" and default_prefix("测试市") == "CM"
     city = write_city(tmp_path / "city")
-    url = sqlite_engine.url.render_as_string(hide_password=False)
-    assert import_city(sqlite_engine, city.toml).written
+    url = store_engine.url.render_as_string(hide_password=False)
+    assert import_city(store_engine, city.toml).written
     lon, lat = ll(2500, 500)
     assert cli_main(["incident", "new", "--db", url, "--category", "占道经营", "--at", f"{lon},{lat}"]) == 0
     code = capsys.readouterr().out.strip()
     assert code.startswith("CM-") and parse_code(code)[1] == 1       # 测试市: no Latin letters
     city.toml.write_text('code_prefix = "CS"\n' + city.toml.read_text(encoding="utf-8"), encoding="utf-8")
-    assert import_city(sqlite_engine, city.toml).written
+    assert import_city(store_engine, city.toml).written
     assert cli_main(["incident", "new", "--db", url, "--category", "占道经营", "--at", f"{lon},{lat}"]) == 0
     code = capsys.readouterr().out.strip()
     assert code.startswith("CS-") and parse_code(code)[1] == 1
