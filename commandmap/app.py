@@ -53,6 +53,7 @@ class AppContext:
     built_demo: bool
     simulation: Any = None   # services.simulation.process.SimulatorProcess, not yet started
     db_url: str = ""
+    roads: Any = None        # services.road_switch.RoadSwitch: a new road network, taken on a live refresh
 
 
 def simulation_speed(choice: str | None, db_url: str | None) -> float | None:
@@ -102,6 +103,7 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
     from .services.city import CityDataError, load_city_static, load_road_graph
     from .services.demo.load import build_demo, store_has_city
     from .services.recommend import Recommender
+    from .services.road_switch import RoadSwitch
     from .services.workbench import Workbench, default_seat
     from .store.engine import resolve_db_url
     from .store.errors import StoreError
@@ -133,6 +135,7 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
         workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs,
                               recommender=recommender,
                               actor=_log_in(engine, login_as, viewer, seat or default_seat()))
+        roads = RoadSwitch(engine, graph, city, recommender, current=lambda: live.road_network)
         progress("done", 1.0)
     except (StoreError, CityDataError) as exc:
         engine.dispose()
@@ -140,7 +143,7 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
     except BaseException:
         engine.dispose()
         raise
-    return AppContext(engine, city, live, workbench, built, runner, resolve_db_url(db_url))
+    return AppContext(engine, city, live, workbench, built, runner, resolve_db_url(db_url), roads)
 
 
 def theme_name(args: argparse.Namespace) -> str:
@@ -202,7 +205,7 @@ def _start(ctx: AppContext, window: Any) -> None:
     from .ui.live_feed import Follower, LiveFeed
 
     feed = LiveFeed(ctx.live.provider(), parent=window)
-    follower = Follower(ctx.live)
+    follower = Follower(ctx.live, on_refresh=ctx.roads.on_refresh if ctx.roads is not None else None)
     follower.start()
     window.on_close(follower.stop)
     if ctx.simulation is not None:

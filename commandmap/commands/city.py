@@ -60,6 +60,7 @@ def run_import(args: argparse.Namespace) -> int:
             "city": report.city, "crs": report.crs, "dry_run": report.dry_run, "written": report.written,
             "read": report.read, "changes": {k: vars(v) for k, v in report.changes.items()},
             "road_network": report.road_network, "road_network_new": report.road_network_new,
+            "code_prefix": report.code_prefix,
             "rejections": [{"where": r.where, "column": r.column, "reason": r.reason} for r in report.rejections],
             "timings_s": report.timings_s}, ensure_ascii=False))
     else:

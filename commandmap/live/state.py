@@ -37,7 +37,7 @@ from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store import live_reads as reads
 from ..store.changes import ChangeRow, changes_since, latest_seq, oldest_seq
 from ..store.notify import Listener
-from ..store.repos import CITY_CRS_KEY, city_crs, get_meta
+from ..store.repos import CITY_CRS_KEY, ROAD_NETWORK_KEY, ROAD_SHA_KEY, city_crs, get_meta
 from .columns import ColumnTable
 
 SIM_CLOCK_KEY = "sim_clock"      # city_meta entry the simulator keeps: {"wall0", "sim0", "speed"}
@@ -110,6 +110,7 @@ class LiveState:
         self.stale_after_s = stale_after_s
         self._clock_override = clock
         self._sim_clock: tuple[float, float, float] | None = None   # wall0, sim0, speed
+        self.road_network: tuple[str | None, str | None] = (None, None)   # the store's roads: name, sha256
         self._lock = threading.RLock()
         self.sequence = 0
         self.officers = ColumnTable({"department": np.int32, "status": np.int8, "on_duty": bool, "lon": np.float64,
@@ -150,6 +151,7 @@ class LiveState:
                 self._sim_clock = (float(v["wall0"]), float(v["sim0"]), float(v["speed"]))
             except (ValueError, KeyError, TypeError):
                 self._sim_clock = None
+        self.road_network = (get_meta(conn, ROAD_NETWORK_KEY), get_meta(conn, ROAD_SHA_KEY))
         if self._crs_override:
             return False
         crs = city_crs(conn)

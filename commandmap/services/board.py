@@ -206,7 +206,8 @@ class Board:
         with self._read() as conn:
             rows = conn.execute(select(officer.c.id, officer.c.badge, officer.c.name, department.c.name.label("dept"),
                                        officer.c.mode, officer.c.device_id)
-                                .join(department, department.c.id == officer.c.department_id)).all()
+                                .join(department, department.c.id == officer.c.department_id)
+                                .where(officer.c.retired_at.is_(None))).all()
             phones = conn.execute(select(device.c.officer_id, device.c.device_id, device.c.battery_pct,
                                          device.c.charging, device.c.mock_at)
                                   .where(device.c.revoked_at.is_(None))

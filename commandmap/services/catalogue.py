@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -160,6 +160,17 @@ class Catalogue:
 
     def label_en(self, key: str) -> str:
         return self.label(key, "en")
+
+    def with_site_categories(self, categories: tuple[SiteCategory, ...]) -> Catalogue:
+        """This catalogue with a city's own site categories instead of these (city.toml `[categories]`):
+        incident categories keep theirs but link only to site categories that still exist (a
+        site-related one left with none is reported without a site), and check items narrow to them."""
+        codes = {c.code for c in categories}
+        incidents = tuple(replace(i, site_categories=linked, site_related=i.site_related and bool(linked))
+                          for i in self.incident_categories
+                          for linked in [tuple(c for c in i.site_categories if c in codes)])
+        return Catalogue(self.departments, self.domains, tuple(categories), incidents,
+                         tuple(item for item in self.check_items if item.category in codes))
 
 
 # -- loading ------------------------------------------------------------------

@@ -23,7 +23,7 @@ from ..domain.snapshot import CityStatic, PolygonSet, RoadSet, SiteSet
 from ..paths import cache_dir
 from ..store import schema
 from ..store.repos import CITY_CRS_KEY
-from .catalogue import load_catalogue
+from .city_categories import city_catalogue
 
 
 class CityDataError(RuntimeError):
@@ -137,7 +137,7 @@ def site_set(engine: Engine, crs: str) -> SiteSet:
         rows = conn.exec_driver_sql("SELECT id, name, category, risk_level, lon, lat FROM site "
                                   "WHERE retired_at IS NULL ORDER BY id").fetchall()
     ids, names, cats, risk, lon, lat = (list(col) for col in zip(*rows)) if rows else ([], [], [], [], [], [])
-    categories = [c.name for c in load_catalogue().site_categories]
+    categories = [c.name for c in city_catalogue(engine).site_categories]
     for extra in sorted(set(cats) - set(categories)):
         categories.append(extra)  # a category the catalogue does not know yet still gets drawn
     index = {c: i for i, c in enumerate(categories)}
@@ -173,14 +173,14 @@ def load_city_static(engine: Engine, graph: RoadGraph | None = None) -> CityStat
                             "run `commandmap demo` first")
     towns = _areas(engine, schema.town, "district_id", crs)
     grids = _areas(engine, schema.grid, "town_id", crs)
-    roads = road_set(graph) if graph.crs == crs else _reproject_roads(road_set(graph), graph.crs, crs)
+    roads = road_set(graph) if graph.crs == crs else reproject_roads(road_set(graph), graph.crs, crs)
     pts = districts.coords
     bounds = (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
     return CityStatic(crs=crs, bounds=bounds, districts=districts, towns=towns, grids=grids, roads=roads,
                       sites=site_set(engine, crs), water=_water(meta, crs))
 
 
-def _reproject_roads(roads: RoadSet, src: str, dst: str) -> RoadSet:
+def reproject_roads(roads: RoadSet, src: str, dst: str) -> RoadSet:
     return RoadSet(coords=to_xy(dst, to_lonlat(src, roads.coords)), offsets=roads.offsets,
                    road_class=roads.road_class, names=roads.names)
 

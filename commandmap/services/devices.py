@@ -102,6 +102,22 @@ def _revoke(conn: Connection, device_id: str, actor: str) -> None:
     append_audit(conn, actor, "device.revoke", "device", int(row.id), {"device_id": device_id})
 
 
+def revoke_devices_of(conn: Connection, officer_ids: list[int], actor: str, now: datetime,
+                      reason: str = "officer retired") -> int:
+    """Revoke every live device of these officers inside the caller's transaction (a city import
+    retiring them): a retired officer's phone must not keep reporting. Returns how many."""
+    if not officer_ids:
+        return 0
+    rows = conn.execute(select(device.c.id, device.c.device_id, device.c.officer_id)
+                        .where(device.c.officer_id.in_(officer_ids), device.c.revoked_at.is_(None))).all()
+    for row in rows:
+        conn.execute(update(device).where(device.c.id == row.id)
+                     .values(revoked_at=now, device_id=f"{row.device_id}~revoked~{row.id}"[:64]))
+        append_audit(conn, actor, "device.revoke", "device", int(row.id),
+                     {"device_id": row.device_id, "officer_id": int(row.officer_id), "reason": reason})
+    return len(rows)
+
+
 def list_devices(conn: Connection) -> list[DeviceRow]:
     rows = conn.execute(select(device.c.device_id, device.c.officer_id, officer.c.badge, device.c.created_at,
                                device.c.revoked_at, device.c.last_seen_at, device.c.battery_pct)

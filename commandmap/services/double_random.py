@@ -23,7 +23,8 @@ from ..store.audit import append_audit
 from ..store.changes import record_change
 from ..store.schema import (conflict_of_interest, department, district, grid, inspection_item, inspection_plan,
                             inspection_record, officer, site, town)
-from .catalogue import Catalogue, load_catalogue
+from .catalogue import Catalogue
+from .city_categories import city_catalogue
 
 LEAD_DEPARTMENT = "zhzf"    # 综合行政执法 may join any team
 CYCLE_DAYS = 365
@@ -78,7 +79,7 @@ def load_inputs(engine: Engine, flt: DrawFilter, as_of: datetime, *, cycle_days:
                 catalogue: Catalogue | None = None) -> tuple[DrawInputs, dict[int, tuple[str, str, str]],
                                                              dict[int, tuple[str, str, str]]]:
     """(inputs, site id → (name, category, district), officer id → (badge, name, department))."""
-    catalogue = catalogue or load_catalogue()
+    catalogue = catalogue or city_catalogue(engine)
     with engine.connect() as conn:
         if flt.district is not None and conn.execute(select(district.c.id).where(
                 (district.c.name == flt.district) | (district.c.code == flt.district))).first() is None:

@@ -19,7 +19,8 @@ from ..store.audit import append_audit
 from ..store.changes import record_change
 from ..store.schema import department, incident, site
 from .authz import require
-from .catalogue import Catalogue, load_catalogue
+from .catalogue import Catalogue
+from .city_categories import city_catalogue
 from .clock import from_epoch, wall_clock
 from .incident_codes import next_code
 from .jurisdiction import Jurisdiction, JurisdictionIndex
@@ -59,7 +60,7 @@ class Intake:
     def __init__(self, engine: Engine, *, catalogue: Catalogue | None = None,
                  jurisdiction: JurisdictionIndex | None = None) -> None:
         self.engine = engine
-        self.catalogue = catalogue or load_catalogue()
+        self.catalogue = catalogue or city_catalogue(engine)
         self.jurisdiction = jurisdiction or JurisdictionIndex.from_engine(engine)
         with engine.connect() as conn:
             self._dept_ids = {r.code: r.id for r in conn.execute(select(department.c.code, department.c.id))}

@@ -26,7 +26,8 @@ from ..domain.setcover import set_cover
 from ..store.audit import append_audit
 from ..store.changes import record_change
 from ..store.schema import department, inspection_item, inspection_plan, officer, officer_position, site
-from .catalogue import Catalogue, CheckItem, load_catalogue
+from .catalogue import Catalogue, CheckItem
+from .city_categories import city_catalogue
 
 
 class JointPlanError(ValueError):
@@ -81,7 +82,7 @@ def _requirement(item: CheckItem) -> tuple[str, str]:
 def plan_joint_inspection(engine: Engine, site_ids: Sequence[int], graph: RoadGraph, *,
                           catalogue: Catalogue | None = None, mode: str = "car") -> JointPlan:
     """Team, route and visits avoided for `site_ids` (JointPlanError for bad ids or no team)."""
-    catalogue = catalogue or load_catalogue()
+    catalogue = catalogue or city_catalogue(engine)
     ids = list(dict.fromkeys(int(i) for i in site_ids))
     if not ids:
         raise JointPlanError("no sites given")

@@ -217,7 +217,8 @@ class Recommender:
                        officer_position.c.lat,
                        # raw driver values (SQLite text / datetimes), parsed in one go below
                        type_coerce(officer_position.c.fix_time, String).label("fix_time"))
-                .outerjoin(officer_position, officer_position.c.officer_id == officer.c.id)).all()
+                .outerjoin(officer_position, officer_position.c.officer_id == officer.c.id)
+                .where(officer.c.retired_at.is_(None))).all()     # a retired officer is never sent
         n = len(rows)
         cols = list(zip(*rows)) if n else [()] * 11
         on_duty = np.array([bool(v) for v in cols[7]], bool)

@@ -90,8 +90,10 @@ def position_floats(conn: Connection, officer_ids: Collection[int] | None = None
 
 
 def officer_rows(conn: Connection, ids: Collection[int] | None = None) -> Sequence[Any]:
-    """(id, badge, department_id, status, on_duty) of the officers `ids` (all when None)."""
-    where = "" if ids is None else f" WHERE id IN ({_in_list(ids)})"
+    """(id, badge, department_id, status, on_duty) of the serving officers `ids` (all when None).
+    Retired officers (a city import's roster no longer lists them) are never returned: they vanish
+    from the live picture, and an asked id that comes back missing is dropped from it."""
+    where = " WHERE retired_at IS NULL" + ("" if ids is None else f" AND id IN ({_in_list(ids)})")
     return conn.exec_driver_sql(f"SELECT id, badge, department_id, status, on_duty FROM officer{where}").all()
 
 

@@ -16,6 +16,8 @@ from .schema import city_meta, district, metadata, road_network
 
 #: city_meta key of the city's metric CRS (e.g. EPSG:32651): maps, routing and live seats all project with it
 CITY_CRS_KEY = "city.crs"
+ROAD_NETWORK_KEY = "city.road_network"   # the road_network row every seat routes on (its name)
+ROAD_SHA_KEY = "city.road_sha256"        # ... and the sha256 of its payload
 
 
 def table_named(name: str | Table) -> Table:

@@ -2,8 +2,10 @@
 
 The check and the import run off the UI thread behind the start-up's progress
 dialog; nothing is written unless every row passed (or the dispatcher asks to
-skip rejected rows), and a failed import leaves the previous city as it was. The
-seat picks up the new city on its next start (its map is loaded once).
+skip rejected rows), and a failed import leaves the previous city as it was. Every
+running seat follows the roster and a new road network at once (live refresh); the
+boundaries and the site layer are drawn from the city loaded at start, so they
+change on the next start.
 """
 
 from __future__ import annotations
@@ -71,8 +73,9 @@ class CityImportDialog(QDialog):
         self.skip.setText(self.tr("Skip rejected rows"))
         self.check_button.setText(self.tr("Check only"))
         self.import_button.setText(self.tr("Import"))
-        self.hint.setText(self.tr("Nothing is written unless every row passes (or rejected rows are skipped); "
-                                  "restart the app to see the imported city."))
+        self.hint.setText(self.tr("Nothing is written unless every row passes (or rejected rows are skipped). "
+                                  "Officers and roads change on every seat at once; restart the app to see new "
+                                  "boundaries and sites."))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:

@@ -34,6 +34,7 @@ class CoverageOverlay(QObject):
         self._is_shown = is_shown
         self.report: CoverageReport | None = None
         self._model: CoverageModel | None = None
+        self._model_graph: object = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-coverage")
         self._busy = False
         self._was_shown = False
@@ -71,8 +72,9 @@ class CoverageOverlay(QObject):
         self._poll.start()          # the UI thread picks the result up: a worker never calls into Qt
 
     def _compute(self, fleet: OfficerFleet) -> CoverageReport:
-        if self._model is None:
-            self._model = CoverageModel.from_engine(self.ctx.engine, self.ctx.workbench.recommender.graph)
+        graph = self.ctx.workbench.recommender.graph
+        if self._model is None or self._model_graph is not graph:   # first use, or a new road network
+            self._model, self._model_graph = CoverageModel.from_engine(self.ctx.engine, graph), graph
         keep = np.isfinite(fleet.lonlat).all(axis=1)
         return self._model.refresh(OfficerFleet(fleet.ids[keep], fleet.lonlat[keep], fleet.available[keep]),
                                    raster_cell_m=RASTER_CELL_M)

@@ -81,9 +81,13 @@ class Follower:
     """Runs a `LiveState.follow(stop)` loop in a daemon thread (it reads the
     change feed; the UI only ever calls the cheap `snapshot()`)."""
 
-    def __init__(self, live, poll_s: float = 0.25) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, live, poll_s: float = 0.25,  # type: ignore[no-untyped-def]
+                 on_refresh: Callable[[object], object] | None = None) -> None:
+        """`on_refresh(stats)`: called on the follower thread after a refresh that read changes (the
+        app's road switch); it must not call into Qt."""
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=live.follow, args=(self._stop,), kwargs={"poll_s": poll_s},
+        self._thread = threading.Thread(target=live.follow, args=(self._stop,),
+                                        kwargs={"poll_s": poll_s, "on_refresh": on_refresh},
                                         name="live-follow", daemon=True)
 
     def start(self) -> None:
@@ -93,3 +97,15 @@ class Follower:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout_s)
+
+
+def take_new_roads(ctx, canvas) -> bool:  # type: ignore[no-untyped-def]
+    """On the UI thread, each tick: draw the roads of a road network the follower switched to (an
+    import while this seat runs), keeping the view. True when the map changed."""
+    roads = getattr(ctx, "roads", None)
+    city = roads.take_city() if roads is not None else None
+    if city is None:
+        return False
+    ctx.city = city
+    canvas.set_city(city, fit=False)
+    return True

@@ -40,7 +40,7 @@ from .incident_dialog import NewIncidentDialog
 from .kpi_strip import KpiTiles
 from .language import apply_language
 from .layer_panel import LayerPanel
-from .live_feed import LiveFeed
+from .live_feed import LiveFeed, take_new_roads
 from .queue_dock import QueueDock
 from .roster_dock import RosterDock
 from .search_popup import SearchPopup
@@ -372,6 +372,7 @@ class MainWindow(QMainWindow):
         return float(self.ctx.live.now()) if self.ctx is not None else time.time()
 
     def _on_feed_snapshot(self, snap: OperationSnapshot) -> None:
+        take_new_roads(self.ctx, self.canvas)
         self.snapshot = snap
         self.canvas.set_snapshot(self._with_preview(snap))
         self.roster.set_snapshot(snap)

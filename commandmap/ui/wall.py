@@ -26,7 +26,7 @@ from ..services.incident_codes import CITY_TZ
 from .dispatch_controller import DispatchController
 from .kpi_strip import KpiTiles
 from .labels import action_label
-from .live_feed import LiveFeed
+from .live_feed import LiveFeed, take_new_roads
 
 FOLLOW_S = 90.0               # how long the map stays on a new P1 before returning to the whole city
 FOLLOW_SPAN_M = 10000.0       # a followed P1 is shown with about this much of the city across the map
@@ -223,6 +223,7 @@ class WallWindow(QWidget):
 
     # -- live -----------------------------------------------------------------------------------------
     def _on_feed_snapshot(self, snap: OperationSnapshot) -> None:
+        take_new_roads(self.ctx, self.canvas)
         self.canvas.set_snapshot(snap)
         if self.controller is not None:
             self.controller.on_sequence(snap.sequence)

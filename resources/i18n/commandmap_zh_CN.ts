@@ -271,7 +271,7 @@
 <context>
     <name>CityImportDialog</name>
     <message>
-        <location filename="../../commandmap/ui/city_import_dialog.py" line="+67"/>
+        <location filename="../../commandmap/ui/city_import_dialog.py" line="+69"/>
         <source>Import a city</source>
         <translation>导入城市</translation>
     </message>
@@ -307,11 +307,11 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Nothing is written unless every row passes (or rejected rows are skipped); restart the app to see the imported city.</source>
-        <translation>所有行都通过检查（或选择跳过被拒绝的行）才会写入；重启应用后即可看到导入的城市。</translation>
+        <source>Nothing is written unless every row passes (or rejected rows are skipped). Officers and roads change on every seat at once; restart the app to see new boundaries and sites.</source>
+        <translation>只有全部记录通过校验（或选择跳过被拒记录）才会写入。人员和路网会立即在所有席位生效；新的边界和监管对象需重启程序后显示。</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>City definition</source>
         <translation>城市定义文件</translation>
     </message>
@@ -395,7 +395,7 @@
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+245"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+250"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -930,12 +930,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+389"/>
+        <location line="+390"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-389"/>
+        <location line="-390"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -1045,7 +1045,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+108"/>
+        <location line="+109"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -1524,7 +1524,7 @@
 <context>
     <name>Session</name>
     <message>
-        <location filename="../../commandmap/ui/session.py" line="+44"/>
+        <location filename="../../commandmap/ui/session.py" line="+49"/>
         <source>Cannot start</source>
         <translation>无法启动</translation>
     </message>
@@ -1565,7 +1565,7 @@
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../commandmap/ui/progress.py" line="+14"/>
+        <location filename="../../commandmap/ui/progress.py" line="+15"/>
         <source>districts</source>
         <translation>区县</translation>
     </message>
@@ -1645,7 +1645,7 @@
         <translation>正在打开指挥一张图…（首次启动将生成宁波演示城市，约需一分钟）</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+14"/>
         <source>CommandMap</source>
         <translation>指挥一张图</translation>
     </message>
@@ -1686,7 +1686,7 @@
         <translation>最新派单与到达</translation>
     </message>
     <message>
-        <location line="+100"/>
+        <location line="+101"/>
         <source>Joint inspections today &lt;b&gt;{j}&lt;/b&gt; · visits spared &lt;b&gt;{v}&lt;/b&gt;</source>
         <translation>今日综合查一次 &lt;b&gt;{j}&lt;/b&gt; · 减少扰企 &lt;b&gt;{v}&lt;/b&gt; 次</translation>
     </message>

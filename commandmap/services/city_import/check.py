@@ -19,8 +19,8 @@ from ..catalogue import Catalogue, load_catalogue
 from .areas import check_areas, city_crs_for, metric_by_code, missing_columns
 from .model import AreaRecord, CityData, DepartmentRecord, ImportReport, Progress, Rejection
 from .readers import SourceReadError, read_features, read_table
-from .rows import (DEPARTMENT_REQUIRED, OFFICER_REQUIRED, SITE_REQUIRED, check_departments, check_officers,
-                   check_sites)
+from .rows import (CATEGORY_REQUIRED, DEPARTMENT_REQUIRED, OFFICER_REQUIRED, SITE_REQUIRED, check_categories,
+                   check_departments, check_officers, check_sites)
 from .spec import CitySpec, SourceSpec
 
 
@@ -73,10 +73,23 @@ def check_city(spec: CitySpec, report: ImportReport, progress: Progress | None =
         parents = metric_by_code(levels[kind], crs)
     report.timings_s["areas"] = round(time.perf_counter() - t0, 2)
 
-    departments = _departments(spec, report, catalogue)
+    own_categories = spec.source("categories")
+    departments = _departments(spec, report, catalogue, own_categories is not None)
     city = CityData(spec.name, crs, levels["districts"], levels["towns"], levels["grids"], departments,
-                    None, None)
+                    None, None, code_prefix=spec.code_prefix)
     dept_codes = {d.code for d in departments}
+    categories_file = "data/catalogue/site_categories.csv"
+    if own_categories is not None:
+        progress("reading categories", 0.18)
+        rows = _table(own_categories, CATEGORY_REQUIRED, report)
+        taken = {x for c in catalogue.incident_categories for x in (c.code, c.name)}
+        cats = check_categories(own_categories, rows, dept_codes, {d.code for d in catalogue.domains}, taken,
+                                rej) if rows is not None else []
+        if rows is not None and not cats:
+            rej.append(Rejection(own_categories.path.name, "(file)", "no usable site categories"))
+        city.site_categories = cats
+        catalogue = catalogue.with_site_categories(tuple(cats))
+        categories_file = own_categories.path.name
     town_codes = {t.code for t in city.towns}
 
     officers = spec.source("officers")
@@ -96,7 +109,7 @@ def check_city(spec: CitySpec, report: ImportReport, progress: Progress | None =
         if rows is not None:
             progress("checking sites", 0.35)
             city.sites, city.rejected_keys["sites"] = check_sites(sites, rows, catalogue, city.districts,
-                                                                  city.grids, rej)
+                                                                  city.grids, rej, categories_file)
         report.timings_s["sites"] = round(time.perf_counter() - t0, 2)
     roads = spec.source("roads")
     if roads is not None:
@@ -122,9 +135,11 @@ def _table(source: SourceSpec, required: tuple[str, ...], report: ImportReport,
     return rows
 
 
-def _departments(spec: CitySpec, report: ImportReport, catalogue: Catalogue) -> list[DepartmentRecord]:
+def _departments(spec: CitySpec, report: ImportReport, catalogue: Catalogue,
+                 own_categories: bool) -> list[DepartmentRecord]:
     """The city's departments, or the catalogue's when the city names none; the catalogue's
-    department codes must all exist (its categories send incidents to them)."""
+    department codes must exist (its categories send incidents to them): all of them, or with the
+    city's own site categories those its incident categories name."""
     source = spec.source("departments")
     if source is None:
         return [DepartmentRecord(d.code, d.name) for d in catalogue.departments]
@@ -133,7 +148,9 @@ def _departments(spec: CitySpec, report: ImportReport, catalogue: Catalogue) -> 
         return []
     departments = check_departments(source, rows, report.rejections)
     have = {d.code for d in departments}
-    needed = [d.code for d in catalogue.departments if d.code not in have]
+    used = ({d for c in catalogue.incident_categories for d in c.departments} if own_categories
+            else {d.code for d in catalogue.departments})
+    needed = [d.code for d in catalogue.departments if d.code in used and d.code not in have]
     if needed:
         report.rejections.append(Rejection(source.path.name, "code", "the built-in catalogue's department(s) "
                                            f"{', '.join(needed)} are missing (its categories refer to them)"))

@@ -75,6 +75,8 @@ class CityData:
     road_source: str = ""
     rejected_keys: dict[str, set[str]] = field(default_factory=dict)   # officers/sites -> badges/ids
     positions: dict[str, tuple[float, float]] | None = None            # badge -> lon/lat (synthetic demo)
+    site_categories: list[Any] | None = None    # catalogue.SiteCategory of [categories]; None: the built-in ones
+    code_prefix: str = ""                       # incident codes' prefix ("" leaves the store's as it is)
 
 
 @dataclass
@@ -106,6 +108,7 @@ class ImportReport:
     road_network: str | None = None                            # the road network now in force
     road_network_new: bool = False
     crs: str = ""
+    code_prefix: str = ""                                      # incident codes: <prefix>-YYYYMMDD-NNNN
     timings_s: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -126,6 +129,8 @@ class ImportReport:
         if self.road_network:
             out.append(f"  road network {self.road_network!r}" + (" (new version)" if self.road_network_new
                                                                    else " (unchanged)"))
+        if self.code_prefix:
+            out.append(f"  incident codes {self.code_prefix}-YYYYMMDD-NNNN")
         if self.dry_run:
             out.append("dry run: nothing was written")
         elif not self.written:

@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 
 from ...domain.enums import TravelMode
-from ..catalogue import Catalogue
+from ..catalogue import PLACEMENTS, Catalogue, SiteCategory
 from .coords import to_wgs84
 from .model import AreaRecord, DepartmentRecord, OfficerRecord, Rejection, SiteRecord
 from .readers import Row
@@ -23,6 +23,8 @@ _MODES = {m.value for m in TravelMode}
 OFFICER_REQUIRED = ("badge", "name", "department", "home_town", "mode")
 SITE_REQUIRED = ("id", "name", "category", "lon", "lat")
 DEPARTMENT_REQUIRED = ("code", "name")
+CATEGORY_REQUIRED = ("code", "name", "domain", "departments")
+_DEFAULT_RISK = (0.4, 0.3, 0.2, 0.1)
 
 
 class _Checker:
@@ -66,6 +68,56 @@ def check_departments(source: SourceSpec, rows: list[Row], rejections: list[Reje
             continue
         out.append(DepartmentRecord(code, ck.get(row, "name")))
     return out
+
+
+def check_categories(source: SourceSpec, rows: list[Row], departments: set[str], domains: set[str],
+                     taken: set[str], rejections: list[Rejection]) -> list[SiteCategory]:
+    """The city's own site categories (the columns of data/catalogue/site_categories.csv); `taken`: the
+    codes and names of the incident categories, which a site category may not reuse."""
+    ck = _Checker(source, rejections)
+    dup_code, dup_name = ck.duplicates(rows, "code"), ck.duplicates(rows, "name")
+    out = []
+    for row in rows:
+        if ck.first_missing(row, CATEGORY_REQUIRED):
+            continue
+        cat = _category(ck, row, departments, domains, taken, dup_code, dup_name)
+        if cat is not None:
+            out.append(cat)
+    return out
+
+
+def _category(ck: _Checker, row: Row, departments: set[str], domains: set[str], taken: set[str],
+              dup_code: dict[str, list[str]], dup_name: dict[str, list[str]]) -> SiteCategory | None:
+    code, name, domain = ck.get(row, "code"), ck.get(row, "name"), ck.get(row, "domain")
+    deps = tuple(d.strip() for d in ck.get(row, "departments").replace("；", ";").split(";") if d.strip())
+    unknown = [d for d in deps if d not in departments]
+    weight = _number(ck.get(row, "weight") or "1")
+    placement = ck.get(row, "placement") or "any"
+    risk_text = ck.get(row, "risk_weights")
+    risk = tuple(_number(v) for v in risk_text.split(";")) if risk_text else _DEFAULT_RISK
+    if code in dup_code:
+        ck.reject(row, "code", f"duplicate category code {code!r} (lines {', '.join(dup_code[code])})")
+    elif name in dup_name:
+        ck.reject(row, "name", f"duplicate category name {name!r} (lines {', '.join(dup_name[name])})")
+    elif code in taken or name in taken:
+        ck.reject(row, "code", f"{code!r} / {name!r} is already an incident category")
+    elif domain not in domains:
+        ck.reject(row, "domain", f"unknown domain {domain!r} (see data/catalogue/domains.csv)")
+    elif unknown:
+        ck.reject(row, "departments", f"unknown department {unknown[0]!r}")
+    elif len(set(deps)) != len(deps):
+        ck.reject(row, "departments", "repeats a department")
+    elif weight is None or weight < 0:
+        ck.reject(row, "weight", f"not a number >= 0: {ck.get(row, 'weight')!r}")
+    elif placement not in PLACEMENTS:
+        ck.reject(row, "placement", f"must be one of {', '.join(PLACEMENTS)}, got {placement!r}")
+    elif len(risk) != 4 or any(r is None or r < 0 for r in risk) or sum(r or 0.0 for r in risk) <= 0:
+        ck.reject(row, "risk_weights", f"must be 4 numbers >= 0 separated by ';', got {risk_text!r}")
+    else:
+        r1, r2, r3, r4 = (float(r or 0.0) for r in risk)
+        return SiteCategory(code, name, ck.get(row, "name_en") or name, domain, deps, float(weight), placement,
+                            (r1, r2, r3, r4))
+    return None
 
 
 def _bool(text: str) -> bool | None:
@@ -128,7 +180,8 @@ def _number(text: str) -> float | None:
 
 
 def check_sites(source: SourceSpec, rows: list[Row], catalogue: Catalogue, districts: list[AreaRecord],
-                grids: list[AreaRecord], rejections: list[Rejection]) -> tuple[list[SiteRecord], set[str]]:
+                grids: list[AreaRecord], rejections: list[Rejection],
+                categories_file: str = "data/catalogue/site_categories.csv") -> tuple[list[SiteRecord], set[str]]:
     """(sites that pass with their grid, external ids of rejected rows)."""
     ck = _Checker(source, rejections)
     dup = ck.duplicates(rows, "id")
@@ -145,7 +198,7 @@ def check_sites(source: SourceSpec, rows: list[Row], catalogue: Catalogue, distr
             ck.reject(row, "id", f"duplicate external id {ext!r} (lines {', '.join(dup[ext])})")
         elif ck.get(row, "category") not in by_code:
             ck.reject(row, "category", f"unknown site category {ck.get(row, 'category')!r} "
-                                       "(see data/catalogue/site_categories.csv)")
+                                       f"(see {categories_file})")
         elif risk not in ("1", "2", "3", "4"):
             ck.reject(row, "risk_level", f"must be 1, 2, 3 or 4, got {risk!r}")
         elif lon is None:

@@ -32,7 +32,7 @@ def import_city(engine: Engine, toml_path: str | Path, *, dry_run: bool = False,
     progress = progress or _noop
     t0 = time.perf_counter()
     spec = parse_city_spec(toml_path)
-    report = ImportReport(city=spec.name, dry_run=dry_run)
+    report = ImportReport(city=spec.name, dry_run=dry_run, code_prefix=spec.code_prefix)
     city = check_city(spec, report, progress)
     report.timings_s["check"] = round(time.perf_counter() - t0, 2)
     if city is None or dry_run or (report.rejections and not skip_rejected):
@@ -81,6 +81,7 @@ def build_demo_on_roads(engine: Engine, roads: str | Path, *, seed: int = 42, re
     progress("placing officers and sites", 0.4)
     city = synthetic_city(graph, seed, officers, sites, name=f"示范城市 ({Path(roads).name})")
     city.road_source = Path(roads).name
+    city.code_prefix = "DEMO"     # not Ningbo's NB: DEMO-20261203-0001
     write(engine, city, report, replace=replace, progress=progress, actor="commandmap demo --roads",
           source="demo-roads")
     report.timings_s["total"] = round(time.perf_counter() - t0, 2)

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from ..incident_codes import check_prefix, default_prefix
 from .coords import check_crs
 
 #: our field names per source; `columns` maps these to the file's column names
@@ -24,12 +25,14 @@ FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "departments": ("code", "name"),
     "officers": ("badge", "name", "department", "home_town", "mode", "skills", "device_id", "on_duty"),
     "sites": ("id", "name", "category", "address", "risk_level", "lon", "lat"),
+    # the city's own site categories, as data/catalogue/site_categories.csv holds the built-in ones
+    "categories": ("code", "name", "name_en", "domain", "departments", "weight", "placement", "risk_weights"),
 })
 #: sources a city must have; the others are optional
 REQUIRED_SOURCES = ("districts", "towns", "grids")
 AREA_SOURCES = ("districts", "towns", "grids")
 _SOURCE_KEYS = {"path", "layer", "sheet", "crs", "columns"}
-_TOP_KEYS = {"name", "nesting_tolerance_m", *FIELDS, "categories"}
+_TOP_KEYS = {"name", "nesting_tolerance_m", "code_prefix", *FIELDS}
 DEFAULT_NESTING_TOLERANCE_M = 50.0
 
 
@@ -56,6 +59,7 @@ class CitySpec:
     path: Path                      # the TOML file itself
     sources: Mapping[str, SourceSpec]
     nesting_tolerance_m: float = DEFAULT_NESTING_TOLERANCE_M
+    code_prefix: str = ""           # incident codes' prefix (NB-20261203-0001); default from the name
 
     def source(self, kind: str) -> SourceSpec | None:
         return self.sources.get(kind)
@@ -108,12 +112,14 @@ def parse_city_spec(path: str | Path) -> CitySpec:
     if unknown:
         raise CitySpecError(f"{toml_path}: unknown key(s) {', '.join(sorted(unknown))} "
                             f"(known: {', '.join(sorted(_TOP_KEYS))})")
-    if "categories" in raw:
-        raise CitySpecError(f"{toml_path}: [categories] is not supported yet; sites use the built-in "
-                            "catalogue's site-category codes (data/catalogue/site_categories.csv)")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise CitySpecError(f"{toml_path}: top-level 'name' (the city's name) is required")
+    prefix = raw.get("code_prefix", default_prefix(name))
+    try:
+        check_prefix(prefix)
+    except ValueError as exc:
+        raise CitySpecError(f"{toml_path}: code_prefix: {exc}") from None
     tol = raw.get("nesting_tolerance_m", DEFAULT_NESTING_TOLERANCE_M)
     if not isinstance(tol, (int, float)) or isinstance(tol, bool) or tol < 0:
         raise CitySpecError(f"{toml_path}: nesting_tolerance_m must be a number >= 0, got {tol!r}")
@@ -124,4 +130,4 @@ def parse_city_spec(path: str | Path) -> CitySpec:
     if "officers" in raw and "roads" not in raw:
         pass  # a roster without roads is allowed: recommendations fall back to straight-line ETAs
     sources = {kind: _source(toml_path, kind, raw[kind]) for kind in FIELDS if kind in raw}
-    return CitySpec(name.strip(), toml_path, sources, float(tol))
+    return CitySpec(name.strip(), toml_path, sources, float(tol), prefix)

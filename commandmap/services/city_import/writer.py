@@ -22,7 +22,10 @@ from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from ...store import schema
 from ...store.audit import append_audit
 from ...store.changes import record_change
-from ...store.repos import CITY_CRS_KEY, get_meta, is_empty, set_meta
+from ...store.repos import CITY_CRS_KEY, ROAD_NETWORK_KEY, ROAD_SHA_KEY, get_meta, is_empty, set_meta
+from ..city_categories import SITE_CATEGORIES_KEY, categories_json
+from ..devices import revoke_devices_of
+from ..incident_codes import CODE_PREFIX_KEY
 from .model import AreaRecord, Changes, CityData, ImportReport, Progress
 
 #: city_meta key that marks a city as imported (a demo city is replaced only with --replace)
@@ -117,7 +120,7 @@ _RETIRABLE_STATUS = ("available", "off_duty")
 
 
 def _officers(conn: Connection, city: CityData, dept_ids: dict[str, int], town_ids: dict[str, int],
-              now: datetime) -> Changes:
+              now: datetime, actor: str, report: ImportReport) -> Changes:
     o = schema.officer
     assert city.officers is not None
     existing = {r.badge: r for r in conn.execute(select(
@@ -132,6 +135,9 @@ def _officers(conn: Connection, city: CityData, dept_ids: dict[str, int], town_i
                             "version": r.version + 1,
                             "status": "off_duty" if r.status in _RETIRABLE_STATUS else r.status} for r in retire])
     ch.retired = len(retire)
+    revoked = revoke_devices_of(conn, [int(r.id) for r in retire], actor, now, "officer retired by city import")
+    if revoked:
+        report.changes["devices"] = Changes(retired=revoked)
     new_rows, changed = [], []
     for x in city.officers:
         values = {"name": x.name, "department_id": dept_ids[x.department], "home_town_id": town_ids[x.home_town],
@@ -198,7 +204,7 @@ def _roads(conn: Connection, city: CityData, now: datetime, report: ImportReport
     rn = schema.road_network
     payload = city.road_graph.to_bytes()
     sha = hashlib.sha256(payload).hexdigest()
-    current = get_meta(conn, "city.road_network")
+    current = get_meta(conn, ROAD_NETWORK_KEY)
     same = conn.execute(select(rn.c.name).where(rn.c.sha256 == sha).limit(1)).scalar()
     if same is None:
         name = f"import-{now:%Y%m%dT%H%M%S}-{sha[:8]}"
@@ -209,8 +215,8 @@ def _roads(conn: Connection, city: CityData, now: datetime, report: ImportReport
         name = same
     report.road_network, report.road_network_new = name, name != current
     if name != current:
-        set_meta(conn, "city.road_network", name)
-        set_meta(conn, "city.road_sha256", sha)
+        set_meta(conn, ROAD_NETWORK_KEY, name)
+        set_meta(conn, ROAD_SHA_KEY, sha)
 
 
 def write_city(conn: Connection, city: CityData, report: ImportReport, *, replace: bool,
@@ -239,7 +245,7 @@ def write_city(conn: Connection, city: CityData, report: ImportReport, *, replac
     dept_ids, report.changes["departments"] = _departments(conn, city)
     if city.officers is not None:
         progress("writing officers", 0.65)
-        report.changes["officers"] = _officers(conn, city, dept_ids, town_ids, now)
+        report.changes["officers"] = _officers(conn, city, dept_ids, town_ids, now, actor, report)
     if city.sites is not None:
         progress("writing sites", 0.75)
         report.changes["sites"] = _sites(conn, city, grid_ids, now)
@@ -247,6 +253,7 @@ def write_city(conn: Connection, city: CityData, report: ImportReport, *, replac
     _roads(conn, city, now, report)
     if city.positions:
         _positions(conn, city, now)
+    _catalogue_and_codes(conn, city)
     bbox = shapely.union_all([d.geom_ll for d in city.districts]).bounds
     for key, value in ((SOURCE_KEY, source), ("city.name", city.name), ("city.name_en", city.name),
                        (CITY_CRS_KEY, city.crs), ("city.bbox_wgs84", ",".join(f"{v:.6f}" for v in bbox)),
@@ -256,6 +263,15 @@ def write_city(conn: Connection, city: CityData, report: ImportReport, *, replac
     append_audit(conn, actor, "city_import", "city", 0,
                  {"city": city.name, "changes": {k: vars(v) for k, v in report.changes.items()},
                   "road_network": report.road_network, "crs": city.crs})
+
+
+def _catalogue_and_codes(conn: Connection, city: CityData) -> None:
+    """The city's own site categories (none: the built-in catalogue's again) and its incident-code prefix."""
+    cats = categories_json(city.site_categories) if city.site_categories is not None else ""
+    if cats != (get_meta(conn, SITE_CATEGORIES_KEY) or ""):
+        set_meta(conn, SITE_CATEGORIES_KEY, cats)
+    if city.code_prefix and city.code_prefix != get_meta(conn, CODE_PREFIX_KEY):
+        set_meta(conn, CODE_PREFIX_KEY, city.code_prefix)
 
 
 def _positions(conn: Connection, city: CityData, now: datetime) -> None:

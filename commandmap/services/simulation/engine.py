@@ -28,7 +28,7 @@ from ...store.engine import READ_ONLY_OPTION
 from ...store.schema import district, grid, incident, officer, officer_position, site, task, town
 from .. import lifecycle
 from ..arrival import ArrivalDetector
-from ..catalogue import load_catalogue
+from ..city_categories import city_catalogue
 from ..ingest import FixBatch, FixIngestor
 from ..intake import Intake, IntakeError, NewIncident
 from ..recommend import Recommender
@@ -127,7 +127,7 @@ class SimulationEngine:
         self.dispatcher = SimDispatcher(engine, self.recommender,
                                         DispatcherConfig(seed=config.seed, close_after_s=config.close_after_s,
                                                          seat=config.seat, reaction_scale=config.reaction_scale), self._on_dispatched)
-        self.catalogue = load_catalogue()
+        self.catalogue = city_catalogue(engine)
         self._events: list[tuple[float, int, str, Any]] = []
         self._seq = itertools.count()
         self._late: list[tuple[float, int, int, float, float, float]] = []   # deliver_at, seq, officer, lon, lat, t

@@ -57,7 +57,8 @@ def test_city_toml_problems_name_the_key(tmp_path: Path) -> None:
         text.replace('crs = "gcj02"', 'crs = "mars"'): "[sites]: crs: unknown CRS 'mars'",
         text.replace("[grids]", "[gridz]"): "unknown key(s) gridz",
         text.replace('columns = { id = "编号"', 'columns = { ident = "编号"'): "unknown field(s) ident",
-        text + "\n[categories]\npath = \"c.csv\"\n": "[categories] is not supported yet",
+        text + "\n[categories]\npath = \"c.csv\"\n": "[categories]: path 'c.csv' does not exist",
+        'code_prefix = "nb-1"\n' + text: "code_prefix: code prefix 'nb-1' must be",
         "name = \n": "not valid TOML",
     }
     for body, message in cases.items():
@@ -65,3 +66,21 @@ def test_city_toml_problems_name_the_key(tmp_path: Path) -> None:
         with pytest.raises(CitySpecError) as info:
             parse_city_spec(city.toml)
         assert message in str(info.value)
+
+
+def test_the_readme_example_city_toml_is_valid(tmp_path: Path) -> None:
+    """The README's complete example uses every key with its documented meaning (scripts copy it)."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Load your own city"):]
+    body = section[section.index("```toml") + len("```toml"):]
+    body = body[:body.index("```")]
+    import tomllib
+    for table in tomllib.loads(body).values():
+        if isinstance(table, dict):
+            (tmp_path / table["path"]).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / table["path"]).touch()
+    (tmp_path / "city.toml").write_text(body, encoding="utf-8")
+    spec = parse_city_spec(tmp_path / "city.toml")
+    assert spec.code_prefix == "NB" and set(spec.sources) == {
+        "districts", "towns", "grids", "roads", "departments", "officers", "sites", "categories"}
+    assert spec.sources["categories"].column("departments") == "主管部门"

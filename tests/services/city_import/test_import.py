@@ -93,7 +93,7 @@ def mini_store_copy(tmp_path: Path, mini_city) -> Engine:  # type: ignore[no-unt
 
 # -- bad rows ---------------------------------------------------------------------------------
 
-def test_every_bad_row_is_reported_and_nothing_is_written(tmp_path: Path, sqlite_engine: Engine,
+def test_every_bad_row_is_reported_and_nothing_is_written(tmp_path: Path, store_engine: Engine,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     officers = default_officers() + [
         ["A006", "", "zhzf", "T1", "car", "", "", "是"],           # line 7: missing name
@@ -122,7 +122,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(tmp_path: Path, sqlite
     gpd.GeoDataFrame(np.concatenate([grids.values, extra.values]), columns=grids.columns, geometry="geometry",
                      crs="EPSG:4326").to_file(city.folder / "areas.gpkg", layer="grids", driver="GPKG")
 
-    report = import_city(sqlite_engine, city.toml)
+    report = import_city(store_engine, city.toml)
     assert not report.written
     got = {(r.where, r.column.split(" ")[0]): r.reason for r in report.rejections}
     expected = {
@@ -146,16 +146,16 @@ def test_every_bad_row_is_reported_and_nothing_is_written(tmp_path: Path, sqlite
     assert len(report.rejections) == len(expected)
     assert "警号" in next(r.column for r in report.rejections if r.where == "roster.xlsx:2")   # the file's column
     # nothing written: still an empty store
-    with sqlite_engine.connect() as conn:
+    with store_engine.connect() as conn:
         assert is_empty(conn)
-    assert _count(sqlite_engine, schema.officer) == _count(sqlite_engine, schema.site) == 0
+    assert _count(store_engine, schema.officer) == _count(store_engine, schema.site) == 0
     # the command line: the same report, exit code 2, and --dry-run writes nothing either
-    url = sqlite_engine.url.render_as_string(hide_password=False)
+    url = store_engine.url.render_as_string(hide_password=False)
     assert cli_main(["city", "import", "--db", url, "--quiet", str(city.toml)]) == 2
     out = capsys.readouterr().out
     assert "registry.csv:8: lon" in out and "outside the city" in out and "nothing was written" in out
     assert cli_main(["city", "import", "--db", url, "--dry-run", "--quiet", str(city.toml)]) == 2
-    with sqlite_engine.connect() as conn:
+    with store_engine.connect() as conn:
         assert is_empty(conn)
 
 
@@ -217,6 +217,13 @@ def test_reimport_adds_updates_and_retires_exactly_what_changed(tmp_path: Path, 
     lon, lat = ll(2500, 500)
     Ingest(store_engine).ingest(FixBatch(np.array([ids["A004"]]), np.array([lon]), np.array([lat]),
                                          np.array([now - 5])), now_s=now)
+    # and a task: A004 is on the way to an incident when the new roster drops them
+    from commandmap.services.dispatch import dispatch
+    from commandmap.services.intake import Intake, NewIncident
+    incident = Intake(store_engine).create(NewIncident(category="占道经营", source="hotline_12345", lon=lon, lat=lat),
+                                           actor="test", now_s=now).incident_id
+    task = dispatch(store_engine, incident, ids["A004"], seat="test", predicted_eta_s=60.0, now_s=now)
+    assert task.ok and task.task_id is not None
     officers = [r for r in default_officers() if r[0] != "A004"]
     officers[1] = ["A002", "李二改", *officers[1][2:]]                      # renamed
     officers.append(["A006", "新来的", "zhzf", "T2", "ebike", "", "dev-4", "是"])  # takes A004's phone
@@ -240,6 +247,11 @@ def test_reimport_adds_updates_and_retires_exactly_what_changed(tmp_path: Path, 
         # the retired officer's history stays
         assert conn.execute(select(func.count()).select_from(schema.position_fix)
                             .where(schema.position_fix.c.officer_id == retired.id)).scalar_one() == 1
+        assert conn.execute(select(schema.task.c.officer_id).where(schema.task.c.id == task.task_id)
+                            ).scalar_one() == retired.id
+        assert retired.status == "dispatched"        # a task in hand is not rewritten by the import
+        assert conn.execute(select(func.count()).select_from(schema.audit_event)
+                            .where(schema.audit_event.c.action == "task.dispatch")).scalar_one() == 1
         site_rows = {r.external_id: r for r in conn.execute(select(schema.site))}
         assert site_rows["S4"].retired_at is not None and site_rows["S5"].retired_at is None
     # the map no longer draws the retired site; the board's search no longer finds it
@@ -257,35 +269,35 @@ def test_reimport_adds_updates_and_retires_exactly_what_changed(tmp_path: Path, 
     assert (back.changes["officers"].updated, back.changes["officers"].added) == (1, 0)
 
 
-def test_a_new_road_layer_is_a_new_road_network_version(tmp_path: Path, sqlite_engine: Engine) -> None:
+def test_a_new_road_layer_is_a_new_road_network_version(tmp_path: Path, store_engine: Engine) -> None:
     from .fixture_city import write_osm
     city = write_city(tmp_path / "city")
-    first = import_city(sqlite_engine, city.toml).road_network
+    first = import_city(store_engine, city.toml).road_network
     write_osm(city.folder / "roads.osm", step_m=250.0)
-    report = import_city(sqlite_engine, city.toml)
+    report = import_city(store_engine, city.toml)
     assert report.road_network_new and report.road_network != first
     from commandmap.services.city import load_road_graph
-    assert load_road_graph(sqlite_engine).n_nodes == 17 * 9
-    assert _count(sqlite_engine, schema.road_network) == 2
+    assert load_road_graph(store_engine).n_nodes == 17 * 9
+    assert _count(store_engine, schema.road_network) == 2
 
 
 # -- end to end: an incident on the imported city, and who is nearest -----------------------------
 
-def test_recommend_on_the_imported_city_ranks_by_eta(tmp_path: Path, sqlite_engine: Engine,
+def test_recommend_on_the_imported_city_ranks_by_eta(tmp_path: Path, store_engine: Engine,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     from commandmap.services.ingest import FixBatch, FixIngestor as Ingest
     city = write_city(tmp_path / "city")
-    assert import_city(sqlite_engine, city.toml).written
-    with sqlite_engine.connect() as conn:
+    assert import_city(store_engine, city.toml).written
+    with store_engine.connect() as conn:
         ids = {r.badge: r.id for r in conn.execute(select(schema.officer.c.id, schema.officer.c.badge))}
     # phones report: A003 500 m from the scene, A001 1.5 km, A002 3 km (all on streets); A004 another
     # department, A005 off duty
     where = {"A003": (2000, 500), "A001": (1000, 500), "A002": (0, 1000), "A004": (2500, 500), "A005": (2500, 1000)}
     now = time.time()
     pts = np.array([ll(*where[b]) for b in where])
-    Ingest(sqlite_engine).ingest(FixBatch(np.array([ids[b] for b in where]), pts[:, 0], pts[:, 1],
+    Ingest(store_engine).ingest(FixBatch(np.array([ids[b] for b in where]), pts[:, 0], pts[:, 1],
                                           np.full(len(where), now - 5)), now_s=now)
-    url = sqlite_engine.url.render_as_string(hide_password=False)
+    url = store_engine.url.render_as_string(hide_password=False)
     lon, lat = ll(2500, 500)
     assert cli_main(["incident", "new", "--db", url, "--category", "占道经营", "--at", f"{lon},{lat}"]) == 0
     code = capsys.readouterr().out.strip()
