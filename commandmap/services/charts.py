@@ -105,3 +105,9 @@ def write_csv(data: ChartData, out: str | Path) -> Path:
         for dept, share in data.utilisation_by_department.items():
             w.writerow(["utilisation", dept, "busy_share", share])
     return out
+
+
+def district_names(engine: Engine) -> list[str]:
+    """The store's district names, for validating a district filter where it enters."""
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
+        return [str(n) for n in conn.execute(select(schema.district.c.name).order_by(schema.district.c.id)).scalars()]
