@@ -164,8 +164,8 @@ class WallCharts(QWidget):
         plot.setYRange(0, float(top) * 1.15, padding=0)
         plot.setXRange(-0.6, len(keys) - 0.4, padding=0)
         hours = sorted(data.by_hour)
-        rate = np.array([np.nan if data.by_hour[h].arrival.rate is None else 100 * data.by_hour[h].arrival.rate
-                         for h in hours])
+        rates = [data.by_hour[h].arrival.rate for h in hours]
+        rate = np.array([np.nan if r is None else 100 * r for r in rates], float)
         hp = self.hour_plot
         hp.clear()
         hx = np.array(hours, float)
