@@ -100,3 +100,30 @@ def test_playing_forward_reads_each_chunk_once(day) -> None:
     assert len(spans) == len(set(spans)) == 6 * 4 + 1          # 24 chunks and the stale horizon before them
     good = sum(1 for _, t, _, _, v in fixes if v == "good" and DAY0 - STALE_S <= t <= DAY0 + 6 * 3600)
     assert sum(rows for _, _, rows in history.fix_reads) == good
+
+
+@pytest.mark.postgres
+def test_chunks_read_the_same_on_postgresql(pg_url, mini_city) -> None:  # noqa: F811
+    """Server-side batches on PostgreSQL (day partitions): the same frames as one whole read."""
+    from commandmap.services.demo.load import load_demo_into_store
+
+    engine = open_store(pg_url)
+    try:
+        load_demo_into_store(engine, mini_city)
+        with engine.begin() as conn:
+            officers = conn.execute(select(schema.officer.c.id).order_by(schema.officer.c.id).limit(2)).scalars().all()
+            lon, lat = conn.execute(select(schema.site.c.lon, schema.site.c.lat).limit(1)).one()
+            conn.execute(insert(schema.position_fix), [
+                {"officer_id": o, "lon": lon + 1e-4 * k, "lat": lat, "fix_time": from_epoch(DAY0 + 3600 + 30 * k + j),
+                 "received_at": from_epoch(DAY0 + 3600 + 30 * k + j), "verdict": "good", "source": "simulator"}
+                for j, o in enumerate(officers) for k in range(240)])
+        chunked = ReplayHistory(engine, CRS, DAY0 + 3600, DAY0 + 5 * 3600, stale_after_s=STALE_S, chunk_s=600)
+        whole = ReplayHistory(engine, CRS, DAY0 + 3600, DAY0 + 5 * 3600, stale_after_s=STALE_S, chunk_s=4 * 3600)
+        for t in (DAY0 + 3600, DAY0 + 3600 + 601, DAY0 + 2 * 3600 + 45, DAY0 + 4 * 3600):
+            a, b = chunked.snapshot_at(t), whole.snapshot_at(t)
+            np.testing.assert_array_equal(a.officers.xy, b.officers.xy)
+            np.testing.assert_array_equal(a.officers.fix_age_s, b.officers.fix_age_s)
+        assert np.isfinite(chunked.snapshot_at(DAY0 + 2 * 3600).officers.xy[:2]).all()
+        assert len(chunked.fix_reads) > 3 and all(hi - lo <= 600 for lo, hi, _ in chunked.fix_reads)
+    finally:
+        engine.dispose()
