@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +88,7 @@ FixSource = Callable[[float, float, bool], FixChunk]
 """(lo_s, hi_s, hi_inclusive) -> the accepted fixes with lo_s <= fix_time < hi_s (<= when inclusive)."""
 CHUNK_S = 300.0             # a full-city chunk: 25,000 officers x a fix per 10 s = 750 k fixes, ~25 MB of arrays
 CHECKPOINT_CHUNKS = 12      # keep every officer's carried fix at every 12th boundary: a far seek re-reads <= 11
-CACHED_CHUNKS = 2
+CACHED_CHUNKS = 2           # plus the next one being read ahead
 READ_BATCH_ROWS = 50_000
 
 
@@ -150,9 +151,14 @@ class ReplayHistory:
         self._inc_ended = np.array([end_of.get(int(v), NAN) for v in self.incident_ids], np.float64)
 
     # -- fixes, chunk by chunk ------------------------------------------------------------------------
-    def _init_fixes(self, source: FixSource, chunk_s: float) -> None:
-        """Start with no chunk read (also how a synthetic history, e.g. the benchmark's, is set up)."""
+    def _init_fixes(self, source: FixSource, chunk_s: float, prefetch: bool = True) -> None:
+        """Start with no chunk read (also how a synthetic history, e.g. the benchmark's, is set up).
+        `prefetch`: while T is in chunk k, chunk k + 1 is read in a worker thread, so playing
+        forward does not wait for the store at each chunk boundary."""
         self._fix_source = source
+        self._prefetch_on = prefetch
+        self._pool: ThreadPoolExecutor | None = None
+        self._prefetch: tuple[int, Future[FixChunk]] | None = None
         self.chunk_s = float(chunk_s)
         self.n_chunks = max(1, int(np.ceil((self.end_s - self.start_s) / self.chunk_s)))
         self._chunks: OrderedDict[int, FixChunk] = OrderedDict()
@@ -198,11 +204,33 @@ class ReplayHistory:
     def _chunk(self, k: int) -> FixChunk:
         chunk = self._chunks.get(k)
         if chunk is None:
-            chunk = self._chunks[k] = self._read_chunk(k)
+            chunk = self._chunks[k] = self._take_prefetched(k) or self._read_chunk(k)
             while len(self._chunks) > CACHED_CHUNKS:
                 self._chunks.popitem(last=False)
         self._chunks.move_to_end(k)
+        nxt = k + 1
+        if self._prefetch_on and nxt < self.n_chunks and nxt not in self._chunks \
+                and (self._prefetch is None or self._prefetch[0] != nxt):
+            if self._prefetch is not None:
+                self._prefetch[1].cancel()          # a jump elsewhere: that chunk is no longer next
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-replay-read")
+            self._prefetch = (nxt, self._pool.submit(self._read_chunk, nxt))
         return chunk
+
+    def _take_prefetched(self, k: int) -> FixChunk | None:
+        pending = self._prefetch
+        if pending is None or pending[0] != k:
+            return None
+        self._prefetch = None
+        return pending[1].result()
+
+    def close(self) -> None:
+        """Stop the read-ahead worker (a history no longer shown)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._prefetch = None
 
     def _carry(self, k: int) -> _Carry:
         """Every officer's last fix before chunk k: from the nearest known boundary, chunk by chunk."""
@@ -211,7 +239,7 @@ class ReplayHistory:
         j = max(b for b in self._carries if b < k)
         carry = self._carries[j]
         for i in range(j, k):
-            chunk = self._chunks.get(i) or self._read_chunk(i)   # rolled over, not cached
+            chunk = self._chunks.get(i) or self._take_prefetched(i) or self._read_chunk(i)   # rolled over
             carry = carry.then(chunk)
             if (i + 1) % CHECKPOINT_CHUNKS == 0:
                 self._carries[i + 1] = carry

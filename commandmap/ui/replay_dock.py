@@ -124,6 +124,8 @@ class ReplayPanel(QWidget):
         self.set_history(self._load(start, end))
 
     def set_history(self, history: ReplayHistory) -> None:
+        if self.history is not None and self.history is not history:
+            self.history.close()
         self.history = history
         self.slider.blockSignals(True)
         self.slider.setRange(0, int(history.end_s - history.start_s))
@@ -163,6 +165,8 @@ class ReplayPanel(QWidget):
 
     def stop(self) -> None:
         self.play_button.setChecked(False)
+        if self.history is not None:
+            self.history.close()
         self.history = None
         for w in (self.slider, self.play_button, self.stop_button):
             w.setEnabled(False)

@@ -127,3 +127,17 @@ def test_chunks_read_the_same_on_postgresql(pg_url, mini_city) -> None:  # noqa:
         assert len(chunked.fix_reads) > 3 and all(hi - lo <= 600 for lo, hi, _ in chunked.fix_reads)
     finally:
         engine.dispose()
+
+
+def test_the_next_chunk_is_read_ahead_in_a_worker(day) -> None:
+    engine, _ = day
+    history = ReplayHistory(engine, CRS, DAY0, DAY0 + 3600, stale_after_s=STALE_S, chunk_s=900)
+    try:
+        history.positions_at(DAY0 + 10)                     # chunk 0 shown: chunk 1 is on its way
+        assert history._prefetch is not None and history._prefetch[0] == 1
+        history._prefetch[1].result(timeout=10)
+        history.positions_at(DAY0 + 905)                    # into chunk 1: taken from the read-ahead
+        assert 1 in history._chunks
+        assert [(lo, hi) for lo, hi, _ in history.fix_reads].count(history._bounds(1)) == 1
+    finally:
+        history.close()
