@@ -18,7 +18,8 @@ import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QDateTime, QMarginsF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
-from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from ..domain.analytics import STAGES
 from ..services.charts import ChartData, write_csv
@@ -62,9 +63,12 @@ class ChartsPanel(QWidget):
         self.stage.currentIndexChanged.connect(self._draw_distribution)
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
         self.refresh_button.clicked.connect(self.refresh)
+        self.export_button = QPushButton(self.tr("Export…"), self)
+        self.export_button.setObjectName("ChartsExport")
+        self.export_button.clicked.connect(self.export_dialog)
         bar = QHBoxLayout()
         for w in (QLabel(self.tr("From"), self), self.start, QLabel(self.tr("to"), self), self.end, self.district,
-                  self.stage, self.refresh_button):
+                  self.stage, self.refresh_button, self.export_button):
             bar.addWidget(w)
         bar.addStretch(1)
         self.view = pg.GraphicsLayoutWidget(self)
@@ -175,6 +179,22 @@ class ChartsPanel(QWidget):
         finally:
             painter.end()
         return Path(path)
+
+    def export_dialog(self) -> Path | None:
+        """Ask for a file and write the charts there: PNG, vector PDF or CSV by its extension."""
+        if self.data is None:
+            self.refresh()
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export charts"), str(Path.home() / "charts.png"),
+            self.tr("PNG image (*.png);;PDF page (*.pdf);;CSV figures (*.csv)"))
+        if not path:
+            return None
+        suffix = Path(path).suffix.lower()
+        if suffix == ".pdf":
+            return self.export_pdf(path)
+        if suffix == ".csv":
+            return self.export_csv(path)
+        return self.export_png(path if suffix == ".png" else f"{path}.png")
 
     def export_csv(self, path: str | Path) -> Path:
         if self.data is None:

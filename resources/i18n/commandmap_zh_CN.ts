@@ -213,7 +213,7 @@
 <context>
     <name>ChartsPanel</name>
     <message>
-        <location filename="../../commandmap/ui/charts_dock.py" line="+53"/>
+        <location filename="../../commandmap/ui/charts_dock.py" line="+54"/>
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
@@ -238,7 +238,12 @@
         <translation>刷新</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>From</source>
         <translation>从</translation>
     </message>
@@ -276,6 +281,16 @@
         <location line="+91"/>
         <source>CommandMap charts</source>
         <translation>指挥一张图 · 统计图表</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Export charts</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PNG image (*.png);;PDF page (*.pdf);;CSV figures (*.csv)</source>
+        <translation>PNG 图片 (*.png);;PDF 页面 (*.pdf);;CSV 数据 (*.csv)</translation>
     </message>
 </context>
 <context>
@@ -1321,12 +1336,12 @@
     </message>
     <message>
         <location line="+6"/>
-        <location line="+92"/>
+        <location line="+94"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location line="-84"/>
+        <location line="-86"/>
         <source>Back to live</source>
         <translation>返回实时</translation>
     </message>
@@ -1371,12 +1386,12 @@
         <translation>已派</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+65"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+33"/>
         <source>Point: picked on the map</source>
         <translation>位置：地图上所选点</translation>
     </message>

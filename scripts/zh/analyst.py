@@ -3,6 +3,10 @@
 ZH = {
     ("Analysis", "Click the map to choose the point (Esc cancels)"): "点击地图选择位置（Esc 取消）",
     ("ChartsPanel", "CommandMap charts"): "指挥一张图 · 统计图表",
+    ("ChartsPanel", "Export…"): "导出…",
+    ("ChartsPanel", "Export charts"): "导出图表",
+    ("ChartsPanel", "PNG image (*.png);;PDF page (*.pdf);;CSV figures (*.csv)"):
+        "PNG 图片 (*.png);;PDF 页面 (*.pdf);;CSV 数据 (*.csv)",
     ("ReplayPanel", "Who was within R of the point"): "该点半径 R 内有谁",
     ("ReplayPanel", "Pick on map"): "在地图上选点",
     ("ReplayPanel", "Click the map to choose the point (Esc cancels)"): "点击地图选择位置（Esc 取消）",
