@@ -165,6 +165,7 @@ class ReplayPanel(QWidget):
 
     def stop(self) -> None:
         self.play_button.setChecked(False)
+        self.pick_button.setChecked(False)          # back to live: a pending pick on the map is off too
         if self.history is not None:
             self.history.close()
         self.history = None

@@ -132,6 +132,8 @@ def test_pick_on_map_fills_the_point_and_esc_cancels(qtbot, mini_store) -> None:
         assert window.canvas.selected is None              # the click picked the point, it selected no officer
         qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=target)
         assert window.canvas.selected is not None          # out of pick mode the same click selects again
-        a.replay.stop()
+        qtbot.mouseClick(a.replay.pick_button, Qt.MouseButton.LeftButton)
+        a.replay.stop()                                      # back to live while picking: picking ends too
+        assert not a.picker.active and window.canvas.cursor().shape() != Qt.CursorShape.CrossCursor
     finally:
         window.close()
