@@ -40,7 +40,13 @@ def synthetic_history(base_xy: np.ndarray, span_s: float, *, fix_interval_s: flo
     r.officer_ids = np.arange(1, n + 1, dtype=np.int64)
     r.badges = tuple(f"NB{k:05d}" for k in range(1, n + 1))
     r.departments = rng.integers(1, 9, n).astype(np.int32)
-    r._init_fixes(source, chunk_s)
+    def last_source(lo_s: float, hi_s: float) -> FixChunk:
+        # every officer reports once per interval: its last fix before hi lies in the interval before it
+        chunk = source(max(lo_s, hi_s - fix_interval_s), hi_s, False)
+        last = chunk.last_per_officer()
+        return FixChunk(chunk.rank[last], chunk.t_s[last], chunk.xy[last], chunk.heading_deg[last])
+
+    r._init_fixes(source, last_source, chunk_s)
     m = incidents
     r._task_ids = np.arange(m, dtype=np.int64)
     r._task_incident = np.arange(m, dtype=np.int64)

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from routing.projection import to_xy
 
@@ -86,8 +86,10 @@ class _Carry:
 
 FixSource = Callable[[float, float, bool], FixChunk]
 """(lo_s, hi_s, hi_inclusive) -> the accepted fixes with lo_s <= fix_time < hi_s (<= when inclusive)."""
+LastFixSource = Callable[[float, float], FixChunk]
+"""(lo_s, hi_s) -> each officer's last accepted fix with lo_s <= fix_time < hi_s (at most one per officer)."""
 CHUNK_S = 300.0             # a full-city chunk: 25,000 officers x a fix per 10 s = 750 k fixes, ~25 MB of arrays
-CHECKPOINT_CHUNKS = 12      # keep every officer's carried fix at every 12th boundary: a far seek re-reads <= 11
+CHECKPOINT_CHUNKS = 12      # every officer's carried fix is kept at every 12th boundary (hourly)
 CACHED_CHUNKS = 2           # plus the next one being read ahead
 READ_BATCH_ROWS = 50_000
 
@@ -97,9 +99,10 @@ class ReplayHistory:
 
     Tasks, incidents and the lists shown are few and read once. Fixes are many (a
     full-city day is ~200 M) and are read in time chunks of `chunk_s`: a frame at T
-    needs T's chunk plus every officer's last fix before it (carried forward chunk
-    by chunk, kept at checkpoints), so memory holds at most `CACHED_CHUNKS` chunks
-    whatever the span."""
+    needs T's chunk plus every officer's last fix before it (carried forward from the
+    previous chunk while playing; after a jump, read as one row per officer, kept at
+    hourly checkpoints), so memory holds at most `CACHED_CHUNKS` chunks (and the one
+    read ahead) whatever the span."""
 
     def __init__(self, engine: Engine, crs: str, start_s: float, end_s: float, *,
                  stale_after_s: float = DEFAULT_STALE_AFTER_S, chunk_s: float = CHUNK_S) -> None:
@@ -130,7 +133,7 @@ class ReplayHistory:
         self.departments = np.array([r.department_id for r in officers], np.int32)
         rank = {int(v): k for k, v in enumerate(self.officer_ids)}
         self._rank = rank
-        self._init_fixes(self._read_fixes, chunk_s)
+        self._init_fixes(self._read_fixes, self._read_last_fixes, chunk_s)
         # tasks
         self._task_ids = np.array([r.id for r in tasks], np.int64)
         self._task_incident = np.array([r.incident_id for r in tasks], np.int64)
@@ -151,11 +154,12 @@ class ReplayHistory:
         self._inc_ended = np.array([end_of.get(int(v), NAN) for v in self.incident_ids], np.float64)
 
     # -- fixes, chunk by chunk ------------------------------------------------------------------------
-    def _init_fixes(self, source: FixSource, chunk_s: float, prefetch: bool = True) -> None:
+    def _init_fixes(self, source: FixSource, last_source: LastFixSource, chunk_s: float,
+                    prefetch: bool = True) -> None:
         """Start with no chunk read (also how a synthetic history, e.g. the benchmark's, is set up).
         `prefetch`: while T is in chunk k, chunk k + 1 is read in a worker thread, so playing
         forward does not wait for the store at each chunk boundary."""
-        self._fix_source = source
+        self._fix_source, self._last_source = source, last_source
         self._prefetch_on = prefetch
         self._pool: ThreadPoolExecutor | None = None
         self._prefetch: tuple[int, Future[FixChunk]] | None = None
@@ -165,7 +169,8 @@ class ReplayHistory:
         n = len(self.officer_ids)
         self._carries: dict[int, _Carry] = {-1: _Carry(np.full(n, NAN), np.full((n, 2), NAN),
                                                        np.full(n, NAN, np.float32))}
-        self.fix_reads: list[tuple[float, float, int]] = []     # (lo_s, hi_s, rows) of every read, oldest first
+        self.fix_reads: list[tuple[float, float, int]] = []     # (lo_s, hi_s, rows) of every chunk read
+        self.last_fix_reads: list[tuple[float, float, int]] = []    # ... of every "last fix per officer" read
 
     def _bounds(self, k: int) -> tuple[float, float]:
         """Chunk -1 is the stale horizon before the span; the last chunk ends at (and includes) end_s."""
@@ -194,6 +199,24 @@ class ReplayHistory:
         if not parts:
             return FixChunk.empty()
         return FixChunk.sorted_from(*(np.concatenate([p[j] for p in parts]) for j in range(4)))
+
+    def _read_last_fixes(self, lo_s: float, hi_s: float) -> FixChunk:
+        """Each officer's last good fix in [lo, hi): the database reduces, at most one row per officer comes back."""
+        f = schema.position_fix
+        last = (select(f.c.officer_id, func.max(f.c.fix_time).label("t"))
+                .where(f.c.verdict == "good", f.c.fix_time >= from_epoch(lo_s), f.c.fix_time < from_epoch(hi_s))
+                .group_by(f.c.officer_id).subquery())
+        q = select(f.c.officer_id, f.c.fix_time, f.c.lon, f.c.lat, f.c.heading_deg).join(
+            last, (f.c.officer_id == last.c.officer_id) & (f.c.fix_time == last.c.t))
+        with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
+            rows = conn.execute(q).all()
+        if not rows:
+            return FixChunk.empty()
+        return FixChunk.sorted_from(np.array([self._rank.get(int(r.officer_id), -1) for r in rows], np.int64),
+                                    np.array([_t(r.fix_time) for r in rows], np.float64),
+                                    to_xy(self.crs, np.array([(r.lon, r.lat) for r in rows], np.float64)),
+                                    np.array([NAN if r.heading_deg is None else r.heading_deg for r in rows],
+                                             np.float32))
 
     def _read_chunk(self, k: int) -> FixChunk:
         lo, hi = self._bounds(k)
@@ -233,16 +256,26 @@ class ReplayHistory:
         self._prefetch = None
 
     def _carry(self, k: int) -> _Carry:
-        """Every officer's last fix before chunk k: from the nearest known boundary, chunk by chunk."""
+        """Every officer's last fix before chunk k: from the nearest known boundary onwards — from
+        the previous chunk when it is in memory (playing), else one "last fix per officer" read
+        per hour between checkpoints (a jump: the store reduces, no fixes are carried here)."""
         if k in self._carries:
             return self._carries[k]
         j = max(b for b in self._carries if b < k)
         carry = self._carries[j]
-        for i in range(j, k):
-            chunk = self._chunks.get(i) or self._take_prefetched(i) or self._read_chunk(i)   # rolled over
-            carry = carry.then(chunk)
-            if (i + 1) % CHECKPOINT_CHUNKS == 0:
-                self._carries[i + 1] = carry
+        i = j
+        while i < k:
+            nxt = min(k, 0 if i < 0 else (i // CHECKPOINT_CHUNKS + 1) * CHECKPOINT_CHUNKS)
+            if nxt == i + 1 and i in self._chunks:
+                carry = carry.then(self._chunks[i])
+            else:
+                lo, hi = self._bounds(i)[0], self._bounds(nxt)[0]
+                last = self._last_source(lo, hi)
+                self.last_fix_reads.append((lo, hi, len(last.t_s)))
+                carry = carry.then(last)
+            i = nxt
+            if i % CHECKPOINT_CHUNKS == 0:
+                self._carries[i] = carry
         keep = set(self._chunks) | {k}
         for b in [b for b in self._carries if b > 0 and b % CHECKPOINT_CHUNKS and b not in keep]:
             del self._carries[b]

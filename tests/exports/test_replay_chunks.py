@@ -85,7 +85,7 @@ def test_a_day_is_read_in_chunks_and_frames_equal_one_whole_read(day) -> None:
     snap = chunked.snapshot_at(DAY0 + 8 * 3600)
     assert snap.officers.stale[k] and snap.officers.fix_age_s[k] > 5 * 3600 and np.isfinite(snap.officers.xy[k]).all()
     # the reads: never more than half an hour of fixes at once, and the whole day was one read before
-    assert len(whole.fix_reads) == 2 and whole.fix_reads[-1][2] > 4 * 2500
+    assert len(whole.fix_reads) == 2 and whole.fix_reads[-1][2] > 4 * 2500     # the horizon (T before the day), the day
     assert all(hi - lo <= 1800 for lo, hi, _ in chunked.fix_reads) and len(chunked.fix_reads) > 10
     assert max(rows for _, _, rows in chunked.fix_reads) <= 4 * 60 + 1
     assert len(chunked._chunks) <= 2
@@ -97,9 +97,23 @@ def test_playing_forward_reads_each_chunk_once(day) -> None:
     for t in np.arange(DAY0, DAY0 + 6 * 3600 + 1, 60.0):
         history.positions_at(float(t))
     spans = [(lo, hi) for lo, hi, _ in history.fix_reads]
-    assert len(spans) == len(set(spans)) == 6 * 4 + 1          # 24 chunks and the stale horizon before them
-    good = sum(1 for _, t, _, _, v in fixes if v == "good" and DAY0 - STALE_S <= t <= DAY0 + 6 * 3600)
+    assert len(spans) == len(set(spans)) == 6 * 4               # 24 chunks, each read once
+    good = sum(1 for _, t, _, _, v in fixes if v == "good" and DAY0 <= t <= DAY0 + 6 * 3600)
     assert sum(rows for _, _, rows in history.fix_reads) == good
+    # the stale horizon before the span: one row per officer who reported in it, nothing else
+    assert [(lo, hi) for lo, hi, _ in history.last_fix_reads] == [(DAY0 - STALE_S, DAY0)]
+
+
+def test_a_jump_reads_one_row_per_officer_an_hour_not_the_fixes_between(day) -> None:
+    engine, fixes = day
+    history = ReplayHistory(engine, CRS, DAY0, DAY0 + 86_400, stale_after_s=STALE_S, chunk_s=300)
+    t = DAY0 + 20 * 3600 + 150
+    snap = history.snapshot_at(t)
+    np.testing.assert_allclose(snap.officers.xy, _reference(history, fixes, t), atol=1e-6)
+    assert [(lo, hi) for lo, hi, _ in history.fix_reads] == [history._bounds(240)]          # only T's chunk
+    assert len(history.last_fix_reads) == 21 and all(rows <= 6 for _, _, rows in history.last_fix_reads)
+    assert all(hi - lo <= 3600 + STALE_S for lo, hi, _ in history.last_fix_reads)
+    history.close()
 
 
 @pytest.mark.postgres
