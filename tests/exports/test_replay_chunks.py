@@ -110,7 +110,9 @@ def test_a_jump_reads_one_row_per_officer_an_hour_not_the_fixes_between(day) -> 
     t = DAY0 + 20 * 3600 + 150
     snap = history.snapshot_at(t)
     np.testing.assert_allclose(snap.officers.xy, _reference(history, fixes, t), atol=1e-6)
-    assert [(lo, hi) for lo, hi, _ in history.fix_reads] == [history._bounds(240)]          # only T's chunk
+    reads = [(lo, hi) for lo, hi, _ in history.fix_reads]
+    assert reads[0] == history._bounds(240) and set(reads) <= {history._bounds(240), history._bounds(241)}
+    # T's chunk, and perhaps already the next one read ahead
     assert len(history.last_fix_reads) == 21 and all(rows <= 6 for _, _, rows in history.last_fix_reads)
     assert all(hi - lo <= 3600 + STALE_S for lo, hi, _ in history.last_fix_reads)
     history.close()
