@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--kind", choices=KINDS, default="all", help="which chart (default: all four)")
     parser.add_argument("--stage", choices=STAGES, default="dispatched_to_arrived",
                         help="the stage of the response-time chart (default dispatched_to_arrived)")
-    parser.add_argument("--from", dest="start", metavar="TIME", help="incidents reported from this time")
+    parser.add_argument("--from", dest="start", metavar="TIME",
+                        help="incidents reported from this time (default: the whole history)")
     parser.add_argument("--to", dest="end", metavar="TIME", help="… until this time (default: now)")
     parser.add_argument("--district", metavar="NAME", default=None, help="one district by name (default: all)")
     parser.add_argument("--size", metavar="WxH",
