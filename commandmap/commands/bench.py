@@ -15,6 +15,7 @@ SUITES: dict[str, str] = {
     "city-import": "commandmap.bench.city_import",
     "coverage": "commandmap.bench.coverage",
     "journal": "commandmap.bench.journal",
+    "replay": "commandmap.bench.replay",
 }
 
 

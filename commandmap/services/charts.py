@@ -11,12 +11,13 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from ..domain.analytics import Distribution, busy_share, compliance_by, compliance_by_hour, counts, distributions
 from ..domain.kpi import ResponseKpis
 from ..store import schema
 from ..store.engine import READ_ONLY_OPTION
+from .board import city_midnight
 from .clock import from_epoch, to_epoch, wall_clock
 from .exports.window import TimeWindow
 from .sla import incident_stages
@@ -61,6 +62,11 @@ def chart_data(engine: Engine, window: TimeWindow = TimeWindow(), district: str 
                      utilisation(engine, start, end, district))
 
 
+def today_chart_data(engine: Engine, now_s: float) -> ChartData:
+    """The figures of the city's calendar day up to `now_s` (the wall's tiles)."""
+    return chart_data(engine, TimeWindow(city_midnight(now_s), None), now_s=now_s)
+
+
 def utilisation(engine: Engine, start_s: float, end_s: float, district: str | None = None) -> dict[str, float]:
     """Share of on-duty officer time spent on tasks in [start, end), by department
     (`district`: officers whose home town is in it)."""
@@ -71,7 +77,9 @@ def utilisation(engine: Engine, start_s: float, end_s: float, district: str | No
     with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
         officers = conn.execute(q).all()
         tasks = conn.execute(select(t.c.officer_id, t.c.dispatched_at, t.c.completed_at)
-                             .where(t.c.dispatched_at < from_epoch(end_s))).all()
+                             .where(t.c.dispatched_at < from_epoch(end_s),       # tasks done before the window
+                                    or_(t.c.completed_at.is_(None),               # add nothing: not read
+                                        t.c.completed_at >= from_epoch(start_s)))).all()
     dept_of = {int(r.id): r.name for r in officers}
     per_dept: dict[str, list[tuple[float, float | None]]] = {}
     staff: dict[str, int] = {}
@@ -105,3 +113,9 @@ def write_csv(data: ChartData, out: str | Path) -> Path:
         for dept, share in data.utilisation_by_department.items():
             w.writerow(["utilisation", dept, "busy_share", share])
     return out
+
+
+def district_names(engine: Engine) -> list[str]:
+    """The store's district names, for validating a district filter where it enters."""
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
+        return [str(n) for n in conn.execute(select(schema.district.c.name).order_by(schema.district.c.id)).scalars()]

@@ -26,6 +26,7 @@ from ..services.replay import ReplayHistory
 from .charts_dock import ChartsPanel
 from .export_task import run_cancellable
 from .heatmap_panel import HeatmapPanel
+from .map_picker import MapPointPicker
 from .replay_dock import ReplayPanel
 
 
@@ -67,6 +68,10 @@ class Analysis:
         self.replay.sig_active.connect(self._on_replay_active)
         self.replay.sig_snapshot.connect(self._on_replay_snapshot)
         self.replay.sig_follow.connect(lambda x, y: window.canvas.center_on(x, y))
+        self.picker = MapPointPicker(window.canvas, window)
+        self.replay.sig_pick_requested.connect(self._on_replay_pick_requested)
+        self.picker.sig_picked.connect(self.replay.set_point)
+        self.picker.sig_cancelled.connect(self.replay.pick_cancelled)
         self.heatmap.sig_density.connect(self._on_heatmap_density)
 
     # -- heatmap ----------------------------------------------------------------------------------------
@@ -98,6 +103,15 @@ class Analysis:
         else:
             w.live_feed.sig_snapshot.connect(w._on_feed_snapshot)
             self._repaint()
+
+    def _on_replay_pick_requested(self, on: bool) -> None:
+        if on:
+            self.picker.start()
+            self.window.status_outcome.setText(
+                QCoreApplication.translate("Analysis", "Click the map to choose the point (Esc cancels)"))
+        else:
+            self.picker.cancel()
+            self.window.status_outcome.setText("")
 
     def _on_replay_snapshot(self, snap: OperationSnapshot) -> None:
         self.window.canvas.set_snapshot(self._overlay(snap))

@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QDateTime, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QDateTime, QMarginsF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtWidgets import (QComboBox, QDateTimeEdit, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from ..domain.analytics import STAGES
 from ..services.charts import ChartData, write_csv
@@ -29,6 +31,8 @@ P90_PEN = pg.mkPen("#1d4ed8", width=2, style=Qt.PenStyle.DashLine)
 TARGET_PEN = pg.mkPen("#dc2626", width=2)
 CONTACT_BRUSH = pg.mkBrush("#16a34a")
 ARRIVAL_BRUSH = pg.mkBrush("#f59e0b")
+KINDS = ("all", "response", "district", "hour", "utilisation")
+PDF_DPI = 300
 
 
 class ChartsPanel(QWidget):
@@ -59,9 +63,12 @@ class ChartsPanel(QWidget):
         self.stage.currentIndexChanged.connect(self._draw_distribution)
         self.refresh_button = QPushButton(self.tr("Refresh"), self)
         self.refresh_button.clicked.connect(self.refresh)
+        self.export_button = QPushButton(self.tr("Export…"), self)
+        self.export_button.setObjectName("ChartsExport")
+        self.export_button.clicked.connect(self.export_dialog)
         bar = QHBoxLayout()
         for w in (QLabel(self.tr("From"), self), self.start, QLabel(self.tr("to"), self), self.end, self.district,
-                  self.stage, self.refresh_button):
+                  self.stage, self.refresh_button, self.export_button):
             bar.addWidget(w)
         bar.addStretch(1)
         self.view = pg.GraphicsLayoutWidget(self)
@@ -105,11 +112,11 @@ class ChartsPanel(QWidget):
             top = max(float(dist.values_s.max()), dist.target_s or 0.0) * 1.05 + 1
             counts, edges = np.histogram(dist.values_s, bins=min(40, max(5, dist.n)), range=(0.0, top))
             plot.addItem(pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=counts, brush="#94a3b8"))
-        for name, value, pen in (("p50", dist.p50_s, P50_PEN), ("p90", dist.p90_s, P90_PEN),
-                                 ("target", dist.target_s, TARGET_PEN)):
+        for name, value, pen, at in (("p50", dist.p50_s, P50_PEN, 0.95), ("p90", dist.p90_s, P90_PEN, 0.85),
+                                     ("target", dist.target_s, TARGET_PEN, 0.75)):   # labels at three heights
             if value is not None:
                 line = pg.InfiniteLine(pos=value, angle=90, pen=pen, label=f"{name} {value:.0f} s",
-                                       labelOpts={"position": 0.9, "color": pen.color()})
+                                       labelOpts={"position": at, "color": pen.color()})
                 plot.addItem(line)
                 self.marks[name] = line
 
@@ -138,12 +145,56 @@ class ChartsPanel(QWidget):
         plot.bars = (share,)
 
     # -- export -----------------------------------------------------------------------------------------
-    def export_png(self, path: str | Path, width_px: int = 1920) -> Path:
-        """All four charts as one PNG, rendered by pyqtgraph at `width_px` (not a screen grab)."""
-        exporter = ImageExporter(self.view.ci)
+    def chart_item(self, kind: str = "all") -> pg.GraphicsItem:
+        """The plot of one chart kind (KINDS), or the layout of all four."""
+        items = {"all": self.view.ci, "response": self.dist_plot, "district": self.district_plot,
+                 "hour": self.hour_plot, "utilisation": self.util_plot}
+        if kind not in items:
+            raise ValueError(f"unknown chart {kind!r}; charts are: {', '.join(KINDS)}")
+        return items[kind]
+
+    def export_png(self, path: str | Path, width_px: int = 1920, kind: str = "all") -> Path:
+        """All four charts (or one `kind`) as one PNG, rendered by pyqtgraph at `width_px` (not a screen grab)."""
+        exporter = ImageExporter(self.chart_item(kind))
         exporter.parameters()["width"] = int(width_px)
         exporter.export(str(path))
         return Path(path)
+
+    def export_pdf(self, path: str | Path, kind: str = "all", page_mm: tuple[float, float] = (297.0, 210.0)) -> Path:
+        """All four charts (or one `kind`) on one vector PDF page (`page_mm`, A4 landscape by default):
+        the scene's own painting, so bars, lines and text stay paths and text."""
+        item = self.chart_item(kind)
+        writer = QPdfWriter(str(path))
+        writer.setPageSize(QPageSize(QSizeF(*page_mm), QPageSize.Unit.Millimeter))
+        writer.setPageMargins(QMarginsF(8, 8, 8, 8), QPageLayout.Unit.Millimeter)
+        writer.setResolution(PDF_DPI)
+        writer.setTitle(self.tr("CommandMap charts"))
+        painter = QPainter(writer)
+        try:
+            source = item.sceneBoundingRect()
+            page = QRectF(writer.pageLayout().paintRectPixels(PDF_DPI))
+            scale = min(page.width() / source.width(), page.height() / source.height())
+            target = QRectF(0, 0, source.width() * scale, source.height() * scale)
+            self.view.scene().render(painter, target, source, Qt.AspectRatioMode.KeepAspectRatio)
+        finally:
+            painter.end()
+        return Path(path)
+
+    def export_dialog(self) -> Path | None:
+        """Ask for a file and write the charts there: PNG, vector PDF or CSV by its extension."""
+        if self.data is None:
+            self.refresh()
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export charts"), str(Path.home() / "charts.png"),
+            self.tr("PNG image (*.png);;PDF page (*.pdf);;CSV figures (*.csv)"))
+        if not path:
+            return None
+        suffix = Path(path).suffix.lower()
+        if suffix == ".pdf":
+            return self.export_pdf(path)
+        if suffix == ".csv":
+            return self.export_csv(path)
+        return self.export_png(path if suffix == ".png" else f"{path}.png")
 
     def export_csv(self, path: str | Path) -> Path:
         if self.data is None:

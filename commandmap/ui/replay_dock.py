@@ -4,8 +4,9 @@ Load a span (default: the last 24 h), then drag, or play at a chosen speed. Each
 frame is `ReplayHistory.snapshot_at(T)` handed out by `sig_snapshot`; the window
 shows it instead of the live feed while replay is on. The panel lists the
 recommendations dispatchers had on screen at T (who was offered, their ETAs,
-who was sent), can follow one officer, and answers "who was within R m of the map
-centre at T".
+who was sent), can follow one officer, and answers "who was within R m of this point
+at T" — the point picked on the map ("Pick on map", then a click; Esc cancels), or
+the map centre until one is picked.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class ReplayPanel(QWidget):
     """Replay took over the map (True) or gave it back to the live feed (False)."""
     sig_follow = Signal(float, float)
     """The followed officer is at these map metres."""
+    sig_pick_requested = Signal(bool)
+    """The analyst wants to pick the point on the map (True) or gave up picking (False)."""
 
     def __init__(self, load: Loader, centre: Callable[[], tuple[float, float]],
                  parent: QWidget | None = None) -> None:
@@ -73,8 +76,15 @@ class ReplayPanel(QWidget):
         self.radius.setRange(50, 20_000)
         self.radius.setValue(500)
         self.radius.setSuffix(" m")
-        self.within_button = QPushButton(self.tr("Who was within R of the map centre"), self)
+        self.point: tuple[float, float] | None = None     # picked on the map; None: the map centre
+        self.within_button = QPushButton(self.tr("Who was within R of the point"), self)
         self.within_button.clicked.connect(self.show_within)
+        self.pick_button = QPushButton(self.tr("Pick on map"), self)
+        self.pick_button.setObjectName("ReplayPickPoint")
+        self.pick_button.setCheckable(True)
+        self.pick_button.setToolTip(self.tr("Click the map to choose the point (Esc cancels)"))
+        self.pick_button.toggled.connect(self.sig_pick_requested.emit)
+        self.point_label = QLabel(self.tr("Point: the map centre"), self)
         self.within_label = QLabel("", self)
         self.within_label.setWordWrap(True)
         self.shown = QTreeWidget(self)
@@ -93,7 +103,11 @@ class ReplayPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(grid)
-        layout.addWidget(self.within_button)
+        question = QGridLayout()
+        question.addWidget(self.point_label, 0, 0)
+        question.addWidget(self.pick_button, 0, 1)
+        question.addWidget(self.within_button, 1, 0, 1, 2)
+        layout.addLayout(question)
         layout.addWidget(self.within_label)
         layout.addWidget(self.shown, 1)
         self.timer = QTimer(self)
@@ -110,6 +124,8 @@ class ReplayPanel(QWidget):
         self.set_history(self._load(start, end))
 
     def set_history(self, history: ReplayHistory) -> None:
+        if self.history is not None and self.history is not history:
+            self.history.close()
         self.history = history
         self.slider.blockSignals(True)
         self.slider.setRange(0, int(history.end_s - history.start_s))
@@ -149,6 +165,9 @@ class ReplayPanel(QWidget):
 
     def stop(self) -> None:
         self.play_button.setChecked(False)
+        self.pick_button.setChecked(False)          # back to live: a pending pick on the map is off too
+        if self.history is not None:
+            self.history.close()
         self.history = None
         for w in (self.slider, self.play_button, self.stop_button):
             w.setEnabled(False)
@@ -164,10 +183,20 @@ class ReplayPanel(QWidget):
         if np.isfinite(x) and np.isfinite(y):
             self.sig_follow.emit(float(x), float(y))
 
+    def set_point(self, x: float, y: float) -> None:
+        """The point was picked on the map: answer for it at once."""
+        self.point = (x, y)
+        self.pick_button.setChecked(False)
+        self.point_label.setText(self.tr("Point: picked on the map"))
+        self.show_within()
+
+    def pick_cancelled(self) -> None:
+        self.pick_button.setChecked(False)
+
     def show_within(self) -> None:
         if self.history is None:
             return
-        x, y = self._centre()
+        x, y = self.point if self.point is not None else self._centre()
         near = self.history.within(x, y, float(self.radius.value()), self.t_s)
         self.within_label.setText(", ".join(f"{n.badge} {n.distance_m:.0f} m" for n in near) or self.tr("nobody"))
 

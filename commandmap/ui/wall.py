@@ -22,11 +22,17 @@ from layers.themes import Theme
 
 from ..domain.snapshot import OperationSnapshot
 from ..services.board import KpiSummary, QueueRow, TimelineEntry
+from ..services.charts import today_chart_data
 from ..services.incident_codes import CITY_TZ
 from .dispatch_controller import DispatchController
 from .kpi_strip import KpiTiles
 from .labels import action_label
+<<<<<<< HEAD
 from .live_feed import LiveFeed, take_new_roads
+=======
+from .live_feed import LiveFeed
+from .wall_charts import WallCharts
+>>>>>>> wip-analyst
 
 FOLLOW_S = 90.0               # how long the map stays on a new P1 before returning to the whole city
 FOLLOW_SPAN_M = 10000.0       # a followed P1 is shown with about this much of the city across the map
@@ -120,6 +126,8 @@ class WallWindow(QWidget):
         side.addWidget(self.heading)
         side.addWidget(self.clock)
         side.addWidget(self.kpi)
+        self.charts = WallCharts(self, unit)          # today's response times, refreshed off the UI thread
+        side.addWidget(self.charts, 3)
         self.districts_title = QLabel(self)
         self.districts_title.setStyleSheet(f"font-size:{px(34)}px;font-weight:bold")
         self.ticker_title = QLabel(self)
@@ -183,6 +191,8 @@ class WallWindow(QWidget):
         c.sig_timeline.connect(self._on_controller_timeline)
         self.on_close(c.close)
         c.start()
+        self.charts.start(lambda now_s: today_chart_data(ctx.engine, now_s), ctx.live.now)
+        self.on_close(self.charts.close_worker)
         self.legend.rebuild()
         self._place_legend()
 

@@ -28,7 +28,7 @@
 <context>
     <name>Analysis</name>
     <message>
-        <location filename="../../commandmap/ui/analysis.py" line="+53"/>
+        <location filename="../../commandmap/ui/analysis.py" line="+54"/>
         <source>Charts</source>
         <translation>图表</translation>
     </message>
@@ -53,7 +53,12 @@
         <translation>分析</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+51"/>
+        <source>Click the map to choose the point (Esc cancels)</source>
+        <translation>点击地图选择位置（Esc 取消）</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <location line="+24"/>
         <source>Export data</source>
         <translation>导出数据</translation>
@@ -208,7 +213,7 @@
 <context>
     <name>ChartsPanel</name>
     <message>
-        <location filename="../../commandmap/ui/charts_dock.py" line="+50"/>
+        <location filename="../../commandmap/ui/charts_dock.py" line="+54"/>
         <source>All districts</source>
         <translation>全部区县</translation>
     </message>
@@ -233,7 +238,12 @@
         <translation>刷新</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>From</source>
         <translation>从</translation>
     </message>
@@ -266,6 +276,21 @@
         <location line="+1"/>
         <source>seconds</source>
         <translation>秒</translation>
+    </message>
+    <message>
+        <location line="+91"/>
+        <source>CommandMap charts</source>
+        <translation>指挥一张图 · 统计图表</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Export charts</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PNG image (*.png);;PDF page (*.pdf);;CSV figures (*.csv)</source>
+        <translation>PNG 图片 (*.png);;PDF 页面 (*.pdf);;CSV 数据 (*.csv)</translation>
     </message>
 </context>
 <context>
@@ -423,7 +448,7 @@
 <context>
     <name>Export</name>
     <message>
-        <location filename="../../commandmap/ui/export_task.py" line="+27"/>
+        <location filename="../../commandmap/ui/export_task.py" line="+29"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1229,7 +1254,7 @@
 <context>
     <name>QueueDock</name>
     <message>
-        <location filename="../../commandmap/ui/queue_dock.py" line="+224"/>
+        <location filename="../../commandmap/ui/queue_dock.py" line="+227"/>
         <source>All priorities</source>
         <translation>全部优先级</translation>
     </message>
@@ -1267,7 +1292,7 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location line="-215"/>
+        <location line="-218"/>
         <source>Code</source>
         <translation>编号</translation>
     </message>
@@ -1305,18 +1330,18 @@
 <context>
     <name>ReplayPanel</name>
     <message>
-        <location filename="../../commandmap/ui/replay_dock.py" line="+53"/>
+        <location filename="../../commandmap/ui/replay_dock.py" line="+56"/>
         <source>Load</source>
         <translation>载入</translation>
     </message>
     <message>
         <location line="+6"/>
-        <location line="+81"/>
+        <location line="+94"/>
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location line="-73"/>
+        <location line="-86"/>
         <source>Back to live</source>
         <translation>返回实时</translation>
     </message>
@@ -1326,12 +1351,27 @@
         <translation>跟随警号</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Who was within R of the map centre</source>
-        <translation>某时刻地图中心半径 R 内有谁</translation>
+        <location line="+6"/>
+        <source>Who was within R of the point</source>
+        <translation>该点半径 R 内有谁</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
+        <source>Pick on map</source>
+        <translation>在地图上选点</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Click the map to choose the point (Esc cancels)</source>
+        <translation>点击地图选择位置（Esc 取消）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Point: the map centre</source>
+        <translation>位置：地图中心</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Incident / officer</source>
         <translation>事件 / 队员</translation>
     </message>
@@ -1346,12 +1386,17 @@
         <translation>已派</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+65"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+34"/>
+        <source>Point: picked on the map</source>
+        <translation>位置：地图上所选点</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>nobody</source>
         <translation>无人</translation>
     </message>
@@ -1664,9 +1709,52 @@
     </message>
 </context>
 <context>
+    <name>WallCharts</name>
+    <message>
+        <location filename="../../commandmap/ui/wall_charts.py" line="+100"/>
+        <source>Response times today</source>
+        <translation>今日响应时间</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Arrived within 5 min, % by hour</source>
+        <translation>5 分钟到场率（%，按小时）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Send</source>
+        <translation>派单</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Contact</source>
+        <translation>签收</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Arrive</source>
+        <translation>到场</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Arrive p90 &lt;b&gt;{p90}&lt;/b&gt; min · within 5 min &lt;b&gt;{share}&lt;/b&gt; · {n} arrivals</source>
+        <translation>到场 p90 &lt;b&gt;{p90}&lt;/b&gt; 分钟 · 5 分钟内 &lt;b&gt;{share}&lt;/b&gt; · 到场 {n} 次</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No arrivals yet today</source>
+        <translation>今日尚无到场</translation>
+    </message>
+</context>
+<context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../commandmap/ui/wall.py" line="+160"/>
+        <location filename="../../commandmap/ui/wall.py" line="+168"/>
         <source>CommandMap · video wall</source>
         <translation>指挥一张图 · 大屏</translation>
     </message>
@@ -1686,7 +1774,7 @@
         <translation>最新派单与到达</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+103"/>
         <source>Joint inspections today &lt;b&gt;{j}&lt;/b&gt; · visits spared &lt;b&gt;{v}&lt;/b&gt;</source>
         <translation>今日综合查一次 &lt;b&gt;{j}&lt;/b&gt; · 减少扰企 &lt;b&gt;{v}&lt;/b&gt; 次</translation>
     </message>

@@ -36,3 +36,17 @@ def test_panel_marks_percentiles_and_targets_and_exports(qtbot, history, tmp_pat
     img = QImage(str(png))
     assert img.width() == 1600 and img.height() > 0
     assert panel.export_csv(tmp_path / "charts.csv").read_text(encoding="utf-8-sig").startswith("chart,key")
+
+
+@pytest.mark.parametrize("name", ["charts.png", "charts.pdf", "charts.csv"])
+def test_export_button_writes_the_chosen_format(qtbot, history, tmp_path, monkeypatch, name) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    panel = ChartsPanel(lambda w, d: chart_data(history.engine, TimeWindow(T0, T0 + 3600), d, now_s=T0 + 7200), [])
+    qtbot.addWidget(panel)
+    panel.resize(1000, 700)
+    panel.show()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / name), ""))
+    qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)     # loads the figures first, then writes
+    data = (tmp_path / name).read_bytes()
+    assert data.startswith({"png": b"\x89PNG", "pdf": b"%PDF", "csv": "\ufeffchart".encode()}[name[-3:]])

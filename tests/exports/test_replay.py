@@ -68,42 +68,16 @@ def test_who_was_within_r_of_a_point_at_t(history, replay) -> None:
 
 
 def test_a_frame_of_a_full_city_day_is_fast() -> None:
-    """25,000 officers with a fix every 30 s for a day (72 M fixes would not fit; 2 h here, the
-    look-up does not depend on the span's length but on log of it), 5,000 incidents and tasks."""
+    """25,000 officers with a fix every 10 s (a full-city day is ~200 M fixes: read in 5-minute
+    chunks, the frame looks up T's chunk and the fixes carried over it), 5,000 incidents and tasks."""
+    from commandmap.bench.replay_scene import synthetic_history
     rng = np.random.default_rng(3)
-    r = ReplayHistory.__new__(ReplayHistory)
-    n, per = 25_000, 240
-    r.start_s, r.end_s, r.stale_after_s, r.crs = 0.0, 7200.0, 120.0, CRS
-    r.officer_ids = np.arange(1, n + 1, dtype=np.int64)
-    r.badges = tuple(f"B{k}" for k in range(n))
-    r.departments = np.zeros(n, np.int32)
-    r._fix_rank = np.repeat(np.arange(n), per)
-    r._fix_t = np.tile(np.arange(per) * 30.0, n)
-    r._fix_xy = rng.uniform(0, 100_000, (n * per, 2))
-    r._fix_heading = np.zeros(n * per, np.float32)
-    r._span = 7200.0 + 2 * 120 + 1
-    r._fix_key = r._fix_rank * r._span + (r._fix_t + 120.0)
-    m = 5000
-    r._task_ids = np.arange(m, dtype=np.int64)
-    r._task_incident = np.arange(m, dtype=np.int64)
-    r._task_officer_rank = rng.integers(0, n, m)
-    d = np.sort(rng.uniform(0, 7200, m))
-    r._task_stage = {"dispatched_at": d, "acknowledged_at": d + 20, "en_route_at": d + 25, "arrived_at": d + 240,
-                     "completed_at": d + 1200}
-    r._task_eta = np.full(m, 240.0)
-    r._task_route = [[] for _ in range(m)]
-    r.incident_ids = np.arange(m, dtype=np.int64)
-    r._inc_codes = tuple(str(k) for k in range(m))
-    r._inc_categories = ("x",) * m
-    r._inc_priority = np.full(m, 2, np.int8)
-    r._inc_xy = rng.uniform(0, 100_000, (m, 2))
-    r._inc_reported = d - 30
-    r._inc_ended = np.full(m, np.nan)
-    r._shown = []
-    r.snapshot_at(3600)
+    r = synthetic_history(rng.uniform(0, 100_000, (25_000, 2)), 24 * 3600.0)
+    r.snapshot_at(r.start_s + 3600)
     t0 = time.perf_counter()
     for k in range(10):
-        r.snapshot_at(3600 + k * 7.0)
+        r.snapshot_at(r.start_s + 3600 + k * 7.0)
     frame_ms = (time.perf_counter() - t0) / 10 * 1000
     print(f"replay snapshot: {frame_ms:.1f} ms")
     assert frame_ms < 100
+    assert max(rows for _, _, rows in r.fix_reads) <= 25_000 * 31      # one 5-minute chunk at a time

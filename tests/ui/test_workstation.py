@@ -291,3 +291,17 @@ def test_showing_the_coverage_layer_computes_it_from_the_live_officers(qtbot, mi
         assert np.nanmin(values) >= 0 and np.isfinite(values).any()
     finally:
         window.close()
+
+
+def test_wall_shows_todays_response_chart_tiles(qtbot, mini_store) -> None:
+    wall = open_wall(app_args(mini_store, wall=True))
+    qtbot.addWidget(wall)
+    try:
+        wall.present()
+        qtbot.waitExposed(wall)
+        qtbot.waitUntil(lambda: wall.charts.data is not None, timeout=10_000)
+        assert wall.charts.isVisible() and wall.charts.height() > 100
+        assert wall.charts.response_title.text()
+        assert set(wall.charts.bars) == {"p50_min", "p90_min", "target_min", "arrival_pct_by_hour"}
+    finally:
+        wall.close()
