@@ -20,9 +20,6 @@ from ..services.exports.guard import permit_export, record_export
 DENIED_STYLE = "color:#e03030;font-weight:bold"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Access", text)
-
 
 def show_denied(window: Any, text: str) -> None:
     window.status_outcome.setText(text)
@@ -30,13 +27,16 @@ def show_denied(window: Any, text: str) -> None:
 
 
 def export_denied_text(actor: Any) -> str:
-    return _tr("Export refused: the role {role} of {user} may not export data (the attempt is in the "
-               "audit log).").format(role=actor.role.value, user=actor.user)
+    return QCoreApplication.translate(
+        "Access", "Export refused: the role {role} of {user} may not export data (the attempt is in the audit log)."
+    ).format(role=actor.role.value, user=actor.user)
 
 
 def settings_denied_text(actor: Any) -> str:
-    return _tr("Not changed: the role {role} of {user} may not change shared settings (the attempt is in "
-               "the audit log).").format(role=actor.role.value, user=actor.user)
+    return QCoreApplication.translate(
+        "Access",
+        "Not changed: the role {role} of {user} may not change shared settings (the attempt is in the audit log)."
+    ).format(role=actor.role.value, user=actor.user)
 
 
 def permitted_export(window: Any, ctx: Any, kind: str, target: str | Path) -> Any:

@@ -27,9 +27,6 @@ OK_STYLE = "color:#1a8f3a"
 BROKEN_STYLE = "color:#ffffff;background:#d01818;font-weight:bold;padding:0 6px"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("AuditStatus", text)
-
 
 class AuditStatus(QObject):
     """The indicator (a permanent status-bar label) and its menu action for one window."""
@@ -104,21 +101,21 @@ class AuditStatus(QObject):
         return self.error is not None or (self.result is not None and not self.result.ok)
 
     def retranslate_ui(self) -> None:
-        self.action.setText(_tr("Verify audit log"))
-        self.action.setToolTip(_tr("Check every row of the audit log against its keyed hash and the anchored head"))
+        self.action.setText(QCoreApplication.translate("AuditStatus", "Verify audit log"))
+        self.action.setToolTip(QCoreApplication.translate("AuditStatus", "Check every row of the audit log against its keyed hash and the anchored head"))
         r, error = self.result, self.error
         if error is not None:
-            text, tip = _tr("Audit log: cannot check"), error
+            text, tip = QCoreApplication.translate("AuditStatus", "Audit log: cannot check"), error
         elif r is None:
             if self._running:
-                self.label.setText(_tr("Audit log: checking…"))
+                self.label.setText(QCoreApplication.translate("AuditStatus", "Audit log: checking…"))
             return
         elif r.ok:
-            text, tip = _tr("Audit log OK ({n:,} rows)").format(n=r.checked), ""
+            text, tip = QCoreApplication.translate("AuditStatus", "Audit log OK ({n:,} rows)").format(n=r.checked), ""
         elif r.first_bad_id is not None:
-            text, tip = _tr("Audit log BROKEN at row {row}").format(row=r.first_bad_id), r.reason
+            text, tip = QCoreApplication.translate("AuditStatus", "Audit log BROKEN at row {row}").format(row=r.first_bad_id), r.reason
         else:
-            text, tip = _tr("Audit log: cannot check"), r.reason
+            text, tip = QCoreApplication.translate("AuditStatus", "Audit log: cannot check"), r.reason
         self.label.setText(text)
         self.label.setToolTip(tip)
         self.label.setStyleSheet(BROKEN_STYLE if self.broken else OK_STYLE)

@@ -111,10 +111,9 @@ class LoginDialog(QDialog):
 
     def _failure_text(self, exc: LoginFailed) -> str:
         if exc.locked:
-            return self.tr("This account is locked after repeated failed logins: ask an administrator to "
-                           "unlock it.")
-        return self.tr("Wrong user name or password. After {n} wrong passwords in a row the account is "
-                       "locked.").format(n=MAX_FAILURES)
+            return self.tr("This account is locked after repeated failed logins: ask an administrator to unlock it.")
+        return self.tr("Wrong user name or password. After {n} wrong passwords in a row the account is locked.").format(
+            n=MAX_FAILURES)
 
 
 def ask_login(login: Login, seat: str, username: str = "", parent: QWidget | None = None) -> Any:
