@@ -13,9 +13,15 @@ from commandmap.domain.access import Actor, Role
 from commandmap.services.users import MAX_FAILURES, add_user, login
 from commandmap.store.migrate import open_store
 from commandmap.store.schema import audit_event
+from commandmap.ui.language import apply_language
 from commandmap.ui.login_dialog import LoginDialog
 
 from .conftest import app_args
+
+
+@pytest.fixture(autouse=True)
+def _english(qapp) -> None:  # type: ignore[no-untyped-def]
+    apply_language(qapp, "en")
 
 ADMIN = Actor("root", Role.ADMINISTRATOR)
 SECRET = "a long enough secret"
@@ -120,7 +126,7 @@ def _answer_login_dialog(user: str, password: str | None) -> list[bool]:
 
 def test_the_app_asks_for_a_login_before_its_window_opens(qtbot, store_with_logins) -> None:
     seen = _answer_login_dialog("zhang", SECRET)
-    window = open_main_window(app_args(store_with_logins))
+    window = open_main_window(app_args(store_with_logins, lang="en"))
     qtbot.addWidget(window)
     try:
         assert seen and window.ctx.workbench.actor == Actor("zhang", Role.DISPATCHER, "test-seat")
@@ -140,7 +146,7 @@ def test_quitting_the_login_dialog_ends_the_app_quietly(qtbot, store_with_logins
 
 
 def test_the_demo_store_opens_without_a_prompt_as_its_commander(qtbot, mini_store) -> None:
-    window = open_main_window(app_args(mini_store))     # a dialog here would block the test
+    window = open_main_window(app_args(mini_store, lang="en"))     # a dialog here would block the test
     qtbot.addWidget(window)
     try:
         actor = window.ctx.workbench.actor

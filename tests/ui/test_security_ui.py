@@ -48,7 +48,7 @@ def _as(monkeypatch, url: str, role: str) -> object:  # type: ignore[no-untyped-
     finally:
         engine.dispose()
     monkeypatch.setenv("COMMANDMAP_PASSWORD", SECRET)
-    return app_args(url, user=f"u-{role}")
+    return app_args(url, user=f"u-{role}", lang="en")
 
 
 def _audit(url: str, action: str) -> list:  # type: ignore[type-arg]
@@ -62,7 +62,7 @@ def _audit(url: str, action: str) -> list:  # type: ignore[type-arg]
 
 
 def test_the_commander_sees_the_chain_hold_then_break_in_red(qtbot, keyed_store) -> None:
-    window = _open(qtbot, app_args(keyed_store))
+    window = _open(qtbot, app_args(keyed_store, lang="en"))
     try:
         status = window.audit_status
         assert status is not None and status.label.isVisible()
@@ -119,7 +119,7 @@ def test_a_viewer_cannot_export_the_map_or_the_data(qtbot, mini_store, monkeypat
 
 
 def test_an_allowed_export_is_audited(qtbot, mini_store, tmp_path) -> None:
-    window = _open(qtbot, app_args(mini_store))        # the demo store: its commander may export
+    window = _open(qtbot, app_args(mini_store, lang="en"))        # the demo store: its commander may export
     try:
         out = window.export_to(tmp_path / "view.pdf")
         assert out is not None and out.stat().st_size > 1000
@@ -156,7 +156,7 @@ def test_a_dispatcher_cannot_flip_the_shared_simulator_switch(qtbot, mini_store,
 
 
 def test_the_commander_flips_the_switch_and_it_is_audited(qtbot, mini_store) -> None:
-    window = _open(qtbot, app_args(mini_store))
+    window = _open(qtbot, app_args(mini_store, lang="en"))
     try:
         _with_switch(window, mini_store)
         window.act_auto_dispatch.trigger()
