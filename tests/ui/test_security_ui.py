@@ -165,3 +165,12 @@ def test_the_commander_flips_the_switch_and_it_is_audited(qtbot, mini_store) -> 
         assert row.actor == "commander@test-seat" and row.detail == {"key": "sim.auto_dispatch", "value": "0"}
     finally:
         window.close()
+
+
+def test_the_charts_offer_no_unchecked_export(qtbot, mini_store) -> None:
+    window = _open(qtbot, app_args(mini_store, lang="en"))
+    try:
+        scene = window.analysis.charts.view.scene()
+        assert scene.contextMenu == []      # pyqtgraph's own "Export..." is gone from the right-click menu
+    finally:
+        window.close()
