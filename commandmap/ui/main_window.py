@@ -275,11 +275,10 @@ class MainWindow(QMainWindow):
         self.menu_lang.setTitle(self.tr("Language"))
         self.toolbar.setWindowTitle(self.tr("Map"))
         self.kpi_bar.setWindowTitle(self.tr("Key figures"))
-        self.status_seat.setText(self.tr("Seat: {seat}").format(seat=seat) if seat else "")
-        if self.ctx is not None:
-            actor = self.ctx.workbench.actor
-            self.status_seat.setText(self.tr("{user} ({role}) · seat {seat}").format(
-                user=actor.user, role=actor.role.value, seat=seat))
+        actor = self.ctx.workbench.actor if self.ctx is not None else None     # who acts at this seat
+        self.status_seat.setText(self.tr("{user} ({role}) · seat {seat}").format(
+            user=actor.user, role=actor.role.value, seat=seat) if actor is not None
+            else self.tr("Seat: {seat}").format(seat=seat) if seat else "")
         if self.audit_status is not None:
             self.audit_status.retranslate_ui()
         if not self.status_selection.text():
