@@ -42,6 +42,10 @@ class LaunchError(UserError):
     """The app cannot start; the message says why and what to do."""
 
 
+class LoginCancelled(LaunchError):
+    """The person at the seat quit the login dialog: not an error, the app just ends."""
+
+
 @dataclass
 class AppContext:
     """Everything a window is handed: built here, used by `commandmap.ui`."""
@@ -54,6 +58,7 @@ class AppContext:
     simulation: Any = None   # services.simulation.process.SimulatorProcess, not yet started
     db_url: str = ""
     roads: Any = None        # services.road_switch.RoadSwitch: a new road network, taken on a live refresh
+    needs_login: bool = False   # the store has passwords and no --user was given: ask before the window opens
 
 
 def simulation_speed(choice: str | None, db_url: str | None) -> float | None:
@@ -132,9 +137,9 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
             runner = SimulatorProcess(engine, resolve_db_url(db_url), sim_speed, auto_dispatch=auto_dispatch,
                                       log_path=user_data_dir() / "simulator.log")
         recommender = Recommender(engine, graph, clock=live.now, roster_source=live.roster_arrays)
+        actor = _log_in(engine, login_as, viewer, seat or default_seat())
         workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs,
-                              recommender=recommender,
-                              actor=_log_in(engine, login_as, viewer, seat or default_seat()))
+                              recommender=recommender, actor=actor)
         roads = RoadSwitch(engine, graph, city, recommender, current=lambda: live.road_network)
         progress("done", 1.0)
     except (StoreError, CityDataError) as exc:
@@ -143,7 +148,8 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
     except BaseException:
         engine.dispose()
         raise
-    return AppContext(engine, city, live, workbench, built, runner, resolve_db_url(db_url), roads)
+    return AppContext(engine, city, live, workbench, built, runner, resolve_db_url(db_url), roads,
+                      needs_login=actor is None)
 
 
 def theme_name(args: argparse.Namespace) -> str:
@@ -159,14 +165,15 @@ def theme_name(args: argparse.Namespace) -> str:
 
 def _log_in(engine: Any, login_as: tuple[str, str] | None, viewer: bool, seat: str) -> Any:
     """The seat's identity: the wall is a viewer; --user logs in (roles are checked by the services);
-    without either the seat acts as before logins existed."""
+    without either, a store where no account has a password (the demo) acts as its commander account,
+    and None means a person must log in (the login dialog)."""
     from .domain.access import Actor, Role
-    from .services.users import LoginFailed, login
+    from .services.users import LoginFailed, login, open_store_actor
 
     if viewer:
         return Actor("wall", Role.VIEWER, seat)
     if login_as is None:
-        return None
+        return open_store_actor(engine, seat)
     try:
         return login(engine, login_as[0], login_as[1], seat=seat)
     except LoginFailed as exc:
@@ -224,9 +231,25 @@ def open_main_window(args: argparse.Namespace) -> MainWindow:
     app = ensure_app()
     theme = start_session(app, getattr(args, "lang", None), theme_name(args))
     ctx = _prepare_behind_progress(args)
+    if ctx.needs_login:
+        _ask_login(ctx)
     window = MainWindow(theme)
     _start(ctx, window)
     return window
+
+
+def _ask_login(ctx: AppContext) -> None:
+    """The login dialog, before the window opens: the seat then acts as the person who logged in."""
+    from .services.users import login
+    from .ui.login_dialog import ask_login
+
+    bench = ctx.workbench
+    actor = ask_login(lambda user, password: login(ctx.engine, user, password, seat=bench.seat), bench.seat)
+    if actor is None:
+        ctx.engine.dispose()
+        raise LoginCancelled("login cancelled")
+    bench.actor = actor
+    ctx.needs_login = False
 
 
 def open_wall(args: argparse.Namespace) -> WallWindow:
@@ -249,6 +272,8 @@ def run_app(args: argparse.Namespace) -> int:
     app = ensure_app()
     try:
         window = open_wall(args) if getattr(args, "wall", False) else open_main_window(args)
+    except LoginCancelled:
+        return 1
     except LaunchError as exc:
         report_launch_error(str(exc))
         return 2

@@ -46,3 +46,35 @@ def parse_ids(text: str, what: str) -> list[int]:
     if not out:
         raise UserError(f"{what}: no ids given")
     return out
+
+
+ENV_PASSWORD = "COMMANDMAP_PASSWORD"     # the same variable the app reads for --user
+
+
+def add_user_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", metavar="NAME", default=None,
+                        help="log in as NAME (password from $COMMANDMAP_PASSWORD, else asked); needed once "
+                             "any account of the store has a password")
+
+
+def login_from_args(engine: Engine, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Who runs this command: --user logs in (audited, counted towards lock-out); without it a store where
+    no account has a password acts as its commander account (the demo); otherwise one clear line."""
+    import getpass
+    import os
+    import socket
+
+    from ..services.users import login, open_store_actor
+
+    seat = f"cli@{socket.gethostname()}"
+    user = getattr(args, "user", None)
+    if user:
+        password = os.environ.get(ENV_PASSWORD)
+        if password is None:
+            password = getpass.getpass(f"password for {user}: ")
+        return login(engine, user, password, seat=seat)
+    actor = open_store_actor(engine, seat)
+    if actor is None:
+        raise UserError(f"--user: this store has logins; give --user NAME (password from ${ENV_PASSWORD} "
+                        "or asked)")
+    return actor

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..cliargs import add_db_argument
 from ..errors import UserError
+from .common import add_user_argument, login_from_args
 
 MAP_FORMATS = ("png", "pdf", "html")
 DATA_FORMATS = ("geojson", "csv", "gpkg")
@@ -49,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--heatmap", action="store_true",
                         help="png/pdf: show incident density over --from/--to on the map")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_user_argument(parser)
     add_db_argument(parser)
     parser.set_defaults(func=run)
 
@@ -89,6 +91,7 @@ def _printer(quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..services.exports.guard import permit_export, record_export
     from ..services.exports.window import TimeWindow, WindowError
     from ..store.migrate import open_store
 
@@ -104,12 +107,18 @@ def run(args: argparse.Namespace) -> int:
     progress = _printer(args.quiet)
     engine = open_store(getattr(args, "db", None))
     try:
-        if args.format in DATA_FORMATS:
-            written = _export_data(engine, args, out, window, layers, progress)
-        elif args.format == "html":
-            written = _export_html(engine, out, layers, extent, args.title, progress)
-        else:
-            written = [_export_map(engine, args, out, window, layers, extent, progress)]
+        who = permit_export(engine, login_from_args(engine, args), args.format, out)   # refusals are audited
+        try:
+            if args.format in DATA_FORMATS:
+                written = _export_data(engine, args, out, window, layers, progress)
+            elif args.format == "html":
+                written = _export_html(engine, out, layers, extent, args.title, progress)
+            else:
+                written = [_export_map(engine, args, out, window, layers, extent, progress)]
+        except BaseException:
+            record_export(engine, who, args.format, out, outcome="failed")
+            raise
+        record_export(engine, who, args.format, out, written)
     finally:
         engine.dispose()
     for path in written:

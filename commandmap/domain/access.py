@@ -31,18 +31,19 @@ class Permission(StrEnum):
     MANAGE_DEVICES = "manage_devices"
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
+    VERIFY_AUDIT = "verify_audit"  # see whether the audit chain holds (no row contents)
     SETTINGS = "settings"
 
 
 _OPERATE = frozenset({Permission.DISPATCH, Permission.REASSIGN, Permission.CANCEL, Permission.CLOSE,
                       Permission.CREATE_INCIDENT})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.COMMANDER: _OPERATE | {Permission.EXPORT, Permission.SETTINGS},
+    Role.COMMANDER: _OPERATE | {Permission.EXPORT, Permission.SETTINGS, Permission.VERIFY_AUDIT},
     Role.DISPATCHER: _OPERATE,
     Role.ANALYST: frozenset({Permission.EXPORT}),
     Role.VIEWER: frozenset(),
     Role.ADMINISTRATOR: frozenset({Permission.MANAGE_DEVICES, Permission.MANAGE_USERS, Permission.SETTINGS}),
-    Role.AUDIT_ADMINISTRATOR: frozenset({Permission.READ_AUDIT, Permission.EXPORT}),
+    Role.AUDIT_ADMINISTRATOR: frozenset({Permission.READ_AUDIT, Permission.VERIFY_AUDIT, Permission.EXPORT}),
     Role.SYSTEM: _OPERATE,
 }
 LOGIN_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.SYSTEM)

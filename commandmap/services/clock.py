@@ -36,6 +36,21 @@ def from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000)
 
 
+_FEW_TIMESTAMPS = 64
+_YEAR_10000_S = 253_402_300_800
+
+
+def _few_timestamps(whole: list[int], frac: list[int]) -> list[str]:
+    prefixes: dict[int, str] = {}
+    out = []
+    for w, f in zip(whole, frac):
+        prefix = prefixes.get(w)
+        if prefix is None:
+            prefix = prefixes[w] = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(w))
+        out.append(f"{prefix}.{f:06d}")
+    return out
+
+
 def sqlite_timestamps(seconds: np.ndarray) -> list[str]:
     """Many epoch seconds as SQLAlchemy's SQLite DATETIME text, vectorised.
 
@@ -48,6 +63,9 @@ def sqlite_timestamps(seconds: np.ndarray) -> list[str]:
     us = np.round(secs * 1e6).astype(np.int64)
     whole = us // 1_000_000
     frac = us - whole * 1_000_000
+    if len(secs) <= _FEW_TIMESTAMPS and 0 <= whole.min() and whole.max() < _YEAR_10000_S:
+        return _few_timestamps(whole.tolist(), frac.tolist())   # a tick's received-at, a small tick: the
+        #                                                           array set-up below costs more than this
     uniq, inv = np.unique(whole, return_inverse=True)
     prefix = np.datetime_as_string(uniq.astype("datetime64[s]"), unit="s").astype("S19")
     buf = np.empty((len(secs), 26), dtype=np.uint8)

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from ..domain.access import Actor, Permission
 from ..errors import UserError
@@ -132,30 +132,53 @@ class Grant:
     officer_id: int
 
 
+_VERIFIED_MAX = 200_000        # tokens remembered as verified (a bound against a flood of distinct guesses)
+
+
 class DeviceDirectory:
-    """The live tokens of one store, cached in memory and re-read every `refresh_s` (so a revocation
-    takes effect within that time, and a new device within it too). Thread-safe."""
+    """The live tokens of one store, cached in memory. Every `refresh_s` one aggregate query asks whether
+    the device table changed (a device added or revoked); only then are the tokens re-read, so a
+    revocation takes effect within that time, and a new device within it too. Tokens already verified
+    skip the hash until the next change. Thread-safe."""
 
     def __init__(self, engine: Engine, refresh_s: float = 2.0) -> None:
         self.engine = engine
         self.refresh_s = refresh_s
         self._by_hash: dict[str, Grant] = {}
+        self._verified: dict[str, Grant] = {}       # token -> grant, emptied whenever the table changes
         self._known_ids: set[str] = set()
         self._loaded_at = -float("inf")
+        self._version: tuple[object, ...] | None = None
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _table_version(conn: Connection) -> tuple[object, ...]:
+        """Changes whenever a device is added (count, max id) or revoked (revoked count, latest revocation)."""
+        row = conn.execute(select(func.count(), func.max(device.c.id), func.count(device.c.revoked_at),
+                                  func.max(device.c.revoked_at))).one()
+        return tuple(row)
 
     def reload(self) -> None:
         with self.engine.connect() as conn:
+            version = self._table_version(conn)
             rows = conn.execute(select(device.c.device_id, device.c.officer_id, device.c.token_sha256)
                                 .where(device.c.revoked_at.is_(None))).all()
         by_hash = {r.token_sha256: Grant(r.device_id, int(r.officer_id)) for r in rows}
         with self._lock:
             self._by_hash = by_hash
+            self._verified = {}
             self._known_ids = {g.device_id for g in by_hash.values()}
+            self._version = version
             self._loaded_at = time.monotonic()
 
     def _fresh(self) -> None:
-        if time.monotonic() - self._loaded_at >= self.refresh_s:
+        if time.monotonic() - self._loaded_at < self.refresh_s:
+            return
+        with self.engine.connect() as conn:
+            unchanged = self._version is not None and self._table_version(conn) == self._version
+        if unchanged:
+            self._loaded_at = time.monotonic()
+        else:
             self.reload()
 
     def knows(self, device_id: str) -> bool:
@@ -168,7 +191,14 @@ class DeviceDirectory:
         if not token:
             return None
         self._fresh()
-        grant = self._by_hash.get(token_hash(token))
-        if grant is None or not hmac.compare_digest(grant.device_id.encode(), device_id.encode()):
+        verified = self._verified
+        grant = verified.get(token)
+        if grant is None:
+            grant = self._by_hash.get(token_hash(token))
+            if grant is None:
+                return None
+            if len(verified) < _VERIFIED_MAX:
+                verified[token] = grant
+        if not hmac.compare_digest(grant.device_id.encode(), device_id.encode()):
             return None
         return grant

@@ -32,6 +32,10 @@ _N, _R, _P = 2**14, 8, 1          # 128 * r * n = 16 MiB
 class LoginFailed(UserError):
     """Wrong name or password, or a locked account (audited)."""
 
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
+
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
@@ -130,6 +134,28 @@ def list_users(engine: Engine) -> list[UserRow]:
     return [UserRow(r.username, r.display_name, r.role, bool(r.locked), int(r.failed_logins)) for r in rows]
 
 
+def logins_required(engine: Engine) -> bool:
+    """True once any account has a password: from then on every seat logs in (the app asks)."""
+    with engine.connect() as conn:
+        return conn.execute(select(app_user.c.id).where(app_user.c.password_hash.is_not(None)).limit(1)).first() \
+            is not None
+
+
+def open_store_actor(engine: Engine, seat: str) -> Actor | None:
+    """The identity of a seat on a store where no account has a password yet (the demo, a fresh city):
+    nobody could log in, so the seat acts as the store's commander account (the demo's `commander`),
+    audited as such. None once logins are required: then a person logs in."""
+    with engine.begin() as conn:
+        if conn.execute(select(app_user.c.id).where(app_user.c.password_hash.is_not(None)).limit(1)).first():
+            return None
+        row = conn.execute(select(app_user.c.id, app_user.c.username).where(app_user.c.role == Role.COMMANDER.value)
+                           .order_by(app_user.c.id).limit(1)).first()
+        actor = Actor(row.username if row is not None else "commander", Role.COMMANDER, seat)
+        append_audit(conn, actor.label, "login", "user", int(row.id) if row is not None else 0,
+                     {"username": actor.user, "role": actor.role.value, "how": "open store: no account has a password"})
+    return actor
+
+
 def login(engine: Engine, username: str, password: str, *, seat: str) -> Actor:
     """The Actor for a correct name and password at `seat`; LoginFailed otherwise (audited, counted)."""
     with engine.connect() as conn:
@@ -156,5 +182,5 @@ def login(engine: Engine, username: str, password: str, *, seat: str) -> Actor:
             append_audit(conn, label, "login", "user", row.id, {"username": username, "role": row.role})
             return Actor(username, Role(row.role), seat)
     if row is not None and row.locked:
-        raise LoginFailed(f"account {username!r} is locked; ask an administrator")
+        raise LoginFailed(f"account {username!r} is locked; ask an administrator", locked=True)
     raise LoginFailed("wrong user name or password")

@@ -23,6 +23,7 @@ from ..services.exports.tables import LAYERS, read_layers
 from ..services.exports.window import TimeWindow
 from ..services.heatmap import Density, IncidentHistory
 from ..services.replay import ReplayHistory
+from .access_guard import exported, permitted_export
 from .charts_dock import ChartsPanel
 from .export_task import run_cancellable
 from .heatmap_panel import HeatmapPanel
@@ -133,7 +134,8 @@ class Analysis:
 
     def export_data_to(self, path: str | Path, window: TimeWindow | None = None) -> list[Path]:
         """Every data layer (or the HTML map) to `path` by its extension, behind a cancellable
-        progress dialog; [] when cancelled."""
+        progress dialog; [] when cancelled or when this seat's role may not export (the status bar
+        says so; refusals and exports are audited)."""
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
         window = window or self.charts.time_window()
@@ -152,5 +154,13 @@ class Analysis:
         if fmt != "html" and fmt not in FORMATS:
             QMessageBox.warning(self.window, QCoreApplication.translate("Analysis", "Export data"), QCoreApplication.translate("Analysis", "Unknown format: ") + path.suffix)
             return []
-        done, written = run_cancellable(work, QCoreApplication.translate("Analysis", "Exporting ") + path.name, self.window)
+        actor = permitted_export(self.window, self.ctx, f"data-{fmt}", path)
+        if actor is None:
+            return []
+        try:
+            done, written = run_cancellable(work, QCoreApplication.translate("Analysis", "Exporting ") + path.name, self.window)
+        except BaseException:
+            exported(self.ctx, actor, f"data-{fmt}", path, None, "failed")
+            raise
+        exported(self.ctx, actor, f"data-{fmt}", path, list(written) if done else None, "ok" if done else "cancelled")
         return list(written) if done else []

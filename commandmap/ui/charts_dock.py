@@ -73,6 +73,7 @@ class ChartsPanel(QWidget):
         bar.addStretch(1)
         self.view = pg.GraphicsLayoutWidget(self)
         self.view.setBackground("w")
+        self.view.scene().contextMenu = []   # pyqtgraph's right-click "Export..." would bypass the export check
         self.dist_plot = self.view.addPlot(0, 0, title=self.tr("Response time"))
         self.district_plot = self.view.addPlot(0, 1, title=self.tr("SLA compliance by district"))
         self.hour_plot = self.view.addPlot(1, 0, title=self.tr("SLA compliance by hour of day"))

@@ -32,7 +32,9 @@ from ..domain.snapshot import CityStatic, IncidentStatusCode, OperationSnapshot,
 from ..paths import resources_dir
 from ..services.board import QueueRow, SearchHit
 from ..services.recommend import Recommendation
+from .access_guard import exported, permitted_export, settings_denied_text, show_denied
 from .analysis import Analysis
+from .audit_status import AuditStatus
 from .candidates_dock import CandidatesDock
 from .coverage_overlay import CoverageOverlay
 from .dispatch_controller import DispatchController
@@ -79,6 +81,7 @@ class MainWindow(QMainWindow):
         # functions that change what the map shows of each snapshot (the analysis heatmap window)
         self.snapshot_overlays: list[Callable[[OperationSnapshot], OperationSnapshot]] = []
         self.analysis: Any = None                 # ui.analysis.Analysis once attached
+        self.audit_status: AuditStatus | None = None   # for the roles that may see the audit chain's state
 
         self.queue = QueueDock(self._now, self)
         self.candidates = CandidatesDock(self)
@@ -272,7 +275,12 @@ class MainWindow(QMainWindow):
         self.menu_lang.setTitle(self.tr("Language"))
         self.toolbar.setWindowTitle(self.tr("Map"))
         self.kpi_bar.setWindowTitle(self.tr("Key figures"))
-        self.status_seat.setText(self.tr("Seat: {seat}").format(seat=seat) if seat else "")
+        actor = self.ctx.workbench.actor if self.ctx is not None else None     # who acts at this seat
+        self.status_seat.setText(self.tr("{user} ({role}) · seat {seat}").format(
+            user=actor.user, role=actor.role.value, seat=seat) if actor is not None
+            else self.tr("Seat: {seat}").format(seat=seat) if seat else "")
+        if self.audit_status is not None:
+            self.audit_status.retranslate_ui()
         if not self.status_selection.text():
             self.status_selection.setText(self.tr("Click the map to pick an officer, incident or site"))
         if self.snapshot is None:
@@ -337,6 +345,9 @@ class MainWindow(QMainWindow):
         self.on_close(self.coverage.close)
         c.start()
         self.analysis = Analysis(self, ctx)
+        self.audit_status = AuditStatus.install(self, ctx)
+        if self.audit_status is not None:
+            self.on_close(self.audit_status.stop)
         self.retranslate_ui()
         self.queue.view.setFocus()
 
@@ -599,7 +610,14 @@ class MainWindow(QMainWindow):
 
     def _on_auto_dispatch_toggled(self, checked: bool) -> None:
         if self.ctx is not None and self.ctx.simulation is not None:
-            self.ctx.simulation.set_auto_dispatch(checked)
+            from ..services.authz import Forbidden
+            try:
+                self.ctx.simulation.set_auto_dispatch(checked, actor=self.ctx.workbench.actor)
+            except Forbidden:
+                self.act_auto_dispatch.blockSignals(True)
+                self.act_auto_dispatch.setChecked(not checked)
+                self.act_auto_dispatch.blockSignals(False)
+                show_denied(self, settings_denied_text(self.ctx.workbench.actor))
 
     # --- map status ---------------------------------------------------------------------------------------
     def _on_canvas_cursor_moved(self, x: float, y: float) -> None:
@@ -643,14 +661,25 @@ class MainWindow(QMainWindow):
         if path:
             self.export_to(path)
 
-    def export_to(self, path: str | Path) -> Path:
-        """The current view as an 8K PNG or an A3 vector PDF (by extension)."""
+    def export_to(self, path: str | Path) -> Path | None:
+        """The current view as an 8K PNG or an A3 vector PDF (by extension); None when this seat's role
+        may not export (the status bar says so; the refusal and every export are audited)."""
         path = Path(path)
-        if path.suffix.lower() == ".pdf":
-            return render_pdf(self.canvas, path)
-        image = render_image(self.canvas, width=EXPORT_SIZE[0], height=EXPORT_SIZE[1])
-        if not image.save(str(path)):
-            raise OSError(f"cannot write {path}")
+        kind = "map-pdf" if path.suffix.lower() == ".pdf" else "map-png"
+        actor = permitted_export(self, self.ctx, kind, path) if self.ctx is not None else None
+        if self.ctx is not None and actor is None:
+            return None
+        try:
+            if path.suffix.lower() == ".pdf":
+                render_pdf(self.canvas, path)
+            elif not render_image(self.canvas, width=EXPORT_SIZE[0], height=EXPORT_SIZE[1]).save(str(path)):
+                raise OSError(f"cannot write {path}")
+        except BaseException:
+            if actor is not None:
+                exported(self.ctx, actor, kind, path, None, "failed")
+            raise
+        if actor is not None:
+            exported(self.ctx, actor, kind, path, [path])
         return path
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

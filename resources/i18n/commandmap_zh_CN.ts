@@ -2,6 +2,19 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
 <context>
+    <name>Access</name>
+    <message>
+        <location filename="../../commandmap/ui/access_guard.py" line="+30"/>
+        <source>Export refused: the role {role} of {user} may not export data (the attempt is in the audit log).</source>
+        <translation>导出被拒绝：{user} 的角色 {role} 无权导出数据（此次尝试已记入审计日志）。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Not changed: the role {role} of {user} may not change shared settings (the attempt is in the audit log).</source>
+        <translation>未更改：{user} 的角色 {role} 无权更改共享设置（此次尝试已记入审计日志）。</translation>
+    </message>
+</context>
+<context>
     <name>AdminLayer</name>
     <message>
         <location filename="../../layers/admin.py" line="+31"/>
@@ -28,7 +41,7 @@
 <context>
     <name>Analysis</name>
     <message>
-        <location filename="../../commandmap/ui/analysis.py" line="+54"/>
+        <location filename="../../commandmap/ui/analysis.py" line="+55"/>
         <source>Charts</source>
         <translation>图表</translation>
     </message>
@@ -59,24 +72,58 @@
     </message>
     <message>
         <location line="+18"/>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>Export data</source>
         <translation>导出数据</translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-24"/>
         <source>GeoPackage (*.gpkg);;GeoJSON (*.geojson);;CSV (*.csv);;Offline HTML map (*.html)</source>
         <translation>GeoPackage (*.gpkg);;GeoJSON (*.geojson);;CSV (*.csv);;离线 HTML 地图 (*.html)</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Unknown format: </source>
         <translation>不支持的格式：</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>Exporting </source>
         <translation>正在导出 </translation>
+    </message>
+</context>
+<context>
+    <name>AuditStatus</name>
+    <message>
+        <location filename="../../commandmap/ui/audit_status.py" line="+104"/>
+        <source>Verify audit log</source>
+        <translation>校验审计日志</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check every row of the audit log against its keyed hash and the anchored head</source>
+        <translation>逐条核对审计日志的密钥哈希及外部锚定的链头</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+10"/>
+        <source>Audit log: cannot check</source>
+        <translation>审计日志：无法校验</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>Audit log: checking…</source>
+        <translation>审计日志：校验中…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Audit log OK ({n:,} rows)</source>
+        <translation>审计日志完好（{n:,} 条）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Audit log BROKEN at row {row}</source>
+        <translation>审计日志已被破坏：第 {row} 条</translation>
     </message>
 </context>
 <context>
@@ -253,7 +300,7 @@
         <translation>至</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Response time</source>
         <translation>响应时间</translation>
     </message>
@@ -887,9 +934,57 @@
     </message>
 </context>
 <context>
+    <name>LoginDialog</name>
+    <message>
+        <location filename="../../commandmap/ui/login_dialog.py" line="+73"/>
+        <source>CommandMap · log in</source>
+        <translation>CommandMap · 登录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Log in to seat {seat}</source>
+        <translation>登录席位 {seat}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;User name</source>
+        <translation>用户名(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Password</source>
+        <translation>密码(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Log in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Enter your user name.</source>
+        <translation>请输入用户名。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>This account is locked after repeated failed logins: ask an administrator to unlock it.</source>
+        <translation>该账户因多次登录失败已被锁定：请联系管理员解锁。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wrong user name or password. After {n} wrong passwords in a row the account is locked.</source>
+        <translation>用户名或密码错误。连续输错 {n} 次密码后账户将被锁定。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../commandmap/ui/main_window.py" line="+242"/>
+        <location filename="../../commandmap/ui/main_window.py" line="+245"/>
         <source>CommandMap · dispatch workstation</source>
         <translation>指挥一张图 · 调度席</translation>
     </message>
@@ -955,12 +1050,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+390"/>
+        <location line="+405"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-390"/>
+        <location line="-405"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -1055,12 +1150,17 @@
         <translation>关键指标</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
+        <source>{user} ({role}) · seat {seat}</source>
+        <translation>{user}（{role}）· 席位 {seat}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Seat: {seat}</source>
         <translation>席位：{seat}</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Click the map to pick an officer, incident or site</source>
         <translation>点击地图选择队员、事件或执法对象</translation>
     </message>
@@ -1070,7 +1170,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+109"/>
+        <location line="+112"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -1115,7 +1215,7 @@
         <translation> · 前置调度建议 {gains}</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+25"/>
         <source>Scale 1:{n:,}</source>
         <translation>比例尺 1:{n:,}</translation>
     </message>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from commandmap.domain.access import Actor, Role
 from commandmap.services.demo.load import build_demo
 from commandmap.services.simulation.control import read_auto_dispatch
 from commandmap.services.simulation.process import SimulatorProcess
@@ -32,7 +33,7 @@ def test_the_switch_turns_the_simulated_dispatcher_off_and_on(tmp_path) -> None:
         before = _tasks(engine)
         wait_until(lambda: (_engine_reached(engine) or 0.0) > start + 120.0, timeout_s=60)
         assert _tasks(engine) == before
-        sim.set_auto_dispatch(True)
+        sim.set_auto_dispatch(True, actor=Actor("chief", Role.COMMANDER, "seat"))
         wait_until(lambda: _tasks(engine) > before, timeout_s=60)
         assert sim.running and sim.error is None
     finally:

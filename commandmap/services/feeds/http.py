@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -47,12 +47,22 @@ def _first_values(text: str) -> dict[str, str]:
     return out
 
 
+def _split_target(request: web.BaseRequest) -> tuple[str, str]:
+    """(raw path, raw query) of the request line, without building URL objects (per request, that cost
+    more than parsing the fix)."""
+    path, _, query = request.raw_path.partition("?")
+    return path, query.partition("#")[0]
+
+
 def _token(request: web.BaseRequest) -> str | None:
     auth = request.headers.get("Authorization", "")
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip() or None
-    segments = [s for s in request.path.split("/") if s]
-    return segments[-1] if segments else None
+    path = _split_target(request)[0]
+    last = path.rstrip("/").rpartition("/")[2]
+    if "%" in last:
+        last = unquote(last, errors="replace")
+    return last or None
 
 
 class OsmAndServer:
@@ -76,7 +86,7 @@ class OsmAndServer:
         if status != 200:
             log.warning("%s %s from %s%s: %s", status, request.method, request.remote,
                         f" device {device_id}" if device_id else "", reason)
-        return web.Response(status=status, text=reason if status != 200 else "")
+        return web.Response(status=status, text=reason) if status != 200 else web.Response()
 
     async def _report(self, request: web.BaseRequest) -> tuple[Report, bool]:
         if (request.content_length or 0) > MAX_BODY_BYTES:
@@ -84,7 +94,7 @@ class OsmAndServer:
         ctype = request.headers.get("Content-Type", "").strip().lower()
         if ctype.startswith("application/json"):
             return parse_json(await request.read(), self.zone), True
-        raw_query = request.rel_url.raw_query_string
+        raw_query = _split_target(request)[1]
         if raw_query:
             return parse_params(_first_values(raw_query), self.zone), False
         body = await request.read()

@@ -29,6 +29,7 @@ _CORE_KEYS = frozenset({"id", "deviceid", "timestamp", "lat", "lon", "location",
                         "altitude", "accuracy", "batt", "charge", "valid", "mock", "hdop"})
 # '+' in an unencoded query string arrives as a space: "…T08:00:00 08:00" means +08:00
 _SPACE_OFFSET = re.compile(r"^(.*\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+_NUMERIC = re.compile(r"\d+(\.\d+)?")
 
 
 class FeedError(ValueError):
@@ -90,7 +91,7 @@ def parse_time(text: str, zone: ZoneInfo) -> float:
     """Epoch seconds from a numeric (seconds below 2^31-1, else milliseconds), ISO-8601 (Z or offset) or
     'yyyy-MM-dd HH:mm:ss' (in `zone`) timestamp."""
     raw = text.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", raw):
+    if _NUMERIC.fullmatch(raw):
         value = float(raw)
         seconds = value if value < SECONDS_LIMIT else value / 1000.0
         if not math.isfinite(seconds) or seconds >= 253_402_300_800:   # year 10000

@@ -21,6 +21,8 @@ from typing import BinaryIO
 
 from sqlalchemy import Engine
 
+from ...domain.access import Actor
+from . import control
 from .control import read_auto_dispatch, write_auto_dispatch
 
 
@@ -77,8 +79,9 @@ class SimulatorProcess:
         stored = read_auto_dispatch(self.engine)
         return self._initial_auto if stored is None else stored
 
-    def set_auto_dispatch(self, on: bool) -> None:
-        write_auto_dispatch(self.engine, on)
+    def set_auto_dispatch(self, on: bool, *, actor: Actor | str) -> None:
+        """Flip the switch as `actor` (checked and audited: `authz.Forbidden` without the settings permission)."""
+        control.set_auto_dispatch(self.engine, on, actor=actor)
 
     def stop(self, timeout_s: float = 10.0) -> None:
         proc = self._proc
