@@ -115,12 +115,14 @@ def plan_legs(engine: Engine, graph: Any, target_lonlat: tuple[float, float],
 
 
 def _insert(conn: Connection, kind: TaskKind, leg: Leg, seat: str, now: float, plan_id: int | None) -> int:
-    return int(conn.execute(task.insert().values(
+    key = conn.execute(task.insert().values(
         kind=kind.value, incident_id=None, plan_id=plan_id, target_lon=leg.target_lonlat[0],
         target_lat=leg.target_lonlat[1], officer_id=leg.officer_id, dispatched_by=seat,
         dispatched_at=from_epoch(now), predicted_eta_s=float(leg.eta_s),
         route_lonlat=[[float(x), float(y)] for x, y in leg.route_lonlat],
-        status=TaskStatus.DISPATCHED.value, version=1)).inserted_primary_key[0])
+        status=TaskStatus.DISPATCHED.value, version=1)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _send(conn: Connection, kind: TaskKind, legs: Sequence[Leg], seat: str, now: float,

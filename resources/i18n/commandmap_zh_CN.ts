@@ -382,7 +382,7 @@
 <context>
     <name>CoverageLayer</name>
     <message>
-        <location filename="../../layers/rasters.py" line="+175"/>
+        <location filename="../../layers/rasters.py" line="+225"/>
         <source>Reachable within 5 min</source>
         <translation>5分钟内可达</translation>
     </message>
@@ -391,11 +391,29 @@
         <source>Not reachable in 5 min</source>
         <translation>5分钟不可达</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>Move-up: officer → where, +sites gained</source>
+        <translation>前置调度：执法员 → 目标点，+新增覆盖对象</translation>
+    </message>
+</context>
+<context>
+    <name>CoverageOverlay</name>
+    <message>
+        <location filename="../../commandmap/ui/coverage_overlay.py" line="+129"/>
+        <source>No move-up to send: show the coverage layer and wait for its suggestions</source>
+        <translation>暂无可发送的前置调度：请打开覆盖图层并等待建议</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Move-up failed: {error}</source>
+        <translation>前置调度失败：{error}</translation>
+    </message>
 </context>
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+245"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+250"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -431,7 +449,7 @@
 <context>
     <name>HeatmapLayer</name>
     <message>
-        <location filename="../../layers/rasters.py" line="-43"/>
+        <location filename="../../layers/rasters.py" line="-89"/>
         <source>Incident density (low → high)</source>
         <translation>事件密度（低→高）</translation>
     </message>
@@ -864,7 +882,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../commandmap/ui/main_window.py" line="+242"/>
+        <location filename="../../commandmap/ui/main_window.py" line="+245"/>
         <source>CommandMap · dispatch workstation</source>
         <translation>指挥一张图 · 调度席</translation>
     </message>
@@ -930,12 +948,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+389"/>
+        <location line="+391"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-389"/>
+        <location line="-391"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -953,6 +971,11 @@
         <location line="+0"/>
         <source>Simulated dispatcher on</source>
         <translation>模拟调度员派单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send the best move-up (coverage layer)</source>
+        <translation>发送最优前置调度（覆盖图层）</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1045,7 +1068,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+108"/>
+        <location line="+109"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -1086,8 +1109,8 @@
     </message>
     <message>
         <location line="+2"/>
-        <source> · move-ups {gains}</source>
-        <translation> · 前置调度建议 {gains}</translation>
+        <source> · move-ups {gains} (M sends the best)</source>
+        <translation> · 前置调度 {gains}（按 M 发送最优）</translation>
     </message>
     <message>
         <location line="+18"/>
@@ -1229,7 +1252,7 @@
 <context>
     <name>QueueDock</name>
     <message>
-        <location filename="../../commandmap/ui/queue_dock.py" line="+224"/>
+        <location filename="../../commandmap/ui/queue_dock.py" line="+271"/>
         <source>All priorities</source>
         <translation>全部优先级</translation>
     </message>
@@ -1249,6 +1272,16 @@
         <translation>全部镇街</translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>All grids</source>
+        <translation>全部网格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All whistles</source>
+        <translation>全部吹哨</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>All categories</source>
         <translation>全部类别</translation>
@@ -1259,7 +1292,17 @@
         <translation>全部来源</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+3"/>
+        <source>Whistle: town team</source>
+        <translation>吹哨：镇街报到中</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Whistle: escalated to district</source>
+        <translation>吹哨：已升级至区</translation>
+    </message>
+    <message>
+        <location line="+40"/>
         <source>{shown} of {total} open incidents</source>
         <translation>在办事件 {total} 件，显示 {shown} 件</translation>
     </message>
@@ -1267,7 +1310,7 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location line="-215"/>
+        <location line="-269"/>
         <source>Code</source>
         <translation>编号</translation>
     </message>
@@ -1300,6 +1343,46 @@
         <location line="+0"/>
         <source>SLA</source>
         <translation>时限</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Whistle</source>
+        <translation>吹哨</translation>
+    </message>
+    <message>
+        <location line="+117"/>
+        <source>⚠ District</source>
+        <translation>⚠ 区级</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>✓ Town accepted</source>
+        <translation>✓ 镇街已接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>🔔 Town {left}</source>
+        <translation>🔔 镇街 {left}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Grid whistle escalated to the district command centre: {reason}</source>
+        <translation>网格吹哨已升级至区指挥中心：{reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no reason recorded</source>
+        <translation>未记录原因</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Grid whistle accepted by the town team ({town})</source>
+        <translation>网格吹哨已由镇街队伍（{town}）接收</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grid whistle with the town team ({town}): {left} left to accept before it escalates to the district</source>
+        <translation>网格吹哨待镇街队伍（{town}）接收：剩余 {left}，超时将升级至区</translation>
     </message>
 </context>
 <context>
@@ -1524,7 +1607,7 @@
 <context>
     <name>Session</name>
     <message>
-        <location filename="../../commandmap/ui/session.py" line="+44"/>
+        <location filename="../../commandmap/ui/session.py" line="+49"/>
         <source>Cannot start</source>
         <translation>无法启动</translation>
     </message>
@@ -1565,7 +1648,7 @@
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../commandmap/ui/progress.py" line="+14"/>
+        <location filename="../../commandmap/ui/progress.py" line="+15"/>
         <source>districts</source>
         <translation>区县</translation>
     </message>
@@ -1645,7 +1728,7 @@
         <translation>正在打开指挥一张图…（首次启动将生成宁波演示城市，约需一分钟）</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+14"/>
         <source>CommandMap</source>
         <translation>指挥一张图</translation>
     </message>
