@@ -637,18 +637,18 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+28"/>
+        <location line="+30"/>
         <source>dispatched</source>
         <translation>已派单</translation>
     </message>
     <message>
-        <location line="-27"/>
-        <location line="+28"/>
+        <location line="-29"/>
+        <location line="+31"/>
         <source>acknowledged</source>
         <translation>已接单</translation>
     </message>
     <message>
-        <location line="-28"/>
+        <location line="-31"/>
         <source>en route</source>
         <translation>在途</translation>
     </message>
@@ -659,24 +659,24 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>resolved</source>
         <translation>已处置</translation>
     </message>
     <message>
-        <location line="-29"/>
-        <location line="+33"/>
+        <location line="-32"/>
+        <location line="+36"/>
         <source>closed</source>
         <translation>已办结</translation>
     </message>
     <message>
-        <location line="-33"/>
-        <location line="+32"/>
+        <location line="-36"/>
+        <location line="+35"/>
         <source>cancelled</source>
         <translation>已撤销</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-34"/>
         <source>available</source>
         <translation>空闲</translation>
     </message>
@@ -693,12 +693,12 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+28"/>
+        <location line="+31"/>
         <source>reassigned</source>
         <translation>已改派</translation>
     </message>
     <message>
-        <location line="-25"/>
+        <location line="-28"/>
         <source>grid whistle</source>
         <translation>网格吹哨</translation>
     </message>
@@ -788,7 +788,22 @@
         <translation>现场位置无效</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
+        <source>joint inspection</source>
+        <translation>综合查一次</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>move-up</source>
+        <translation>前置调度</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>moved up</source>
+        <translation>已前置调度</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>on the way</source>
         <translation>出发</translation>
     </message>

@@ -22,3 +22,9 @@ ZH = {
     ("QueueModel", "Grid whistle with the town team ({town}): {left} left to accept before it escalates to the district"):
         "网格吹哨待镇街队伍（{town}）接收：剩余 {left}，超时将升级至区",
 }
+
+ZH.update({
+    ("Labels", "joint inspection"): "综合查一次",
+    ("Labels", "move-up"): "前置调度",
+    ("Labels", "moved up"): "已前置调度",
+})

@@ -77,3 +77,33 @@ def test_the_simulator_drives_a_move_up_to_its_target_and_frees_the_officer(sim,
     from commandmap.domain.fix_validation import haversine_m
     d = haversine_m(np.array([pos.lon]), np.array([pos.lat]), np.array([target[0]]), np.array([target[1]]))[0]
     assert d < 200.0, f"the officer stopped {d:.0f} m from the target"
+
+
+def test_the_simulator_works_an_inspection_teams_tasks_to_completion(sim, graph) -> None:  # type: ignore[no-untyped-def]
+    from commandmap.services.assignments import dispatch_plan
+    from commandmap.services.clock import from_epoch
+    from commandmap.store.changes import record_change
+
+    lon, lat = (float(v) for v in graph.node_lonlat[graph.n_nodes // 3])
+    with sim.engine.begin() as conn:
+        conn.execute(schema.site.insert().values(id=1, name="店1", category="餐饮", domain="food", address="路1号",
+                                                 risk_level=2, grid_id=111, lon=lon, lat=lat))
+        conn.execute(schema.inspection_plan.insert().values(
+            id=1, name="综合查一次", kind="joint", created_at=from_epoch(sim.now), created_by="planner",
+            status="planned", detail={"team": [{"officer_id": 2}, {"officer_id": 3}]}))
+        conn.execute(schema.inspection_item.insert().values(plan_id=1, site_id=1, officer_id=2, department_ids=[1],
+                                                            check_items=["x"], sequence=0, status="planned"))
+        record_change(conn, "inspection_plan", 1, "insert")
+    res = dispatch_plan(sim.engine, 1, graph, seat="seat 1", now_s=sim.now)
+    assert res.ok, res.message
+    for _ in range(200):
+        sim.step(sim.now + 10.0)
+        with sim.engine.connect() as conn:
+            done = conn.execute(select(schema.task.c.status).where(schema.task.c.plan_id == 1)).scalars().all()
+        if set(done) == {"completed"}:
+            break
+    assert done == ["completed", "completed"], done
+    with sim.engine.connect() as conn:
+        arrived = conn.execute(select(schema.task.c.arrived_at).where(schema.task.c.plan_id == 1)).scalars().all()
+    assert all(a is not None for a in arrived), "they reached the site before completing"
+    assert _officer(sim.engine, 2) == _officer(sim.engine, 3) == "available"

@@ -105,6 +105,10 @@ def test_move_ups_are_drawn_and_m_sends_the_best(qtbot, mini_store) -> None:  # 
             engine.dispose()
         assert [(r.officer_id, r.incident_id) for r in t] == [(best.officer_id, None)]
         assert t[0].dispatched_by.endswith("test-seat") and status == "dispatched"
+        # the roster says what the officer is doing: a move-up, not an incident
+        qtbot.waitUntil(lambda: best.officer_id in window.roster.model.tasks, timeout=10000)
+        from commandmap.ui.labels import task_label
+        assert task_label(window.roster.model.tasks[best.officer_id].incident_code) == "move-up"
         # the sent suggestion leaves the map; the next M sends the next one
         qtbot.waitUntil(lambda: window.canvas.stack.snapshot.move_ups is None
                         or best.officer_id not in window.canvas.stack.snapshot.move_ups.officer_ids, timeout=5000)
