@@ -3,6 +3,7 @@ move-up arrows on the map and the M key that sends the best one."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import create_engine, select
 
@@ -33,7 +34,18 @@ def _choose(dock: QueueDock, name: str, value: str | None) -> None:
     box.setCurrentIndex(index)
 
 
-def test_queue_shows_whistle_badges_and_filters_along_the_chain(qtbot, store_engine) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def english(qapp):  # type: ignore[no-untyped-def]
+    from commandmap.ui.language import apply_language
+    from layers.i18n import language
+
+    before = language()
+    apply_language(qapp, "en")
+    yield
+    apply_language(qapp, before)
+
+
+def test_queue_shows_whistle_badges_and_filters_along_the_chain(qtbot, store_engine, english) -> None:  # type: ignore[no-untyped-def]
     build_city(store_engine)
     waiting = raise_whistle(store_engine, 111, "占道经营", actor="grid leader", now_s=NOW_S, accept_within_s=600.0)
     late = raise_whistle(store_engine, 212, "占道经营", actor="grid leader", now_s=NOW_S - 900, accept_within_s=300.0)
@@ -73,6 +85,15 @@ def test_queue_shows_whistle_badges_and_filters_along_the_chain(qtbot, store_eng
 
 
 def test_move_ups_are_drawn_and_m_sends_the_best(qtbot, mini_store) -> None:  # type: ignore[no-untyped-def]
+    from commandmap.commands.incident import _operation_now
+    from commandmap.store.migrate import open_store
+
+    store = open_store(mini_store)
+    try:   # a whistle the town let lapse before the seat opened: the seat's own timer escalates it
+        overdue = raise_whistle(store, 1, "占道经营", actor="grid leader", now_s=_operation_now(store) - 120,
+                                accept_within_s=60.0)
+    finally:
+        store.dispose()
     window = open_main_window(app_args(mini_store, lang="en"))
     qtbot.addWidget(window)
     window.resize(1400, 900)
@@ -81,6 +102,9 @@ def test_move_ups_are_drawn_and_m_sends_the_best(qtbot, mini_store) -> None:  # 
     try:
         assert window.act_move_up.shortcuts()[0].toString() == "M"
         assert "(M)" in window.act_move_up.toolTip() and window.act_move_up in window.menu_incident.actions()
+        qtbot.waitUntil(lambda: window.escalation_clock.escalated == [overdue.incident_id], timeout=15000)
+        qtbot.waitUntil(lambda: window.queue.row_of(overdue.incident_id) >= 0 and _cell(
+            window.queue, overdue.incident_id, "whistle") == "⚠ District", timeout=15000)
         qtbot.waitUntil(lambda: window.canvas.stack.snapshot is not None, timeout=10000)
         window.canvas.layer("coverage").visible = True
         qtbot.waitUntil(lambda: window.coverage.report is not None, timeout=30000)
