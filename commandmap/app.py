@@ -223,6 +223,17 @@ def _start(ctx: AppContext, window: Any) -> None:
     feed.start()
 
 
+def _start_escalation(ctx: AppContext, window: Any) -> None:
+    """Grid whistles nobody accepted in time escalate from this seat too (not only the simulator's)."""
+    from .services.whistle import escalate_due
+    from .ui.escalation_clock import EscalationClock
+
+    clock = EscalationClock(lambda now_s: escalate_due(ctx.engine, now_s=now_s), ctx.live.now, parent=window)
+    window.escalation_clock = clock
+    window.on_close(clock.close)     # before `_start` registers the engine's dispose: closes first
+    clock.start()
+
+
 def open_main_window(args: argparse.Namespace) -> MainWindow:
     """Everything `commandmap` does before the event loop: a ready, not yet shown window."""
     from .ui.main_window import MainWindow
@@ -234,6 +245,7 @@ def open_main_window(args: argparse.Namespace) -> MainWindow:
     if ctx.needs_login:
         _ask_login(ctx)
     window = MainWindow(theme)
+    _start_escalation(ctx, window)
     _start(ctx, window)
     return window
 

@@ -1,4 +1,4 @@
-"""Raster overlays: incident density heatmap and 5-minute coverage shading.
+"""Raster overlays: incident density heatmap and 5-minute coverage shading (with its move-up arrows).
 
 Both arrive as `RasterGrid`s (values on a regular metric grid); each is
 coloured once into a small image when its data or the theme change, and every
@@ -8,17 +8,22 @@ nothing while officers move.
 
 from __future__ import annotations
 
-import numpy as np
-from PySide6.QtCore import QCoreApplication, QRectF
-from PySide6.QtGui import QImage, QLinearGradient, QPainter
+import math
 
-from commandmap.domain.snapshot import CityStatic, IncidentArrays, OperationSnapshot, RasterGrid
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QLinearGradient, QPainter, QPen, QPolygonF
+
+from commandmap.domain.snapshot import CityStatic, IncidentArrays, MoveUpArrows, OperationSnapshot, RasterGrid
 
 from .base import Layer, LegendEntry, RenderContext
+from .fonts import label_font
+from .labels import box_style
 from .i18n import QT_TRANSLATE_NOOP
 from .themes import Theme, qcolor
 
 COVERAGE_TARGET_S = 300.0     # the 5-minute promise
+MOVE_UP_COLOUR = "#7c3aed"    # violet: neither a status colour nor the route's blue
 DERIVED_CELL_M = 600.0
 
 
@@ -142,14 +147,56 @@ class CoverageLayer(_RasterLayer):
     default_z = 65
     smooth = False
 
+    _moves: MoveUpArrows | None = None
+
     def update(self, data: CityStatic | OperationSnapshot) -> bool:
         if not isinstance(data, OperationSnapshot):
             return False
         if data.coverage_s is not None:
             validate_grid(data.coverage_s, "coverage_s")
-        changed = data.coverage_s is not self._grid
+        m = data.move_ups
+        if m is not None and not (len(m.officer_ids) == len(m.gain) == len(m.from_xy) == len(m.to_xy)):
+            raise ValueError("move_ups: officer_ids, from_xy, to_xy and gain must have one entry per move")
+        changed = data.coverage_s is not self._grid or m is not self._moves
         self._grid = data.coverage_s
+        self._moves = m
         return changed
+
+    def paint(self, painter: QPainter, ctx: RenderContext) -> None:
+        super().paint(painter, ctx)
+        if self._moves is not None and len(self._moves.officer_ids):
+            self._paint_moves(painter, ctx, self._moves)
+
+    def _paint_moves(self, painter: QPainter, ctx: RenderContext, m: MoveUpArrows) -> None:
+        """An arrow officer → target per suggestion (the best, which the M key sends, drawn thicker)
+        and its gain in uncovered sites at the head."""
+        view = ctx.view
+        fx, fy = view.to_screen(m.from_xy[:, 0].astype(np.float64), m.from_xy[:, 1].astype(np.float64))
+        tx, ty = view.to_screen(m.to_xy[:, 0].astype(np.float64), m.to_xy[:, 1].astype(np.float64))
+        colour, halo = qcolor(MOVE_UP_COLOUR), qcolor(ctx.theme.label_halo)
+        font = label_font(ctx.theme.font_badge_px, bold=True)
+        style = box_style(font, qcolor("#ffffff"), qcolor(MOVE_UP_COLOUR, 235), halo, pad_px=3.0, dpr=ctx.dpr)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for k in range(len(m.officer_ids) - 1, -1, -1):   # the best last: on top
+            a, b = QPointF(float(fx[k]), float(fy[k])), QPointF(float(tx[k]), float(ty[k]))
+            w = ctx.px(4.0 if k == 0 else 2.5)
+            for pen_colour, width in ((halo, w + 3), (colour, w)):
+                painter.setPen(QPen(pen_colour, width, Qt.PenStyle.DashLine if k else Qt.PenStyle.SolidLine,
+                                    Qt.PenCapStyle.RoundCap))
+                painter.drawLine(QLineF(a, b))
+            angle = math.atan2(b.y() - a.y(), b.x() - a.x())
+            size = ctx.px(12.0 if k == 0 else 9.0)
+            head = QPolygonF([b, QPointF(b.x() - size * math.cos(angle - 0.45), b.y() - size * math.sin(angle - 0.45)),
+                              QPointF(b.x() - size * math.cos(angle + 0.45), b.y() - size * math.sin(angle + 0.45))])
+            painter.setPen(QPen(halo, 1.5))
+            painter.setBrush(colour)
+            painter.drawPolygon(head)
+            text = f"+{float(m.gain[k]):g}"
+            tw, th = style.size(text)
+            if ctx.labels.try_take_xywh(b.x() - tw / 2, b.y() - style.text_height - 10, tw, th):
+                style.draw(painter, text, b.x(), b.y() - style.text_height - 10, vector=ctx.vector)
+        painter.restore()
 
     def colourise(self, grid: RasterGrid, theme: Theme) -> np.ndarray:
         v = grid.values
@@ -172,8 +219,13 @@ class CoverageLayer(_RasterLayer):
             c = qcolor(theme.coverage_gap)
             c.setAlpha(160)
             p.fillRect(r.adjusted(2, 3, -2, -3), c)
+        def move_up(p: QPainter, r: QRectF) -> None:
+            p.setPen(QPen(qcolor(MOVE_UP_COLOUR), 3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            p.drawLine(QLineF(r.left() + 3, r.center().y(), r.right() - 3, r.center().y()))
         return [LegendEntry(QCoreApplication.translate("CoverageLayer", "Reachable within 5 min"), ok),
-                LegendEntry(QCoreApplication.translate("CoverageLayer", "Not reachable in 5 min"), gap)]
+                LegendEntry(QCoreApplication.translate("CoverageLayer", "Not reachable in 5 min"), gap),
+                LegendEntry(QCoreApplication.translate("CoverageLayer", "Move-up: officer → where, +sites gained"),
+                            move_up)]
 
 
 def density_from_incidents(inc: IncidentArrays, cell_m: float = DERIVED_CELL_M) -> RasterGrid | None:

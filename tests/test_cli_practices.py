@@ -108,3 +108,40 @@ def test_whistle_raise_accept_escalate(url, capsys) -> None:
     assert main(["whistle", "accept", "--db", url, "--incident", str(second)]) == 2
     assert "already accepted" in capsys.readouterr().err
     assert main(["whistle", "raise", "--db", url, "--grid", "999999", "--category", "占道经营"]) == 2
+
+
+def test_plan_inspection_dispatch_sends_the_team_as_tasks(url, capsys) -> None:
+    from sqlalchemy import create_engine, select
+
+    from commandmap.store import schema
+
+    assert main(["plan-inspection", "--db", url, "--sites", "1,2,3", "--dispatch", "--by", "seat 7", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    sent = out["dispatch"]
+    assert sent["ok"] and len(sent["task_ids"]) == len(out["team"]) and out["plan_id"]
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(schema.task.c.kind, schema.task.c.plan_id, schema.task.c.incident_id,
+                                       schema.task.c.dispatched_by)
+                                .where(schema.task.c.id.in_(sent["task_ids"]))).all()
+            team_status = conn.execute(select(schema.officer.c.status).where(
+                schema.officer.c.id.in_([m["officer_id"] for m in out["team"]]))).scalars().all()
+    finally:
+        engine.dispose()
+    assert {(r.kind, r.plan_id, r.incident_id, r.dispatched_by) for r in rows} == {
+        ("inspection", out["plan_id"], None, "seat 7")}
+    assert set(team_status) == {"dispatched"}
+    assert main(["plan-inspection", "--db", url, "--sites", "1,2,3", "--dispatch", "--by", " "]) == 2
+    assert "--by" in capsys.readouterr().err
+
+
+def test_coverage_send_move_ups_repositions_officers(url, capsys) -> None:
+    assert main(["coverage", "--db", url, "--moves", "3", "--send-move-ups", "2", "--json"]) == 0
+    cov = json.loads(capsys.readouterr().out)
+    assert [s["ok"] for s in cov["sent"]] == [True, True] and all(len(s["task_ids"]) == 1 for s in cov["sent"])
+    assert main(["coverage", "--db", url, "--send-move-ups", "-1"]) == 2
+    assert "--send-move-ups" in capsys.readouterr().err
+    assert main(["coverage", "--db", url, "--moves", "2", "--send-move-ups", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "sent: officer" in text and "moved up by cli" in text

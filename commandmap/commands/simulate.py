@@ -151,4 +151,5 @@ def _line(elapsed_s: float, total, final: bool = False) -> str:  # type: ignore[
     head = "simulated" if final else "t+"
     return (f"{head} {elapsed_s:,.0f} s: {total.fixes:,} fixes ({bad:,} flagged), {total.incidents} incidents, "
             f"{total.dispatched} dispatched, {total.acknowledged} acknowledged, {total.arrived} arrived, "
-            f"{total.resolved} resolved, {total.closed} closed")
+            f"{total.resolved} resolved, {total.closed} closed"
+            + (f", {total.escalated} whistle(s) escalated" if total.escalated else ""))

@@ -40,6 +40,14 @@ class TaskStatus(StrEnum):
     REASSIGNED = "reassigned"
 
 
+class TaskKind(StrEnum):
+    """What a task sends an officer for: only `incident` tasks are responses (KPIs, SLA clocks)."""
+
+    INCIDENT = "incident"
+    INSPECTION = "inspection"   # a joint inspection plan's team member (综合查一次)
+    MOVE_UP = "move_up"         # repositioning to cover where nobody reaches in time
+
+
 class Priority(StrEnum):
     """P1 is the most urgent."""
 

@@ -153,6 +153,17 @@ class RasterGrid:
 
 
 @dataclass(frozen=True)
+class MoveUpArrows:
+    """Coverage move-up suggestions, best first: the officer at `from_xy` repositioned to `to_xy`
+    brings `gain` more regulated sites within the time limit (services.coverage)."""
+
+    officer_ids: np.ndarray  # (M,) int64
+    from_xy: np.ndarray      # (M,2) metres
+    to_xy: np.ndarray        # (M,2) metres
+    gain: np.ndarray         # (M,) sites gained
+
+
+@dataclass(frozen=True)
 class RosterArrays:
     """Every officer's duty, status, department and latest fix, as the live state holds them:
     what a recommendation filters before routing (no 25,000-row query per click)."""
@@ -176,3 +187,4 @@ class OperationSnapshot:
     routes: RouteArrays = field(default_factory=empty_routes)
     incident_density: RasterGrid | None = None  # incidents per km², e.g. last 24 h
     coverage_s: RasterGrid | None = None        # drive time (s) from the nearest available officer
+    move_ups: MoveUpArrows | None = None        # drawn with the coverage layer

@@ -116,7 +116,7 @@ class Moves(NamedTuple):
 
     task: T
     officer: O
-    incident: I
+    incident: I | None      # None: a task without an incident (inspection, move-up)
 
 
 def plan_dispatch(officer: O, incident: I) -> Moves:
@@ -124,14 +124,16 @@ def plan_dispatch(officer: O, incident: I) -> Moves:
     return Moves(T.DISPATCHED, next_officer_status(officer, "dispatch"), next_incident_status(incident, "dispatch"))
 
 
-def plan_task_event(event: str, task: T, officer: O, incident: I) -> Moves:
+def plan_task_event(event: str, task: T, officer: O, incident: I | None) -> Moves:
     """All three statuses after `event` on a task, deciding for the three machines at once,
     so a service can never move one and leave the others behind: if any machine refuses,
-    IllegalTransition is raised and nothing should be written."""
+    IllegalTransition is raised and nothing should be written. `incident` None: a task
+    without one (inspection, move-up) moves only itself and its officer."""
     effects = TASK_EVENT_EFFECTS.get(event)
     if effects is None:
         raise IllegalTransition("task", str(task), event)
     officer_event, incident_event = effects
     return Moves(next_task_status(task, event),
                  next_officer_status(officer, officer_event) if officer_event else O(officer),
+                 None if incident is None else
                  next_incident_status(incident, incident_event) if incident_event else I(incident))

@@ -261,7 +261,7 @@ class LiveState:
             pts = np.asarray(_json(r[5]) or [], dtype=np.float64).reshape(-1, 2)
             routes.append(_lonlat_to_xy(self.crs, pts[:, 0], pts[:, 1]))
         cols = {"officer_id": np.array([r[1] for r in rows], np.int64),
-                "incident_id": np.array([r[2] for r in rows], np.int64),
+                "incident_id": np.array([-1 if r[2] is None else r[2] for r in rows], np.int64),  # -1: none
                 "dispatched_t": np.array([r[3] for r in rows], float),
                 "eta_s": np.array([r[4] for r in rows], float),
                 "acknowledged_t": np.array([_opt_float(r[7]) for r in rows], float),

@@ -2,15 +2,17 @@
 (`FixIngestor(on_moved=detector.check)`) and an officer whose good fix comes within
 the arrival radius of the scene is marked on scene, exactly as if they had tapped
 "arrived" — through `lifecycle.arrive`, so the state machine still decides.
+A task without an incident goes to its target point; a move-up ends there (the
+officer is repositioned and available again at once).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from ..domain.arrival import DEFAULT_ARRIVAL_RADIUS_M, arrived
-from ..domain.enums import TaskStatus
+from ..domain.enums import TaskKind, TaskStatus
 from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import incident, task
 from . import lifecycle
@@ -30,9 +32,11 @@ class ArrivalDetector:
     def check(self, officer_ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, now_s: float) -> list[int]:
         """Mark arrived every travelling task whose officer is now at its scene; returns those task ids."""
         with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
-            rows = conn.execute(select(task.c.id, task.c.officer_id, incident.c.lon, incident.c.lat)
-                                .join(incident, incident.c.id == task.c.incident_id)
-                                .where(task.c.status.in_(_TRAVELLING))).all()
+            rows = conn.execute(select(task.c.id, task.c.officer_id, func.coalesce(incident.c.lon, task.c.target_lon),
+                                       func.coalesce(incident.c.lat, task.c.target_lat), task.c.kind)
+                                .outerjoin(incident, incident.c.id == task.c.incident_id)
+                                .where(task.c.status.in_(_TRAVELLING), func.coalesce(incident.c.lon, task.c.target_lon)
+                                       .is_not(None))).all()
         if not rows:
             return []
         t_ids = np.array([r[0] for r in rows], np.int64)
@@ -48,8 +52,11 @@ class ArrivalDetector:
         k = order[pos_c[has]]
         hit = arrived(np.asarray(lon)[k], np.asarray(lat)[k], scene[has, 0], scene[has, 1], self.radius_m)
         done = []
+        move_ups = {int(r[0]) for r in rows if r[4] == TaskKind.MOVE_UP.value}
         for tid in t_ids[has][hit].tolist():
             if lifecycle.arrive(self.engine, tid, actor=ACTOR, now_s=now_s).ok:
                 done.append(tid)
+                if tid in move_ups:   # repositioned: available again where coverage needs them
+                    lifecycle.resolve(self.engine, tid, actor=ACTOR, now_s=now_s)
         self.detected += len(done)
         return done

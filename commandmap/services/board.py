@@ -112,7 +112,7 @@ class OfficerInfo:
 class OpenTask:
     task_id: int
     officer_id: int
-    incident_id: int
+    incident_id: int            # -1: a task without an incident (inspection, move-up)
     incident_code: str
     status: str
 
@@ -225,10 +225,13 @@ class Board:
     def open_tasks(self) -> dict[int, OpenTask]:
         """Open task by officer id."""
         with self._read() as conn:
-            rows = conn.execute(select(task.c.id, task.c.officer_id, task.c.incident_id, incident.c.code, task.c.status)
-                                .join(incident, incident.c.id == task.c.incident_id)
+            rows = conn.execute(select(task.c.id, task.c.officer_id, task.c.incident_id, incident.c.code, task.c.status,
+                                       task.c.kind)
+                                .outerjoin(incident, incident.c.id == task.c.incident_id)
                                 .where(task.c.status.in_(_OPEN_TASKS))).all()
-        return {int(r.officer_id): OpenTask(int(r.id), int(r.officer_id), int(r.incident_id), r.code, r.status)
+        # a task without an incident (inspection, move-up) shows its kind where the code would be
+        return {int(r.officer_id): OpenTask(int(r.id), int(r.officer_id), -1 if r.incident_id is None else
+                                            int(r.incident_id), r.code or r.kind, r.status)
                 for r in rows}
 
     # -- what happened ----------------------------------------------------------------------------
@@ -243,10 +246,11 @@ class Board:
         with self._read() as conn:
             rows = conn.execute(query).all()
             task_ids = {int(r.entity_id) for r in rows if r.entity == "task"}
-            tasks = {int(t.id): (int(t.incident_id), int(t.officer_id)) for t in conn.execute(
-                select(task.c.id, task.c.incident_id, task.c.officer_id).where(task.c.id.in_(sorted(task_ids))))
-            } if task_ids else {}
-            incident_ids = {i for i, _ in tasks.values()} | {int(r.entity_id) for r in rows if r.entity == "incident"}
+            tasks = {int(t.id): (None if t.incident_id is None else int(t.incident_id), int(t.officer_id))
+                     for t in conn.execute(select(task.c.id, task.c.incident_id, task.c.officer_id)
+                                           .where(task.c.id.in_(sorted(task_ids))))} if task_ids else {}
+            incident_ids = ({i for i, _ in tasks.values() if i is not None}
+                            | {int(r.entity_id) for r in rows if r.entity == "incident"})
             officer_ids = {o for _, o in tasks.values()}
             for r in rows:
                 to = (r.detail or {}).get("to_officer")

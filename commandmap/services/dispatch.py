@@ -34,6 +34,7 @@ from .authz import refusal
 from .transition_sql import transition
 
 _OPEN = [s.value for s in OPEN_TASK_STATUSES]
+_KIND_TEXT = {"inspection": "a joint inspection", "move_up": "a move-up"}   # tasks without an incident
 
 
 @dataclass(frozen=True)
@@ -117,12 +118,13 @@ def explain_officer(conn, officer_id: int, seen_version: int | None) -> tuple[st
                        .where(officer.c.id == officer_id)).first()
     if row is None:
         return "not_found", f"there is no officer {officer_id}"
-    busy = conn.execute(select(incident.c.code, task.c.dispatched_by, task.c.dispatched_at)
-                        .join(incident, incident.c.id == task.c.incident_id)
+    busy = conn.execute(select(incident.c.code, task.c.kind, task.c.dispatched_by, task.c.dispatched_at)
+                        .outerjoin(incident, incident.c.id == task.c.incident_id)
                         .where(task.c.officer_id == officer_id, task.c.status.in_(_OPEN))
                         .order_by(task.c.id.desc()).limit(1)).first()
     if busy is not None:
-        return "officer_taken", (f"officer {officer_id} was dispatched to {busy.code} by {busy.dispatched_by} "
+        where = busy.code or _KIND_TEXT.get(busy.kind, busy.kind)
+        return "officer_taken", (f"officer {officer_id} was dispatched to {where} by {busy.dispatched_by} "
                                  f"at {clock_text(busy.dispatched_at)}")
     if not row.on_duty:
         return "officer_unavailable", f"officer {officer_id} is off duty"

@@ -94,7 +94,7 @@ def plan_joint_inspection(engine: Engine, site_ids: Sequence[int], graph: RoadGr
             raise JointPlanError(f"no site with id {', '.join(map(str, missing))}")
         deps = {r.code: r.id for r in conn.execute(select(department.c.code, department.c.id))}
         orows = conn.execute(select(officer.c.id, officer.c.badge, officer.c.name, officer.c.department_id,
-                                    officer.c.skills, officer_position.c.lon, officer_position.c.lat)
+                                    officer.c.skills, officer.c.status, officer_position.c.lon, officer_position.c.lat)
                              .join(officer_position, officer_position.c.officer_id == officer.c.id)
                              .where(officer.c.on_duty.is_(True)).order_by(officer.c.id)).all()
     items_of: dict[int, list[CheckItem]] = {}
@@ -124,6 +124,8 @@ def plan_joint_inspection(engine: Engine, site_ids: Sequence[int], graph: RoadGr
     team: list[TeamMember] = []
     for j in cover.chosen:
         members = profiles[keys[j]]
+        free = [k for k in members if orows[k].status == "available"]
+        members = free or members     # an officer who is free now can be dispatched with the plan
         pos = np.array([[orows[k].lon, orows[k].lat] for k in members])
         best = members[int(np.argmin(np.hypot(*(pos - centre).T)))]
         r = orows[best]

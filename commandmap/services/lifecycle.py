@@ -47,7 +47,7 @@ def _task_row(conn: Connection, task_id: int) -> Any:
     row = conn.execute(select(task.c.id, task.c.status, task.c.officer_id, task.c.incident_id,
                               officer.c.status.label("officer_status"), incident.c.status.label("incident_status"))
                        .join(officer, officer.c.id == task.c.officer_id)
-                       .join(incident, incident.c.id == task.c.incident_id)
+                       .outerjoin(incident, incident.c.id == task.c.incident_id)   # none: inspection, move-up
                        .where(task.c.id == task_id)).first()
     if row is None:
         raise _Refused(f"there is no task {task_id}", "not_found")
@@ -67,7 +67,7 @@ def _move_three(conn: Connection, row: Any, event: str, label: str, values: dict
     if moved and officer_event:
         moved = transition(conn, officer, row.officer_id, officer_event)
         changes.append(("officer", row.officer_id, "update"))
-    if moved and incident_event:
+    if moved and incident_event and row.incident_id is not None:
         moved = transition(conn, incident, row.incident_id, incident_event)
         changes.append(("incident", row.incident_id, "update"))
     if not moved:   # another seat changed one of the three between our read and our write
@@ -174,6 +174,8 @@ def reassign(engine: Engine, task_id: int, new_officer_id: int, *, actor: Actor 
 
     def body(conn: Connection):  # type: ignore[no-untyped-def]
         row = _task_row(conn, task_id)
+        if row.incident_id is None:
+            raise _Refused(f"task {task_id} has no incident to hand over (an inspection or move-up)")
         changes = _move_three(conn, row, "reassign", "be reassigned", {"completed_at": from_epoch(now)})
         try:
             tid = assign_in(conn, row.incident_id, new_officer_id, seat=as_actor(actor).label, now=now, eta_s=predicted_eta_s,

@@ -136,7 +136,7 @@ class ReplayHistory:
         self._init_fixes(self._read_fixes, self._read_last_fixes, chunk_s)
         # tasks
         self._task_ids = np.array([r.id for r in tasks], np.int64)
-        self._task_incident = np.array([r.incident_id for r in tasks], np.int64)
+        self._task_incident = np.array([-1 if r.incident_id is None else r.incident_id for r in tasks], np.int64)
         self._task_officer_rank = np.array([rank.get(int(r.officer_id), -1) for r in tasks], np.int64)
         self._task_stage = {k: np.array([_t(getattr(r, k)) for r in tasks], np.float64)
                             for k in ("dispatched_at", "acknowledged_at", "en_route_at", "arrived_at", "completed_at")}

@@ -18,6 +18,7 @@ from ..domain.enums import IncidentSource
 from ..domain.escalation import DEFAULT_ACCEPT_WITHIN_S, WhistleClock, WhistleLevel, WhistleState, escalation_reason
 from ..store.audit import append_audit
 from ..store.changes import record_change
+from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import district, grid, town, whistle
 from .clock import from_epoch, to_epoch
 from .intake import Intake, IntakeError, NewIncident
@@ -104,8 +105,16 @@ def accept(engine: Engine, incident_id: int, *, actor: str, now_s: float) -> Whi
 
 
 def escalate_due(engine: Engine, *, now_s: float, actor: str = "escalation-clock") -> list[int]:
-    """Escalate every town-level whistle not accepted by its deadline; returns their incident ids."""
+    """Escalate every town-level whistle not accepted by its deadline; returns their incident ids.
+
+    Cheap when nothing is due (one indexed read, no write transaction), so timers may call it often."""
     now = from_epoch(now_s)
+    with engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
+        pending = conn.execute(select(whistle.c.incident_id).where(
+            whistle.c.level == WhistleLevel.TOWN.value, whistle.c.accepted_at.is_(None),
+            whistle.c.accept_due_at <= now).limit(1)).first()
+    if pending is None:
+        return []
     with engine.begin() as conn:
         due = conn.execute(select(whistle.c.incident_id, whistle.c.raised_at, whistle.c.accept_due_at, town.c.name)
                            .join(town, town.c.id == whistle.c.town_id)

@@ -23,8 +23,10 @@ from routing.projection import to_lonlat, to_xy
 from ..domain.access import Actor, Permission, system_actor
 from ..domain.enums import Priority
 from . import lifecycle
+from .assignments import AssignResult, dispatch_plan, plan_legs, send_move_up
 from .board import Board
 from .catalogue import IncidentCategory
+from .coverage import MoveSuggestion
 from .dispatch import DispatchResult, dispatch
 from .intake import Intake, IntakeError, IntakeResult, NewIncident
 from .lifecycle import ActionResult
@@ -103,6 +105,16 @@ class Workbench:
         if result.ok and result.task_id is not None:
             self.shown.dispatched(incident_id, candidate.officer_id, result.task_id, now)
         return result
+
+    def send_move_up(self, move: MoveSuggestion) -> AssignResult:
+        """Reposition `move`'s officer to its target (a coverage move-up) as a task, routed by road."""
+        (leg,) = plan_legs(self.engine, self.recommender.graph, move.to_lonlat, [move.officer_id])
+        return send_move_up(self.engine, leg, seat=self.actor, now_s=self.clock(), site_id=move.site_id,
+                            gain_sites=move.gain_sites)
+
+    def dispatch_plan(self, plan_id: int) -> AssignResult:
+        """Send a saved joint inspection plan's team (all or none)."""
+        return dispatch_plan(self.engine, plan_id, self.recommender.graph, seat=self.actor, now_s=self.clock())
 
     def reassign(self, task_id: int, candidate: Candidate) -> ActionResult:
         return lifecycle.reassign(self.engine, task_id, candidate.officer_id, actor=self.actor,

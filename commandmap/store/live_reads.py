@@ -128,7 +128,8 @@ def incidents_of_tasks(conn: Connection, task_ids: Collection[int]) -> set[int]:
     """Incidents the tasks `task_ids` belong to (a task change moves its incident's SLA clocks)."""
     if not task_ids:
         return set()
-    rows = conn.exec_driver_sql(f"SELECT DISTINCT incident_id FROM task WHERE id IN ({_in_list(task_ids)})").all()
+    rows = conn.exec_driver_sql(f"SELECT DISTINCT incident_id FROM task WHERE id IN ({_in_list(task_ids)}) "
+                                "AND incident_id IS NOT NULL").all()   # inspections and move-ups have none
     return {int(r[0]) for r in rows}
 
 

@@ -181,7 +181,13 @@ incident = Table(
 task = Table(
     "task", metadata,
     Column("id", Integer, primary_key=True),
-    Column("incident_id", ForeignKey("incident.id"), nullable=False, index=True),
+    # kind: incident (a response: the KPIs count these) / inspection (a joint plan's team) / move_up
+    # (repositioning for coverage); only incident tasks have an incident (migration 0009)
+    Column("kind", String(16), nullable=False, server_default="incident"),
+    Column("incident_id", ForeignKey("incident.id"), index=True),
+    Column("plan_id", ForeignKey("inspection_plan.id")),
+    Column("target_lon", Float),      # where a task without an incident sends the officer
+    Column("target_lat", Float),
     Column("officer_id", ForeignKey("officer.id"), nullable=False, index=True),
     Column("dispatched_by", String(64), nullable=False),
     Column("dispatched_at", TS, nullable=False),

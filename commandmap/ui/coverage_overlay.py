@@ -3,7 +3,9 @@
 Refreshed off the UI thread from the seat's live arrays every `REFRESH_MS` while
 the layer is shown (a full-city raster costs about a second; nothing is computed
 while the layer is hidden). The shares of sites, grids and population covered,
-and the best move-up suggestions with their gains, go to the status bar.
+and the best move-up suggestions with their gains, go to the status bar; the
+suggestions are drawn on the map as arrows, and `send_best_move_up` (the M key)
+sends the best one not yet sent as a repositioning task, on a worker thread.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..domain.snapshot import OfficerStatusCode, OperationSnapshot
-from ..services.coverage import CoverageModel, CoverageReport, OfficerFleet
+from ..domain.snapshot import MoveUpArrows, OfficerStatusCode, OperationSnapshot
+from ..services.coverage import CoverageModel, CoverageReport, MoveSuggestion, OfficerFleet
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 30_000
@@ -27,6 +29,8 @@ RASTER_CELL_M = 200.0
 class CoverageOverlay(QObject):
     sig_report = Signal(object)
     """A fresh CoverageReport (emitted on the UI thread)."""
+    sig_outcome = Signal(str, bool)
+    """After sending a move-up: one line, succeeded."""
 
     def __init__(self, ctx: Any, is_shown: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +50,13 @@ class CoverageOverlay(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(50)
         self._poll.timeout.connect(self._on_poll)
+        self.arrows: MoveUpArrows | None = None
+        self._sent: set[int] = set()             # officers sent from the current report
+        self._send_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-move-up")
+        self._send_future: Future[Any] | None = None
+        self._send_poll = QTimer(self)
+        self._send_poll.setInterval(50)
+        self._send_poll.timeout.connect(self._on_send_poll)
 
     def on_layer_changed(self, layer: Any, _static: bool) -> None:
         """The layer was just switched on: compute now rather than at the next period."""
@@ -56,9 +67,9 @@ class CoverageOverlay(QObject):
 
     def overlay(self, snap: OperationSnapshot) -> OperationSnapshot:
         """The snapshot with the latest coverage raster (the live state computes none)."""
-        if self.report is None or self.report.raster is None or not self._is_shown():
+        if self.report is None or not self._is_shown():
             return snap
-        return dataclasses.replace(snap, coverage_s=self.report.raster)
+        return dataclasses.replace(snap, coverage_s=self.report.raster, move_ups=self.arrows)
 
     def refresh(self) -> None:
         """Recompute now if the layer is shown and no computation is running."""
@@ -92,9 +103,57 @@ class CoverageOverlay(QObject):
             log.warning("coverage refresh failed: %s", exc)
             return
         self.report = report
+        self._sent = set()
+        self._update_arrows()
         self.sig_report.emit(report)
+
+    def pending_moves(self) -> list[MoveSuggestion]:
+        """The current report's suggestions not yet sent, best first."""
+        return [] if self.report is None else [m for m in self.report.moves if m.officer_id not in self._sent]
+
+    def _update_arrows(self) -> None:
+        moves = self.pending_moves()
+        if not moves:
+            self.arrows = None
+            return
+        to_xy = self.ctx.workbench.to_xy
+        self.arrows = MoveUpArrows(np.array([m.officer_id for m in moves], np.int64),
+                                   to_xy(np.array([m.from_lonlat for m in moves])),
+                                   to_xy(np.array([m.to_lonlat for m in moves])),
+                                   np.array([m.gain_sites for m in moves], np.float64))
+
+    def send_best_move_up(self) -> bool:
+        """Send the best suggestion not yet sent (False: nothing to send, or a send is running)."""
+        if self._send_future is not None:
+            return False
+        moves = self.pending_moves()
+        if not moves:
+            self.sig_outcome.emit(self.tr("No move-up to send: show the coverage layer and wait for its "
+                                          "suggestions"), False)
+            return False
+        move = moves[0]
+        self._sent.add(move.officer_id)           # not offered again, whatever the outcome
+        self._update_arrows()
+        self._send_future = self._send_pool.submit(self.ctx.workbench.send_move_up, move)
+        self._send_poll.start()
+        return True
+
+    def _on_send_poll(self) -> None:
+        fut = self._send_future
+        if fut is None or not fut.done():
+            return
+        self._send_poll.stop()
+        self._send_future = None
+        try:
+            result = fut.result()
+        except Exception as exc:  # reported, never lost in the worker
+            self.sig_outcome.emit(self.tr("Move-up failed: {error}").format(error=exc), False)
+            return
+        self.sig_outcome.emit(result.message, bool(result.ok))
 
     def close(self) -> None:
         self._timer.stop()
         self._poll.stop()
+        self._send_poll.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._send_pool.shutdown(wait=True, cancel_futures=True)

@@ -41,8 +41,11 @@ _LEFT_OUT = {
     "scene_off_network": QT_TRANSLATE_NOOP("Labels", "scene away from any road"),
     "scene_invalid": QT_TRANSLATE_NOOP("Labels", "scene has no valid location"),
 }
+_TASK_KIND = {"inspection": QT_TRANSLATE_NOOP("Labels", "joint inspection"),
+              "move_up": QT_TRANSLATE_NOOP("Labels", "move-up")}
 _ACTION = {
     "task.dispatch": QT_TRANSLATE_NOOP("Labels", "dispatched"),
+    "task.move_up": QT_TRANSLATE_NOOP("Labels", "moved up"),
     "task.acknowledge": QT_TRANSLATE_NOOP("Labels", "acknowledged"),
     "task.start_route": QT_TRANSLATE_NOOP("Labels", "on the way"),
     "task.arrive": QT_TRANSLATE_NOOP("Labels", "arrived"),
@@ -67,6 +70,11 @@ def status_label(status: str) -> str:
 
 def source_label(source: str) -> str:
     return _t(_SOURCE, source)
+
+
+def task_label(code: str) -> str:
+    """What an officer's open task is: its incident's code, or the kind of a task without one."""
+    return _t(_TASK_KIND, code)
 
 
 def mode_label(mode: str) -> str:

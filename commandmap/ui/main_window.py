@@ -3,7 +3,7 @@
 Built from what it is handed (`attach(ctx, feed)`): the composition root gives
 it the city, the live state and the seat's `Workbench`; tests give it the same
 things built from a small store. Every action is a menu item with its key in
-the tooltip; the plain keys (Enter, 1–5, A, R, C, N, Esc) act while the queue,
+the tooltip; the plain keys (Enter, 1–5, A, R, C, N, M, Esc) act while the queue,
 the candidate list or the map has focus, so they never eat a typed letter.
 """
 
@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
         self.act_cancel = self._action("cancel", lambda: self._act("cancel"), "C", local=True)
         self.act_new = self._action("new-incident", self.start_new_incident, "N", local=True)
         self.act_clear = self._action("clear", self.clear_selection, K.Key_Escape, local=True)
+        self.act_move_up = self._action("move-up", lambda: getattr(self, "coverage", None) is not None
+                                        and self.coverage.send_best_move_up(), "M", local=True, icon_name="dispatch")
         self.act_search = self._action("search", self.open_search, QKeySequence.StandardKey.Find)
         self.act_zoom_in = self._action("zoom-in", lambda: self.canvas.zoom_by(2 ** 0.5))
         self.act_zoom_out = self._action("zoom-out", lambda: self.canvas.zoom_by(2 ** -0.5))
@@ -205,6 +207,7 @@ class MainWindow(QMainWindow):
         self.menu_incident.addActions([self.act_new, self.act_dispatch, *self.act_choose])
         self.menu_incident.addSeparator()
         self.menu_incident.addActions([self.act_acknowledge, self.act_resolve, self.act_cancel, self.act_clear])
+        self.menu_incident.addAction(self.act_move_up)
         self.menu_incident.addSeparator()
         self.menu_incident.addAction(self.act_search)
         self.menu_docks = QMenu(self)
@@ -253,6 +256,7 @@ class MainWindow(QMainWindow):
             self.act_wall: self.tr("Wall theme"), self.act_fullscreen: self.tr("Full screen"),
             self.act_export: self.tr("Export map"), self.act_import_city: self.tr("Import city…"), self.act_reset_layout: self.tr("Reset layout"),
             self.act_quit: self.tr("Quit"), self.act_auto_dispatch: self.tr("Simulated dispatcher on"),
+            self.act_move_up: self.tr("Send the best move-up (coverage layer)"),
         }
         for i, act in enumerate(self.act_choose, start=1):
             texts[act] = self.tr("Choose candidate {n}").format(n=i)
@@ -340,6 +344,7 @@ class MainWindow(QMainWindow):
             self.act_auto_dispatch.setChecked(bool(runner.auto_dispatch))
         self.coverage = CoverageOverlay(ctx, lambda: self.canvas.layer("coverage").visible, self)
         self.coverage.sig_report.connect(self._on_coverage_report)
+        self.coverage.sig_outcome.connect(self._on_controller_outcome)
         self.snapshot_overlays.append(self.coverage.overlay)
         self.canvas.layer("coverage").add_listener(self.coverage.on_layer_changed)
         self.on_close(self.coverage.close)
@@ -605,7 +610,7 @@ class MainWindow(QMainWindow):
         self.status_coverage.setText(self.tr(
             "{m:.0f}-min coverage: sites {s:.1%} · grids {g:.1%} · population {p:.1%}").format(
             m=report.limit_s / 60, s=report.sites_share, g=report.grids_share, p=report.population_share)
-            + (self.tr(" · move-ups {gains}").format(gains=moves) if moves else ""))
+            + (self.tr(" · move-ups {gains} (M sends the best)").format(gains=moves) if moves else ""))
         self._refresh_preview()
 
     def _on_auto_dispatch_toggled(self, checked: bool) -> None:

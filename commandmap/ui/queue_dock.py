@@ -3,7 +3,10 @@
 Rows come from the controller (`sig_queue`) in urgency order; the model only
 filters and paints. Countdowns tick once a second from the deadline already
 known, without a query. A P1 that was not in the previous queue flashes for a
-few seconds (no sound: a command room is loud enough).
+few seconds (no sound: a command room is loud enough). A grid whistle carries a
+badge: with the town team and its acceptance countdown, or escalated to the
+district (the reason in the tooltip); the queue filters along district › town ›
+grid and by whistle level.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableView,
                                QVBoxLayout, QWidget)
 
+from ..domain.escalation import DEFAULT_ACCEPT_WITHIN_S
 from ..services.board import QueueRow
 from .dispatch_controller import format_duration
 from .labels import priority_colour, source_label, status_label
@@ -26,10 +30,11 @@ FLASH_S = 6.0
 AT_RISK_FRACTION = 0.25       # amber when less than this share of the budget is left
 _ModelIndex = QModelIndex | QPersistentModelIndex
 _AMBER, _RED = QColor("#f0a020"), QColor("#e03030")
+WHISTLE_AMBER_BUDGET_S = DEFAULT_ACCEPT_WITHIN_S   # amber in the town's last quarter (of the default time)
 
 
 class QueueModel(QAbstractTableModel):
-    COLUMNS = ("code", "priority", "category", "jurisdiction", "status", "age", "sla")
+    COLUMNS = ("code", "priority", "category", "jurisdiction", "status", "age", "sla", "whistle")
 
     def __init__(self, clock: Callable[[], float], parent: Any = None) -> None:
         super().__init__(parent)
@@ -41,7 +46,7 @@ class QueueModel(QAbstractTableModel):
 
     def header_texts(self) -> tuple[str, ...]:
         return (self.tr("Code"), self.tr("Pri."), self.tr("Category"), self.tr("District › town › grid"),
-                self.tr("Status"), self.tr("Age"), self.tr("SLA"))
+                self.tr("Status"), self.tr("Age"), self.tr("SLA"), self.tr("Whistle"))
 
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.rows)
@@ -92,7 +97,18 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return row.incident_id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.code} · {row.category} · {row.jurisdiction}\n{row.description}".strip()
+            whistle = self.whistle_tooltip(row)
+            if col == "whistle" and whistle:
+                return whistle
+            return "\n".join(t for t in (f"{row.code} · {row.category} · {row.jurisdiction}", row.description,
+                                          whistle) if t).strip()
+        if role == Qt.ItemDataRole.BackgroundRole and col == "whistle" and row.whistle_level:
+            if row.whistle_level == "district":
+                return _RED
+            left = self.whistle_left_s(row)
+            return _AMBER if left is not None and left < AT_RISK_FRACTION * WHISTLE_AMBER_BUDGET_S else None
+        if role == Qt.ItemDataRole.ForegroundRole and col == "whistle" and row.whistle_level == "district":
+            return QColor("white")
         if role == Qt.ItemDataRole.BackgroundRole:
             if self.flashing(row.incident_id) and int(time.monotonic() * 2) % 2 == 0:
                 return QColor(224, 48, 48, 150)
@@ -134,13 +150,44 @@ class QueueModel(QAbstractTableModel):
         if col == "sla":
             left = self.remaining_s(row)
             return "✓" if left is None else format_duration(left)
+        if col == "whistle":
+            return self.whistle_text(row)
+        return ""
+
+    # -- grid whistles (网格吹哨) ---------------------------------------------------------------------
+    def whistle_left_s(self, row: QueueRow) -> float | None:
+        """Seconds the town team has left to accept (None: not waiting on the town)."""
+        if row.whistle_level != "town" or row.whistle_due_s is None:
+            return None
+        return max(0.0, row.whistle_due_s - self.clock())
+
+    def whistle_text(self, row: QueueRow) -> str:
+        if row.whistle_level == "district":
+            return self.tr("⚠ District")
+        if row.whistle_level == "town":
+            left = self.whistle_left_s(row)
+            if left is None:
+                return self.tr("✓ Town accepted")
+            return self.tr("🔔 Town {left}").format(left=format_duration(left))
+        return ""
+
+    def whistle_tooltip(self, row: QueueRow) -> str:
+        if row.whistle_level == "district":
+            return self.tr("Grid whistle escalated to the district command centre: {reason}").format(
+                reason=row.escalation_reason or self.tr("no reason recorded"))
+        if row.whistle_level == "town":
+            left = self.whistle_left_s(row)
+            if left is None:
+                return self.tr("Grid whistle accepted by the town team ({town})").format(town=row.town or "?")
+            return self.tr("Grid whistle with the town team ({town}): {left} left to accept before it "
+                           "escalates to the district").format(town=row.town or "?", left=format_duration(left))
         return ""
 
 
 class QueueFilter(QSortFilterProxyModel):
     """Keeps rows whose fields equal every chosen value (None = any)."""
 
-    FIELDS = ("priority", "status", "district", "town", "category", "source")
+    FIELDS = ("priority", "status", "district", "town", "grid", "whistle_level", "category", "source")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -225,8 +272,13 @@ class QueueDock(QWidget):
 
     def _any_text(self, name: str) -> str:
         return {"priority": self.tr("All priorities"), "status": self.tr("All statuses"),
-                "district": self.tr("All districts"), "town": self.tr("All towns"),
+                "district": self.tr("All districts"), "town": self.tr("All towns"), "grid": self.tr("All grids"),
+                "whistle_level": self.tr("All whistles"),
                 "category": self.tr("All categories"), "source": self.tr("All sources")}[name]
+
+    def _whistle_label(self, level: str) -> str:
+        return {"town": self.tr("Whistle: town team"), "district": self.tr("Whistle: escalated to district")
+                }.get(level, level)
 
     def _fill_filters(self) -> None:
         """Filter choices from the rows present (plus what is chosen now, so a choice survives)."""
@@ -239,10 +291,15 @@ class QueueDock(QWidget):
                 if name == "town" and self.proxy.wanted["district"]:
                     values = sorted({r.town for r in self.model.rows if r.district == self.proxy.wanted["district"]}
                                     | ({chosen} if chosen else set()))
+                if name == "grid" and (self.proxy.wanted["district"] or self.proxy.wanted["town"]):
+                    values = sorted({r.grid for r in self.model.rows if r.grid and all(
+                        self.proxy.wanted[f] in (None, getattr(r, f)) for f in ("district", "town"))}
+                        | ({chosen} if chosen else set()))
                 box.clear()
                 box.addItem(self._any_text(name), None)
                 for v in values:
-                    label = {"status": status_label, "source": source_label}.get(name, str)(v)
+                    label = {"status": status_label, "source": source_label,
+                             "whistle_level": self._whistle_label}.get(name, str)(v)
                     box.addItem(label, v)
                 box.setCurrentIndex(max(0, box.findData(chosen)) if chosen else 0)
         finally:
@@ -253,6 +310,8 @@ class QueueDock(QWidget):
             return
         selected = self.selected_incident_id()
         self.proxy.set_wanted(name, self.filters[name].currentData())
+        if name in ("district", "town"):   # the choices below it narrow to the chosen place
+            self._fill_filters()
         self._restore_selection(selected)
         self._update_count()
 

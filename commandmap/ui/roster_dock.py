@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit,
 from ..domain.snapshot import OperationSnapshot
 from ..services.board import OfficerInfo, OpenTask
 from .dispatch_controller import format_duration
-from .labels import mode_label, officer_status_label
+from .labels import mode_label, officer_status_label, task_label
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -96,7 +96,7 @@ class RosterModel(QAbstractTableModel):
             return text + (self.tr(" · stale") if bool(o.stale[row]) and int(o.status[row]) else "")
         if col == "task":
             t = self.tasks.get(oid)
-            return t.incident_code if t else ""
+            return task_label(t.incident_code) if t else ""
         if col == "fix_age":
             age = float(o.fix_age_s[row])
             return format_duration(age) if np.isfinite(age) else self.tr("no fix")

@@ -454,7 +454,7 @@
 <context>
     <name>CoverageLayer</name>
     <message>
-        <location filename="../../layers/rasters.py" line="+175"/>
+        <location filename="../../layers/rasters.py" line="+225"/>
         <source>Reachable within 5 min</source>
         <translation>5分钟内可达</translation>
     </message>
@@ -462,6 +462,24 @@
         <location line="+1"/>
         <source>Not reachable in 5 min</source>
         <translation>5分钟不可达</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move-up: officer → where, +sites gained</source>
+        <translation>前置调度：执法员 → 目标点，+新增覆盖对象</translation>
+    </message>
+</context>
+<context>
+    <name>CoverageOverlay</name>
+    <message>
+        <location filename="../../commandmap/ui/coverage_overlay.py" line="+131"/>
+        <source>No move-up to send: show the coverage layer and wait for its suggestions</source>
+        <translation>暂无可发送的前置调度：请打开覆盖图层并等待建议</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Move-up failed: {error}</source>
+        <translation>前置调度失败：{error}</translation>
     </message>
 </context>
 <context>
@@ -503,7 +521,7 @@
 <context>
     <name>HeatmapLayer</name>
     <message>
-        <location filename="../../layers/rasters.py" line="-43"/>
+        <location filename="../../layers/rasters.py" line="-89"/>
         <source>Incident density (low → high)</source>
         <translation>事件密度（低→高）</translation>
     </message>
@@ -691,18 +709,18 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+28"/>
+        <location line="+30"/>
         <source>dispatched</source>
         <translation>已派单</translation>
     </message>
     <message>
-        <location line="-27"/>
-        <location line="+28"/>
+        <location line="-29"/>
+        <location line="+31"/>
         <source>acknowledged</source>
         <translation>已接单</translation>
     </message>
     <message>
-        <location line="-28"/>
+        <location line="-31"/>
         <source>en route</source>
         <translation>在途</translation>
     </message>
@@ -713,24 +731,24 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>resolved</source>
         <translation>已处置</translation>
     </message>
     <message>
-        <location line="-29"/>
-        <location line="+33"/>
+        <location line="-32"/>
+        <location line="+36"/>
         <source>closed</source>
         <translation>已办结</translation>
     </message>
     <message>
-        <location line="-33"/>
-        <location line="+32"/>
+        <location line="-36"/>
+        <location line="+35"/>
         <source>cancelled</source>
         <translation>已撤销</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-34"/>
         <source>available</source>
         <translation>空闲</translation>
     </message>
@@ -747,12 +765,12 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+28"/>
+        <location line="+31"/>
         <source>reassigned</source>
         <translation>已改派</translation>
     </message>
     <message>
-        <location line="-25"/>
+        <location line="-28"/>
         <source>grid whistle</source>
         <translation>网格吹哨</translation>
     </message>
@@ -842,7 +860,22 @@
         <translation>现场位置无效</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
+        <source>joint inspection</source>
+        <translation>综合查一次</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>move-up</source>
+        <translation>前置调度</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>moved up</source>
+        <translation>已前置调度</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>on the way</source>
         <translation>出发</translation>
     </message>
@@ -984,7 +1017,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../commandmap/ui/main_window.py" line="+245"/>
+        <location filename="../../commandmap/ui/main_window.py" line="+248"/>
         <source>CommandMap · dispatch workstation</source>
         <translation>指挥一张图 · 调度席</translation>
     </message>
@@ -1050,12 +1083,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+405"/>
+        <location line="+407"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-405"/>
+        <location line="-407"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -1073,6 +1106,11 @@
         <location line="+0"/>
         <source>Simulated dispatcher on</source>
         <translation>模拟调度员派单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send the best move-up (coverage layer)</source>
+        <translation>发送最优前置调度（覆盖图层）</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -1170,7 +1208,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+113"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -1211,8 +1249,8 @@
     </message>
     <message>
         <location line="+2"/>
-        <source> · move-ups {gains}</source>
-        <translation> · 前置调度建议 {gains}</translation>
+        <source> · move-ups {gains} (M sends the best)</source>
+        <translation> · 前置调度 {gains}（按 M 发送最优）</translation>
     </message>
     <message>
         <location line="+25"/>
@@ -1354,7 +1392,7 @@
 <context>
     <name>QueueDock</name>
     <message>
-        <location filename="../../commandmap/ui/queue_dock.py" line="+227"/>
+        <location filename="../../commandmap/ui/queue_dock.py" line="+274"/>
         <source>All priorities</source>
         <translation>全部优先级</translation>
     </message>
@@ -1374,6 +1412,16 @@
         <translation>全部镇街</translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>All grids</source>
+        <translation>全部网格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All whistles</source>
+        <translation>全部吹哨</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>All categories</source>
         <translation>全部类别</translation>
@@ -1384,7 +1432,17 @@
         <translation>全部来源</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+3"/>
+        <source>Whistle: town team</source>
+        <translation>吹哨：镇街报到中</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Whistle: escalated to district</source>
+        <translation>吹哨：已升级至区</translation>
+    </message>
+    <message>
+        <location line="+40"/>
         <source>{shown} of {total} open incidents</source>
         <translation>在办事件 {total} 件，显示 {shown} 件</translation>
     </message>
@@ -1392,7 +1450,7 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location line="-218"/>
+        <location line="-272"/>
         <source>Code</source>
         <translation>编号</translation>
     </message>
@@ -1425,6 +1483,46 @@
         <location line="+0"/>
         <source>SLA</source>
         <translation>时限</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Whistle</source>
+        <translation>吹哨</translation>
+    </message>
+    <message>
+        <location line="+117"/>
+        <source>⚠ District</source>
+        <translation>⚠ 区级</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>✓ Town accepted</source>
+        <translation>✓ 镇街已接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>🔔 Town {left}</source>
+        <translation>🔔 镇街 {left}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Grid whistle escalated to the district command centre: {reason}</source>
+        <translation>网格吹哨已升级至区指挥中心：{reason}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no reason recorded</source>
+        <translation>未记录原因</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Grid whistle accepted by the town team ({town})</source>
+        <translation>网格吹哨已由镇街队伍（{town}）接收</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Grid whistle with the town team ({town}): {left} left to accept before it escalates to the district</source>
+        <translation>网格吹哨待镇街队伍（{town}）接收：剩余 {left}，超时将升级至区</translation>
     </message>
 </context>
 <context>

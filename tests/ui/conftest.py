@@ -36,7 +36,35 @@ def mini_store(mini_store_template: str, tmp_path) -> str:
     """A private copy of the mini demo store (tests may write to it)."""
     path = tmp_path / "store.sqlite3"
     shutil.copy(mini_store_template, path)
+    _bring_fixes_to_now(str(path))
     return f"sqlite:///{path}"
+
+
+def _bring_fixes_to_now(path: str) -> None:
+    """The template's fixes were fresh when it was built; a test a few minutes later would find every
+    officer stale (older than DEFAULT_STALE_AFTER_S) and no candidate to recommend. Shift them to the
+    copy's present, keeping their relative ages."""
+    import sqlite3
+    import time
+
+    import numpy as np
+
+    from commandmap.services.clock import parse_timestamps, sqlite_timestamps
+
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT officer_id, fix_time, received_at FROM officer_position").fetchall()
+        if not rows:
+            return
+        fix, got = parse_timestamps([r[1] for r in rows]), parse_timestamps([r[2] for r in rows])
+        shift = time.time() - float(np.nanmax(got))
+        if shift <= 0:
+            return
+        conn.executemany("UPDATE officer_position SET fix_time = ?, received_at = ? WHERE officer_id = ?",
+                         zip(sqlite_timestamps(fix + shift), sqlite_timestamps(got + shift), [r[0] for r in rows]))
+        conn.commit()
+    finally:
+        conn.close()
 
 
 @pytest.fixture

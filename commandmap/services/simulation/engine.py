@@ -1,5 +1,7 @@
 """The simulated city: officers patrol, incidents arrive, a simulated dispatcher sends
-officers, officers acknowledge, drive, arrive, handle, and become available again.
+officers, officers acknowledge, drive, arrive, handle, and become available again;
+inspection teams and move-ups are driven to their targets, and grid whistles not
+accepted in time escalate to the district at their deadline (`whistle.escalate_due`).
 
 Everything it does goes through the real services (intake, recommend, dispatch,
 lifecycle, ingest), so the demo exercises the same code as a real operation, and
@@ -19,13 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from ...domain.arrival import DEFAULT_ARRIVAL_RADIUS_M
-from ...domain.enums import IncidentSource
+from ...domain.enums import IncidentSource, TaskKind
 from ...domain.transitions import OPEN_TASK_STATUSES
 from ...store.engine import READ_ONLY_OPTION
 from ...store.schema import district, grid, incident, officer, officer_position, site, task, town
+from .. import whistle
 from .. import lifecycle
 from ..arrival import ArrivalDetector
 from ..city_categories import city_catalogue
@@ -80,9 +83,11 @@ class StepReport:
     arrived: int = 0
     resolved: int = 0
     closed: int = 0
+    escalated: int = 0          # grid whistles escalated to the district
 
     def add(self, other: StepReport) -> None:
-        for name in ("fixes", "incidents", "dispatched", "acknowledged", "arrived", "resolved", "closed"):
+        for name in ("fixes", "incidents", "dispatched", "acknowledged", "arrived", "resolved", "closed",
+                     "escalated"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for k, v in other.verdicts.items():
             self.verdicts[k] = self.verdicts.get(k, 0) + v
@@ -97,6 +102,7 @@ class _Task:
     scene_xy: np.ndarray
     route_lonlat: list
     eta_s: float
+    kind: str = TaskKind.INCIDENT.value
 
 
 class SimulationEngine:
@@ -253,6 +259,7 @@ class SimulationEngine:
             t += h
             self.now = t
             self._emit_fixes(t)
+            self._report.escalated += len(whistle.escalate_due(self.engine, now_s=t))
             if self.auto_dispatch:   # after the fixes: the dispatcher sees who reported just now
                 closed = self.dispatcher.closed
                 self.dispatcher.tick(t)
@@ -264,21 +271,24 @@ class SimulationEngine:
     # -- tasks seen in the store ------------------------------------------------------------------
     def _sync_tasks(self, now: float) -> None:
         with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
+            # an inspection or move-up has no incident: it goes to its target point
             rows = conn.execute(select(task.c.id, task.c.officer_id, task.c.incident_id, task.c.status,
-                                       task.c.route_lonlat, task.c.predicted_eta_s, incident.c.lon, incident.c.lat,
+                                       task.c.route_lonlat, task.c.predicted_eta_s,
+                                       func.coalesce(incident.c.lon, task.c.target_lon).label("lon"),
+                                       func.coalesce(incident.c.lat, task.c.target_lat).label("lat"),
                                        task.c.dispatched_at, task.c.acknowledged_at, task.c.en_route_at,
-                                       task.c.arrived_at)
-                                .join(incident, incident.c.id == task.c.incident_id)
+                                       task.c.arrived_at, task.c.kind)
+                                .outerjoin(incident, incident.c.id == task.c.incident_id)
                                 .where(task.c.status.in_(_OPEN)).order_by(task.c.id)).all()
         open_ids = set()
         for r in rows:
             open_ids.add(r.id)
-            if r.id in self.tasks or r.officer_id not in self.index:
+            if r.id in self.tasks or r.officer_id not in self.index or r.lon is None:
                 continue
             k = self.index[r.officer_id]
             route = r.route_lonlat if isinstance(r.route_lonlat, list) else json.loads(r.route_lonlat or "[]")
             scene = self.graph.lonlat_to_xy(np.array([[r.lon, r.lat]]))[0]
-            t = _Task(r.id, k, r.incident_id, scene, route, float(r.predicted_eta_s))
+            t = _Task(r.id, k, r.incident_id, scene, route, float(r.predicted_eta_s), r.kind)
             self.tasks[r.id] = t
             self.followers.pop(k, None)
             # a seat whose clock runs a step ahead of the engine may have stamped the task later
@@ -456,7 +466,10 @@ class SimulationEngine:
         for tid in self.detector.check(officer_ids, lon, lat, now):
             self._report.arrived += 1
             t = self.tasks.get(tid)
-            if t is not None:
+            if t is not None and t.kind == TaskKind.MOVE_UP.value:   # the detector ended it: free again here
+                self.tasks.pop(tid)
+                self._release(t.officer_idx)
+            elif t is not None:
                 self.followers.pop(t.officer_idx, None)
                 self.state[t.officer_idx] = SCENE
                 self._schedule(now + self._handling(), "resolve", tid)
