@@ -27,12 +27,8 @@ from ..services.incident_codes import CITY_TZ
 from .dispatch_controller import DispatchController
 from .kpi_strip import KpiTiles
 from .labels import action_label
-<<<<<<< HEAD
 from .live_feed import LiveFeed, take_new_roads
-=======
-from .live_feed import LiveFeed
 from .wall_charts import WallCharts
->>>>>>> wip-analyst
 
 FOLLOW_S = 90.0               # how long the map stays on a new P1 before returning to the whole city
 FOLLOW_SPAN_M = 10000.0       # a followed P1 is shown with about this much of the city across the map
