@@ -156,3 +156,11 @@ class DeviceDirectory:
         if grant is None or not hmac.compare_digest(grant.device_id.encode(), device_id.encode()):
             return None
         return grant
+
+    def grant(self, token: str | None) -> Grant | None:
+        """The grant of a live token whatever device it names (the phone's task page has only the token);
+        None for a missing, wrong or revoked token."""
+        if not token or len(token) > 128:
+            return None
+        self._fresh()
+        return self._by_hash.get(token_hash(token))

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from ..devices import DeviceDirectory
+from .mobile_page import PREFIX as PAGE_PREFIX
+from .mobile_page import MobilePages
 from .osmand import DEFAULT_ZONE, FeedError, Report, parse_json, parse_params
 from .ticks import RateLimiter, TickWriter
 
@@ -59,8 +61,9 @@ class OsmAndServer:
     """One HTTP endpoint writing through one TickWriter."""
 
     def __init__(self, writer: TickWriter, directory: DeviceDirectory, *, zone: str = DEFAULT_ZONE,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, pages: MobilePages | None = None) -> None:
         self.writer = writer
+        self.pages = pages
         self.directory = directory
         self.zone = ZoneInfo(zone)
         self.limiter = limiter or RateLimiter()
@@ -90,7 +93,11 @@ class OsmAndServer:
         body = await request.read()
         return parse_params(_first_values(body.decode("utf-8", errors="replace")), self.zone), False
 
-    async def handle(self, request: web.BaseRequest) -> web.Response:
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if self.pages is not None and request.path.startswith(PAGE_PREFIX):
+            page = await self.pages.handle(request)   # the officer's task page; None: a position sent there
+            if page is not None:
+                return page
         try:
             report, is_json = await self._report(request)
         except FeedError as exc:
