@@ -32,7 +32,7 @@ TEXT: dict[str, dict[str, str]] = {
         "address": "地址", "area": "区域", "contact": "1分钟联系", "arrival": "5分钟到场", "eta": "预计到达",
         "navigate": "打开导航", "note": "备注（可选）", "note_ph": "现场情况、需要的支援…",
         "ack": "接单", "en_route": "出发", "arrived": "到达", "resolved": "处置完毕",
-        "left": "剩余", "over": "已超时", "met": "已完成", "late": "超时完成",
+        "left": "剩余 {t}", "over": "已超时 {t}", "met": "已完成 {t}", "late": "超时完成 {t}",
         "done_ack": "已接单 ✓", "done_en_route": "已出发 ✓", "done_arrived": "已到达 ✓", "done_resolved": "已处置完毕 ✓",
         "same": "未更改：任务当前为「{status}」", "offline": "网络中断，正在重连…", "min": "分钟",
         "dispatched": "待接单", "acknowledged": "已接单", "en_route_s": "在途", "on_scene": "已到场",
@@ -45,7 +45,7 @@ TEXT: dict[str, dict[str, str]] = {
         "address": "Address", "area": "Area", "contact": "1-min contact", "arrival": "5-min arrival", "eta": "ETA",
         "navigate": "Open navigation", "note": "Note (optional)", "note_ph": "What you see, help needed…",
         "ack": "Accept", "en_route": "On my way", "arrived": "Arrived", "resolved": "Resolved",
-        "left": "left", "over": "over by", "met": "met", "late": "met late",
+        "left": "{t} left", "over": "{t} late", "met": "met in {t}", "late": "late: {t}",
         "done_ack": "Accepted ✓", "done_en_route": "On your way ✓", "done_arrived": "Arrived ✓",
         "done_resolved": "Resolved ✓",
         "same": "Nothing changed: the task is {status}", "offline": "Connection lost, reconnecting…", "min": "min",
@@ -95,14 +95,14 @@ def _clock(lang: str, name: str, clock: SlaClock, start_s: float) -> str:
     label = escape(t[name])
     if clock.met_at_s is not None:
         late = clock.level == SlaLevel.BREACHED
-        text = f"{t['late' if late else 'met']} {_mmss(clock.met_at_s - start_s)}"
+        text = t["late" if late else "met"].format(t=_mmss(clock.met_at_s - start_s))
         return (f'<div class="clock {"bad" if late else "ok"}"><span class="clock-name">{label}</span>'
                 f'<span class="clock-value">{escape(text)}</span></div>')
     if clock.deadline_s is None:
         return ""
     level = {SlaLevel.BREACHED: "bad", SlaLevel.AT_RISK: "warn"}.get(clock.level, "run")
     remaining = clock.remaining_s or 0.0
-    text = f"{t['over']} {_mmss(remaining)}" if remaining < 0 else f"{t['left']} {_mmss(remaining)}"
+    text = t["over" if remaining < 0 else "left"].format(t=_mmss(remaining))
     return (f'<div class="clock {level}" data-deadline="{clock.deadline_s:.0f}" data-left="{escape(t["left"])}" '
             f'data-over="{escape(t["over"])}"><span class="clock-name">{label}</span>'
             f'<span class="clock-value">{escape(text)}</span></div>')
@@ -136,8 +136,8 @@ def _task_html(lang: str, base: str, task: PhoneTask, map_svg: str, now_s: float
 <div class="head" style="border-color:{colour}">
  <span class="prio" style="background:{colour}">{escape(task.priority)}</span>
  <span class="code">{escape(task.incident_code)}</span>
- <span class="status s-{escape(task.status)}">{escape(status_text(lang, task.status))}</span>
 </div>
+<p class="status s-{escape(task.status)}">{escape(status_text(lang, task.status))}</p>
 <h1 class="category">{escape(task.category)}</h1>
 <dl>
  <dt>{escape(t['address'])}</dt><dd class="address">{address}</dd>
@@ -145,13 +145,13 @@ def _task_html(lang: str, base: str, task: PhoneTask, map_svg: str, now_s: float
  <dt>{escape(t['eta'])}</dt><dd>{escape(eta)}</dd>
 </dl>
 <div class="clocks">{_clock(lang, "contact", task.sla.contact, task.dispatched_s)}{_clock(lang, "arrival", task.sla.arrival, task.dispatched_s)}</div>
-<figure class="map" aria-label="{escape(t['route'])}">{map_svg}</figure>
-<a class="nav" href="{escape(geo)}">{escape(t['navigate'])} ➜</a>
 <form method="post" action="{base}/task/{task.task_id}/ack" class="actions">
  <div class="grid">{''.join(buttons)}</div>
  <label for="note">{escape(t['note'])}</label>
  <textarea id="note" name="note" maxlength="200" rows="2" placeholder="{escape(t['note_ph'])}"></textarea>
 </form>
+<a class="nav" href="{escape(geo)}">{escape(t['navigate'])} ➜</a>
+<figure class="map" aria-label="{escape(t['route'])}">{map_svg}</figure>
 </section>"""
 
 
@@ -212,8 +212,8 @@ main{padding:10px 14px 24px}
 #flash{margin:0 0 10px;padding:10px 12px;border-radius:8px;background:#e8f5e9;color:#1b5e20;font-weight:700;font-size:19px}
 .head{display:flex;align-items:center;gap:10px;border-left:8px solid;padding-left:10px}
 .prio{color:#fff;font-weight:800;font-size:20px;padding:2px 10px;border-radius:6px}
-.code{font-weight:800;font-size:21px;letter-spacing:.02em;flex:1;word-break:break-all}
-.status{font-size:17px;font-weight:700;padding:3px 9px;border-radius:6px;background:#eceff1;white-space:nowrap}
+.code{font-weight:800;font-size:22px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.status{margin:8px 0 0;font-size:20px;font-weight:800;padding:6px 12px;border-radius:8px;background:#eceff1}
 .s-dispatched{background:#fff3e0;color:#bf360c}.s-acknowledged,.s-en_route{background:#e3f2fd;color:#0d47a1}
 .s-on_scene{background:#e8f5e9;color:#1b5e20}
 h1.category{font-size:28px;margin:10px 0 6px}
@@ -224,13 +224,14 @@ dt{color:#555;font-size:17px;padding-top:2px}dd{margin:0;font-weight:600}
 .clock-name{font-size:15px;color:#333}.clock-value{font-size:24px;font-weight:800;font-variant-numeric:tabular-nums}
 .clock.run{background:#e3f2fd}.clock.warn{background:#fff3e0;color:#bf360c}.clock.bad{background:#ffebee;color:#b71c1c}
 .clock.ok{background:#e8f5e9;color:#1b5e20}
-.map{margin:8px 0;border:1px solid #ccc;border-radius:10px;overflow:hidden}.map svg{display:block;width:100%;height:auto}
+.map{margin:8px 0 0;border:1px solid #ccc;border-radius:10px;overflow:hidden}.map svg{display:block;width:100%;height:auto}
 a.nav{display:block;text-align:center;padding:12px;margin:8px 0 12px;border:2px solid #0d47a1;border-radius:10px;
  color:#0d47a1;font-weight:800;font-size:20px;text-decoration:none}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .btn{min-height:72px;font-size:26px;font-weight:800;border-radius:12px;border:2px solid #0d47a1;background:#fff;
  color:#0d47a1;font-family:inherit}
 .btn.next{background:#0d47a1;color:#fff}
+html[lang=en] .btn{font-size:22px}
 .btn:disabled{border-color:#ccc;color:#999;background:#f3f3f3}
 label{display:block;margin:12px 0 4px;font-size:17px;color:#333}
 textarea{width:100%;font:inherit;font-size:19px;padding:8px;border:2px solid #999;border-radius:8px}
@@ -245,7 +246,7 @@ function mmss(s){s=Math.round(Math.abs(s));var h=Math.floor(s/3600),m=Math.floor
  return (h?h+':'+(m<10?'0':''):'')+m+':'+(x<10?'0':'')+x;}
 function tick(){var now=Date.now()/1000-skew;
  document.querySelectorAll('.clock[data-deadline]').forEach(function(c){var left=+c.dataset.deadline-now;
-  c.querySelector('.clock-value').textContent=left<0?c.dataset.over+' '+mmss(left):c.dataset.left+' '+mmss(left);
+  c.querySelector('.clock-value').textContent=(left<0?c.dataset.over:c.dataset.left).replace('{t}',mmss(left));
   if(left<0){c.className='clock bad';}});}
 setInterval(tick,1000);
 function swap(html){var doc=new DOMParser().parseFromString(html,'text/html');

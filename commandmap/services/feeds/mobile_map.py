@@ -20,7 +20,8 @@ from routing.projection import to_xy
 
 WIDTH_PX = 360
 HEIGHT_PX = 220
-MARGIN_M = 120.0
+MARGIN_M = 60.0
+PAD_PX = 26.0      # room for the scene's pin and the start dot at the edges
 MAX_ROAD_SEGMENTS = 4000
 
 
@@ -67,7 +68,7 @@ def route_svg(crs: str, route_lonlat: Sequence[Sequence[float]], scene_lonlat: t
     x0, y0 = allpts.min(axis=0) - MARGIN_M
     x1, y1 = allpts.max(axis=0) + MARGIN_M
     # keep the aspect of the picture: widen the short side
-    span = max((x1 - x0) / WIDTH_PX, (y1 - y0) / HEIGHT_PX)
+    span = max((x1 - x0) / (WIDTH_PX - 2 * PAD_PX), (y1 - y0) / (HEIGHT_PX - 2 * PAD_PX))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     x0, x1 = cx - span * WIDTH_PX / 2, cx + span * WIDTH_PX / 2
     y0, y1 = cy - span * HEIGHT_PX / 2, cy + span * HEIGHT_PX / 2
