@@ -17,7 +17,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from ...domain.sla import SlaClock, SlaLevel
-from ...domain.transitions import task_can
+from ...domain.transitions import phone_can
 from .mobile_read import OfficerCard, PhoneTask
 
 CITY_TZ = ZoneInfo("Asia/Shanghai")
@@ -124,7 +124,7 @@ def _task_html(lang: str, base: str, task: PhoneTask, map_svg: str, now_s: float
     buttons = []
     next_done = False
     for action, event in ACTIONS.items():
-        allowed = task_can(task.status, event)  # type: ignore[arg-type]
+        allowed = phone_can(task.status, event)
         cls = "btn"
         if allowed and not next_done:
             cls += " next"

@@ -34,6 +34,7 @@ from aiohttp import web
 from sqlalchemy import Engine
 
 from ...domain.access import Actor, Role
+from ...domain.transitions import PHONE_STEP_FROM
 from ...store.changes import changes_since, latest_seq
 from ...store.engine import READ_ONLY_OPTION
 from ...store.repos import city_crs
@@ -210,7 +211,7 @@ class MobilePages:
         if note:
             detail["note"] = note
         result = _STEP[action](self.engine, task_id, actor=officer_actor(card, grant), officer_id=grant.officer_id,
-                               detail=detail)
+                               detail=detail, only_from=PHONE_STEP_FROM[ACTIONS[action]])
         if result.conflict == "not_yours":
             raise _Unauthorised
         with self.engine.connect() as conn:
