@@ -35,6 +35,8 @@ def phone_browser(*, lang: str = "zh-CN", javascript: bool = True, pixel_ratio: 
     if not javascript:
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
+    if not javascript:   # chromedriver waits forever for a navigation it cannot script: the test waits itself
+        options.page_load_strategy = "none"
     options.add_experimental_option("mobileEmulation", {
         "deviceMetrics": {"width": WIDTH, "height": HEIGHT, "pixelRatio": pixel_ratio, "touch": True},
         "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -45,3 +47,19 @@ def phone_browser(*, lang: str = "zh-CN", javascript: bool = True, pixel_ratio: 
         yield driver
     finally:
         driver.quit()
+
+
+def tap(browser: Any, element: Any) -> None:
+    """A finger's tap at the element's centre, as input events (chromedriver's own click hangs waiting for a
+    navigation it cannot script when JavaScript is off)."""
+    r = element.rect
+    x, y = r["x"] + r["width"] / 2, r["y"] + r["height"] / 2
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.execute_cdp_cmd("Input.dispatchMouseEvent",
+                                {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1})
+
+
+def type_text(browser: Any, element: Any, text: str) -> None:
+    """Tap a text field and type into it (the phone's keyboard, as input events)."""
+    tap(browser, element)
+    browser.execute_cdp_cmd("Input.insertText", {"text": text})
