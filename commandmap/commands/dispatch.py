@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import socket
+from typing import Any
 
 from ..cliargs import add_db_argument
 from ..errors import UserError
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if args.best:
             if not rec.candidates:
                 raise UserError(f"--best: {rec.message}")
-            cand = rec.candidates[0]
+            cand: Any = rec.candidates[0]
         else:
             officer_id = _officer_id(engine, args.officer)
             cand = next((c for c in rec.candidates if c.officer_id == officer_id), None)

@@ -395,7 +395,7 @@
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+245"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+250"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -1524,7 +1524,7 @@
 <context>
     <name>Session</name>
     <message>
-        <location filename="../../commandmap/ui/session.py" line="+44"/>
+        <location filename="../../commandmap/ui/session.py" line="+49"/>
         <source>Cannot start</source>
         <translation>无法启动</translation>
     </message>
@@ -1565,7 +1565,7 @@
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../commandmap/ui/progress.py" line="+14"/>
+        <location filename="../../commandmap/ui/progress.py" line="+15"/>
         <source>districts</source>
         <translation>区县</translation>
     </message>
@@ -1645,7 +1645,7 @@
         <translation>正在打开指挥一张图…（首次启动将生成宁波演示城市，约需一分钟）</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+14"/>
         <source>CommandMap</source>
         <translation>指挥一张图</translation>
     </message>
@@ -1658,7 +1658,17 @@
         <translation> · 预计 {eta}</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <source> on the phone after {took}</source>
+        <translation>（手机端，派单后 {took}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source> on the phone</source>
+        <translation>（手机端）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>by {seat}</source>
         <translation>席位 {seat}</translation>
     </message>
