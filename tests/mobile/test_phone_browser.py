@@ -102,7 +102,7 @@ def test_a_new_dispatch_appears_on_an_open_page_within_2_s_and_vibrates(sqlite_e
         assert "暂无任务" in browser.find_element(_by("TAG_NAME"), "body").text
         browser.execute_script("window.__buzz=[]; navigator.vibrate=function(p){window.__buzz.push(p);return true;};")
         # the page's event stream is connected before we dispatch
-        _wait(browser, lambda: service.pages is not None and service.pages.listeners > 0)
+        _wait(browser, lambda: browser.execute_script("return document.body.dataset.live") == "1")
         dispatch_to(scene, 1, 1)
         sent = time.monotonic()
         _wait(browser, lambda: "NB-20261125-0001" in browser.find_element(_by("TAG_NAME"), "body").text,

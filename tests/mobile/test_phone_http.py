@@ -162,3 +162,18 @@ def test_language_from_accept_language() -> None:
     assert pick_language("en;q=0.5,zh;q=0.8") == "zh"
     assert pick_language("fr-FR,en;q=0.7") == "en"
     assert pick_language("de-DE") == "zh"
+
+
+def test_requests_are_rate_limited_per_token_and_failed_tokens_per_address(sqlite_engine) -> None:
+    from commandmap.services.feeds.ticks import RateLimiter
+
+    scene = build_scene(sqlite_engine)
+    with running(sqlite_engine) as service:
+        assert service.pages is not None
+        service.pages.limiter = RateLimiter(rate_per_s=0.001, burst=3)
+        service.pages.failures = RateLimiter(rate_per_s=0.001, burst=2)
+        client = Client(service.port)
+        assert [client.send("GET", f"/m/{scene.tokens[1]}")[0] for _ in range(4)] == [200, 200, 200, 429]
+        assert client.send("GET", f"/m/{scene.tokens[2]}")[0] == 200          # another phone has its own budget
+        assert [client.send("GET", f"/m/{'z' * 43}")[0] for _ in range(3)] == [401, 401, 429]
+        client.close()

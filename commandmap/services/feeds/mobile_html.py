@@ -271,7 +271,7 @@ function refresh(){fetch(cfg.base,{credentials:'omit',cache:'no-store'}).then(fu
  if(fl&&keep){var f=document.getElementById('flash');f.textContent=keep[0];f.hidden=keep[1];}});}
 if(window.EventSource){var live=document.getElementById('live');
  var es=new EventSource(cfg.base+'/events');
- es.onmessage=function(ev){live.hidden=true;var d=JSON.parse(ev.data);if(d.sig!==cfg.sig){cfg.sig=d.sig;refresh();}};
+ es.onmessage=function(ev){live.hidden=true;document.body.dataset.live='1';var d=JSON.parse(ev.data);if(d.sig!==cfg.sig){cfg.sig=d.sig;refresh();}};
  es.onerror=function(){live.textContent=cfg.offline;live.hidden=false;};}
 })();
 """

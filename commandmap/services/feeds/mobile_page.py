@@ -53,6 +53,7 @@ T = TypeVar("T")
 PREFIX = "/m/"
 MAX_FORM_BYTES = 4096
 MAX_NOTE_CHARS = 200
+MAX_STREAMS_PER_DEVICE = 4
 _POSITION_KEYS = ("lat", "lon", "location", "timestamp", "deviceid", "speed", "batt")
 _TASK_PATH = re.compile(r"^task/(\d{1,12})/([a-z_]{1,16})$")
 _HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
@@ -94,6 +95,8 @@ class MobilePages:
         self._lock = threading.Lock()
         self._wake: asyncio.Event | None = None
         self._watcher: asyncio.Task[None] | None = None
+        self._watching: asyncio.Event | None = None     # set once the watcher knows where the feed stands
+        self._streams: dict[str, int] = {}              # open event streams per device
         self._closing = False
         self.listeners = 0
 
@@ -149,6 +152,12 @@ class MobilePages:
                 return await self._act(request, grant, base, int(match.group(1)), match.group(2))
         except _Unauthorised:
             return self._unauthorised(request)
+        except ConnectionResetError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the store failed: the phone tries again
+            log.warning("503 %s from %s: task page not served (%s)", request.method, request.remote,
+                        type(exc).__name__)
+            return web.Response(status=503, text="temporarily unavailable; try again", headers=_HEADERS)
         return web.Response(status=404, text="not found", headers=_HEADERS)
 
     # -- the page ---------------------------------------------------------------------------------
@@ -245,9 +254,12 @@ class MobilePages:
         with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
             return latest_seq(conn)
 
-    async def _watch(self) -> None:
+    async def _watch(self, ready: asyncio.Event) -> None:
         """One reader of the change feed for all open pages: wakes them when a task or incident changed."""
-        seq = await self._io(self._latest)
+        try:
+            seq = await self._io(self._latest)
+        finally:
+            ready.set()
         while not self._closing and self.listeners > 0:
             await asyncio.sleep(self.poll_s)
             try:
@@ -259,22 +271,30 @@ class MobilePages:
                 self._wake.set()
                 self._wake = asyncio.Event()
         self._watcher = None
+        self._watching = None
 
     def _signature(self, officer_id: int) -> str:
         with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
             return task_signature(conn, officer_id)
 
     async def _events(self, request: web.BaseRequest, grant: Grant) -> web.StreamResponse:
+        if self._streams.get(grant.device_id, 0) >= MAX_STREAMS_PER_DEVICE:
+            return web.Response(status=429, text="too many open pages for this phone", headers=_HEADERS)
         response = web.StreamResponse(headers={**_HEADERS, "Content-Type": "text/event-stream",
                                                "X-Accel-Buffering": "no"})
         await response.prepare(request)
         if self._wake is None:
             self._wake = asyncio.Event()
         self.listeners += 1
-        if self._watcher is None:
-            self._watcher = asyncio.ensure_future(self._watch())
+        self._streams[grant.device_id] = self._streams.get(grant.device_id, 0) + 1
+        if self._watcher is None or self._watching is None:
+            self._watching = asyncio.Event()
+            self._watcher = asyncio.ensure_future(self._watch(self._watching))
+        watching = self._watching
         sent = None
         try:
+            # read the signature only once the watcher stands at the feed's head: no change falls between
+            await watching.wait()
             await response.write(b"retry: 1000\n\n")
             while not self._closing:
                 wake = self._wake
@@ -292,6 +312,11 @@ class MobilePages:
             pass
         finally:
             self.listeners -= 1
+            left = self._streams.get(grant.device_id, 1) - 1
+            if left > 0:
+                self._streams[grant.device_id] = left
+            else:
+                self._streams.pop(grant.device_id, None)
         return response
 
     def close(self) -> None:
