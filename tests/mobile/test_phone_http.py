@@ -177,3 +177,18 @@ def test_requests_are_rate_limited_per_token_and_failed_tokens_per_address(sqlit
         assert client.send("GET", f"/m/{scene.tokens[2]}")[0] == 200          # another phone has its own budget
         assert [client.send("GET", f"/m/{'z' * 43}")[0] for _ in range(3)] == [401, 401, 429]
         client.close()
+
+
+def test_a_form_too_large_or_a_strange_path_changes_nothing(sqlite_engine) -> None:
+    scene = build_scene(sqlite_engine)
+    add_site_incident(scene, 1, node=150)
+    tid = dispatch_to(scene, 1, 1)
+    with running(sqlite_engine) as service:
+        client = Client(service.port)
+        token = scene.tokens[1]
+        assert client.send("POST", f"/m/{token}/task/{tid}/ack", body=b"note=" + b"x" * 5000, headers=FORM)[0] == 413
+        assert client.send("POST", f"/m/{token}/task/{tid}/close", body=b"", headers=FORM)[0] == 404
+        assert client.send("POST", f"/m/{token}/task/1e3/ack", body=b"", headers=FORM)[0] == 404
+        assert client.send("GET", f"/m/{token}/task/{tid}/ack")[0] == 404       # a step is a POST
+        client.close()
+    assert _status(sqlite_engine, tid) == "dispatched"

@@ -154,6 +154,8 @@ class MobilePages:
             return self._unauthorised(request)
         except ConnectionResetError:
             raise
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413, text="form too large", headers=_HEADERS)
         except Exception as exc:  # noqa: BLE001 - the store failed: the phone tries again
             log.warning("503 %s from %s: task page not served (%s)", request.method, request.remote,
                         type(exc).__name__)
@@ -233,7 +235,7 @@ class MobilePages:
             return web.Response(status=404, text="not found", headers=_HEADERS)
         if (request.content_length or 0) > MAX_FORM_BYTES:
             return web.Response(status=413, text="form too large", headers=_HEADERS)
-        body = await request.content.read(MAX_FORM_BYTES + 1)
+        body = await request.read()          # bounded by aiohttp's client_max_size when chunked
         if len(body) > MAX_FORM_BYTES:
             return web.Response(status=413, text="form too large", headers=_HEADERS)
         form = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10)
