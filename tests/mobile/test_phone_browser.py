@@ -110,3 +110,9 @@ def test_a_new_dispatch_appears_on_an_open_page_within_2_s_and_vibrates(sqlite_e
         assert time.monotonic() - sent <= 2.0
         assert browser.execute_script("return window.__buzz.length") == 1
         assert browser.find_element(_by("CSS_SELECTOR"), 'button[data-action="ack"]').is_enabled()
+        # the contact clock counts down on the phone, second by second
+        clock = browser.find_element(_by("CSS_SELECTOR"), ".clock .clock-value")
+        first = clock.text
+        assert first.startswith("剩余 0:")
+        _wait(browser, lambda: browser.find_element(_by("CSS_SELECTOR"), ".clock .clock-value").text != first,
+              timeout_s=3.0)
