@@ -29,7 +29,7 @@ TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "我的任务", "officer": "执法员", "no_task": "暂无任务",
         "no_task_hint": "有新任务时本页自动更新并振动。",
-        "address": "地址", "area": "区域", "contact": "1分钟联系", "arrival": "5分钟到场", "eta": "预计到达",
+        "address": "地址", "details": "情况", "area": "区域", "contact": "1分钟联系", "arrival": "5分钟到场", "eta": "预计到达",
         "navigate": "打开导航", "note": "备注（可选）", "note_ph": "现场情况、需要的支援…",
         "ack": "接单", "en_route": "出发", "arrived": "到达", "resolved": "处置完毕",
         "left": "剩余 {t}", "over": "已超时 {t}", "met": "已完成 {t}", "late": "超时完成 {t}",
@@ -42,7 +42,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "My task", "officer": "Officer", "no_task": "No task",
         "no_task_hint": "This page updates and vibrates when a task arrives.",
-        "address": "Address", "area": "Area", "contact": "1-min contact", "arrival": "5-min arrival", "eta": "ETA",
+        "address": "Address", "details": "Details", "area": "Area", "contact": "1-min contact", "arrival": "5-min arrival", "eta": "ETA",
         "navigate": "Open navigation", "note": "Note (optional)", "note_ph": "What you see, help needed…",
         "ack": "Accept", "en_route": "On my way", "arrived": "Arrived", "resolved": "Resolved",
         "left": "{t} left", "over": "{t} late", "met": "met in {t}", "late": "late: {t}",
@@ -116,7 +116,9 @@ def _task_html(lang: str, base: str, task: PhoneTask, map_svg: str, now_s: float
     t = TEXT[lang]
     colour = _PRIORITY_COLOURS.get(task.priority, "#455a64")
     area = " › ".join(escape(x) for x in (task.district, task.town, task.grid) if x)
-    address = escape(task.address or task.site_name or task.description or f"{task.lat:.5f}, {task.lon:.5f}")
+    address = escape(task.address or task.site_name or f"{task.lat:.5f}, {task.lon:.5f}")
+    details = (f"<dt>{escape(t['details'])}</dt><dd>{escape(task.description[:200])}</dd>"
+               if task.description.strip() else "")
     eta_min = max(0, round((task.eta_at_s - now_s) / 60))
     eta = f"{_clock_hhmm(task.eta_at_s)}（{eta_min} {t['min']}）" if lang == "zh" else \
         f"{_clock_hhmm(task.eta_at_s)} ({eta_min} {t['min']})"
@@ -141,6 +143,7 @@ def _task_html(lang: str, base: str, task: PhoneTask, map_svg: str, now_s: float
 <h1 class="category">{escape(task.category)}</h1>
 <dl>
  <dt>{escape(t['address'])}</dt><dd class="address">{address}</dd>
+ {details}
  <dt>{escape(t['area'])}</dt><dd>{area or '–'}</dd>
  <dt>{escape(t['eta'])}</dt><dd>{escape(eta)}</dd>
 </dl>
