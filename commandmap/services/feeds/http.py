@@ -6,7 +6,8 @@ device on the JSON path; 401 for a missing, wrong, revoked or another device's
 token (one answer for all); 429 over the per-device rate; 503 when the store
 failed (the client resends). The token comes as `Authorization: Bearer …` or as
 the last path segment (the stock client can only set a URL). Access logs are
-off: a URL may carry a token, and our own log lines never name it.
+off: a URL may carry a token, and our own log lines never name it. Paths under
+/m/ are the officers' task pages (`mobile_page`), served by the same handler.
 """
 
 from __future__ import annotations

@@ -93,6 +93,7 @@ class MobilePages:
         self._roads_tried = False
         self._crs: str | None = None
         self._lock = threading.Lock()
+        self._roads_lock = threading.Lock()
         self._wake: asyncio.Event | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._watching: asyncio.Event | None = None     # set once the watcher knows where the feed stands
@@ -191,14 +192,16 @@ class MobilePages:
         return svg
 
     def _road_index(self) -> RoadIndex | None:
-        if not self._roads_tried:
-            self._roads_tried = True
-            try:
-                from ..city import load_road_graph
-                self._roads = RoadIndex.build(load_road_graph(self.engine))
-            except Exception as exc:  # noqa: BLE001 - no road network: the map shows the route alone
-                log.info("task page maps without roads: %s", exc)
-        return self._roads
+        """The city's roads, loaded once (by the first page that needs them; the others wait for it)."""
+        with self._roads_lock:
+            if not self._roads_tried:
+                self._roads_tried = True
+                try:
+                    from ..city import load_road_graph
+                    self._roads = RoadIndex.build(load_road_graph(self.engine))
+                except Exception as exc:  # noqa: BLE001 - no road network: the map shows the route alone
+                    log.info("task page maps without roads: %s", exc)
+            return self._roads
 
     async def _page(self, request: web.BaseRequest, grant: Grant, base: str) -> web.Response:
         lang = pick_language(request.headers.get("Accept-Language"))
