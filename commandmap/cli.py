@@ -16,7 +16,7 @@ from .paths import ui_languages
 # module names under commandmap.commands; each has register(subparsers)
 SUBCOMMANDS: tuple[str, ...] = ("demo", "db", "route", "bench", "simulate", "incident", "export", "city",
                                "recommend", "coverage", "draw", "plan_inspection", "kpi", "whistle", "ingest",
-                               "device", "user", "audit", "chart")
+                               "device", "user", "audit", "chart", "dispatch")
 
 
 def build_parser() -> argparse.ArgumentParser:

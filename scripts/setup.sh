@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SYSTEM_PACKAGES=(fonts-noto-cjk libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
                  libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0
                  libxcb-render-util0 libxcb-image0 libxcb-xinerama0
-                 chromium)   # headless browser: the test of the offline HTML map export
+                 chromium chromium-driver)   # headless browser: the offline HTML map export and phone page tests
 missing=()
 if command -v dpkg >/dev/null 2>&1; then
   for pkg in "${SYSTEM_PACKAGES[@]}"; do

@@ -14,7 +14,10 @@ Point the Traccar Client's server URL at http://HOST:PORT/TOKEN (the token print
 `commandmap device add`), or send `Authorization: Bearer TOKEN`. The server binds to
 127.0.0.1 unless --host says otherwise; for phones on the internet put a TLS reverse proxy
 (nginx, Caddy) in front and forward to it. Several ingest processes may write to one
-PostgreSQL store at once."""
+PostgreSQL store at once.
+
+The same server, port and token serve the officer's task page at http://HOST:PORT/m/TOKEN
+(accept, on my way, arrived, resolved); `commandmap device qr` enrols a phone for both at once."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -19,6 +19,7 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
     AUDIT_ADMINISTRATOR = "audit_administrator"
     SYSTEM = "system"            # the simulator and other automata inside the process; never a login
+    OFFICER = "officer"          # an officer on their phone's task page (device token); never a login
 
 
 class Permission(StrEnum):
@@ -45,8 +46,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset({Permission.MANAGE_DEVICES, Permission.MANAGE_USERS, Permission.SETTINGS}),
     Role.AUDIT_ADMINISTRATOR: frozenset({Permission.READ_AUDIT, Permission.VERIFY_AUDIT, Permission.EXPORT}),
     Role.SYSTEM: _OPERATE,
+    Role.OFFICER: frozenset({Permission.CLOSE}),   # moves their own task (the service checks it is theirs)
 }
-LOGIN_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.SYSTEM)
+LOGIN_ROLES: tuple[Role, ...] = tuple(r for r in Role if r not in (Role.SYSTEM, Role.OFFICER))
 
 
 @dataclass(frozen=True)

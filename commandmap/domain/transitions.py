@@ -137,3 +137,21 @@ def plan_task_event(event: str, task: T, officer: O, incident: I | None) -> Move
                  next_officer_status(officer, officer_event) if officer_event else O(officer),
                  None if incident is None else
                  next_incident_status(incident, incident_event) if incident_event else I(incident))
+
+
+# --- the officer's phone walks a task in order ------------------------------------------
+
+#: task event -> the task statuses a phone tap may start from. Stricter than the machine: on the phone
+#: the officer accepts first (that tap is the 1-minute contact promise), so "arrived" or "on my way" on
+#: a task still waiting for acceptance is a mis-tap that changes nothing, as is any step backwards.
+PHONE_STEP_FROM: Mapping[str, frozenset[T]] = {
+    "acknowledge": frozenset({T.DISPATCHED}),
+    "start_route": frozenset({T.ACKNOWLEDGED}),
+    "arrive": frozenset({T.ACKNOWLEDGED, T.EN_ROUTE}),
+    "complete": frozenset({T.ON_SCENE}),
+}
+
+
+def phone_can(current: T | str, event: str) -> bool:
+    """Whether a phone tap of `event` applies to a task in `current` (and the machine allows it)."""
+    return T(current) in PHONE_STEP_FROM.get(event, frozenset()) and task_can(T(current), event)

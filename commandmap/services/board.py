@@ -129,6 +129,17 @@ class TimelineEntry:
     incident_code: str = ""     # the incident it concerns, when there is one
     officer_name: str = ""      # the officer it concerns, when there is one
 
+    @property
+    def via_phone(self) -> bool:
+        """Done by the officer on their phone's task page (the audit detail says so)."""
+        return self.detail.get("source") == "phone"
+
+    @property
+    def took_s(self) -> float | None:
+        """Seconds from the dispatch to this step, as recorded with a phone's step."""
+        took = self.detail.get("after_s")
+        return float(took) if isinstance(took, (int, float)) else None
+
 
 @dataclass(frozen=True)
 class SearchHit:

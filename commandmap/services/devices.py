@@ -70,8 +70,8 @@ def add_device(engine: Engine, device_id: str, officer_ref: str, *, actor: Actor
         return _add(conn, ident, officer_ref, who.label)
 
 
-def _add(conn: Connection, ident: str, officer_ref: str, actor: str) -> str:
-    oid = _officer_id(conn, officer_ref)
+def _add(conn: Connection, ident: str, officer_ref: str, actor: str, officer_id: int | None = None) -> str:
+    oid = officer_id if officer_id is not None else _officer_id(conn, officer_ref)
     if conn.execute(select(device.c.id).where(device.c.device_id == ident)).first() is not None:
         raise UserError(f"device id: {ident!r} is already registered (revoke it first to replace its token)")
     token = new_token()
@@ -116,6 +116,22 @@ def revoke_devices_of(conn: Connection, officer_ids: list[int], actor: str, now:
         append_audit(conn, actor, "device.revoke", "device", int(row.id),
                      {"device_id": row.device_id, "officer_id": int(row.officer_id), "reason": reason})
     return len(rows)
+
+
+def reissue_token(engine: Engine, device_id: str, *, actor: Actor | str) -> tuple[str, str]:
+    """A NEW token for a registered device (tokens are stored only as hashes, so the old one cannot be
+    shown again): the old token is revoked and a new one bound to the same officer, in one transaction.
+    Returns (token, officer badge). Needs the manage-devices permission."""
+    ident = device_id.strip()
+    who = require(engine, actor, Permission.MANAGE_DEVICES, "device", 0, {"device_id": ident[:64]})
+    with engine.begin() as conn:
+        row = conn.execute(select(device.c.officer_id, officer.c.badge)
+                           .join(officer, officer.c.id == device.c.officer_id)
+                           .where(device.c.device_id == ident, device.c.revoked_at.is_(None))).first()
+        if row is None:
+            raise UserError(f"device id: no active device {device_id!r} (add it with `commandmap device add`)")
+        _revoke(conn, ident, who.label)
+        return _add(conn, ident, "", who.label, officer_id=int(row.officer_id)), str(row.badge)
 
 
 def list_devices(conn: Connection) -> list[DeviceRow]:
@@ -202,3 +218,11 @@ class DeviceDirectory:
         if not hmac.compare_digest(grant.device_id.encode(), device_id.encode()):
             return None
         return grant
+
+    def grant(self, token: str | None) -> Grant | None:
+        """The grant of a live token whatever device it names (the phone's task page has only the token);
+        None for a missing, wrong or revoked token."""
+        if not token or len(token) > 128:
+            return None
+        self._fresh()
+        return self._by_hash.get(token_hash(token))

@@ -22,7 +22,7 @@ from ..store.audit import append_audit
 from ..store.changes import record_changes
 from ..store.schema import incident, officer, task
 from .authz import refusal
-from .clock import from_epoch, wall_clock
+from .clock import from_epoch, to_epoch, wall_clock
 from .dispatch import _Lost, assign_in, explain_incident, explain_officer
 from .transition_sql import transition
 
@@ -44,7 +44,7 @@ class _Refused(Exception):
 
 
 def _task_row(conn: Connection, task_id: int) -> Any:
-    row = conn.execute(select(task.c.id, task.c.status, task.c.officer_id, task.c.incident_id,
+    row = conn.execute(select(task.c.id, task.c.status, task.c.officer_id, task.c.incident_id, task.c.dispatched_at,
                               officer.c.status.label("officer_status"), incident.c.status.label("incident_status"))
                        .join(officer, officer.c.id == task.c.officer_id)
                        .outerjoin(incident, incident.c.id == task.c.incident_id)   # none: inspection, move-up
@@ -96,38 +96,64 @@ def _run(engine: Engine, actor: Actor | str, action: str, entity: str, entity_id
 
 
 def _task_step(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None, task_event: str,
-               stamp: str, label: str, coalesce_ack: bool = False) -> ActionResult:
+               stamp: str, label: str, coalesce_ack: bool = False, officer_id: int | None = None,
+               detail: dict[str, Any] | None = None, only_from: frozenset[Any] | None = None) -> ActionResult:
+    """One step of a task. `officer_id` (the phone's officer, from its token): refused unless the task is
+    theirs. `only_from`: refused unless the task is in one of these statuses (the phone's stricter order,
+    `domain.transitions.PHONE_STEP_FROM`). `detail` (e.g. the source of the action and the officer's
+    note) goes into the audit row, with the seconds since dispatch."""
     now = wall_clock() if now_s is None else float(now_s)
 
     def body(conn: Connection):  # type: ignore[no-untyped-def]
         row = _task_row(conn, task_id)
+        if officer_id is not None and int(row.officer_id) != int(officer_id):
+            raise _Refused(f"task {task_id} is not yours", "not_yours")
+        if only_from is not None and row.status not in {str(s) for s in only_from}:
+            raise _Refused(f"task {task_id} cannot {label}: it is {str(row.status).replace('_', ' ')}",
+                           "out_of_order")
         values: dict[str, Any] = {stamp: from_epoch(now)}
         if coalesce_ack:   # moving or arriving is contact too
             values["acknowledged_at"] = func.coalesce(task.c.acknowledged_at, from_epoch(now))
         changes = _move_three(conn, row, task_event, label, values)
-        return changes, {"incident_id": row.incident_id, "officer_id": row.officer_id}, f"task {task_id}: {label}"
+        audit = {"incident_id": row.incident_id, "officer_id": row.officer_id, **(detail or {})}
+        dispatched = to_epoch(row.dispatched_at)
+        if detail and dispatched is not None:
+            audit["after_s"] = round(max(0.0, now - dispatched), 1)
+        return changes, audit, f"task {task_id}: {label}"
 
     return _run(engine, actor, f"task.{task_event}", "task", task_id, now, body)
 
 
-def acknowledge(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
+def acknowledge(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None,
+                officer_id: int | None = None, detail: dict[str, Any] | None = None,
+                only_from: frozenset[Any] | None = None) -> ActionResult:
     """The officer confirmed the order (stops the 60 s contact clock)."""
-    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="acknowledge", stamp="acknowledged_at", label="acknowledge")
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="acknowledge", stamp="acknowledged_at",
+                      label="acknowledge", officer_id=officer_id, detail=detail, only_from=only_from)
 
 
-def start_route(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
-    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="start_route", stamp="en_route_at", label="start the route",
-                      coalesce_ack=True)
+def start_route(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None,
+                officer_id: int | None = None, detail: dict[str, Any] | None = None,
+                only_from: frozenset[Any] | None = None) -> ActionResult:
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="start_route", stamp="en_route_at",
+                      label="start the route", coalesce_ack=True, officer_id=officer_id, detail=detail,
+                      only_from=only_from)
 
 
-def arrive(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
+def arrive(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None,
+           officer_id: int | None = None, detail: dict[str, Any] | None = None,
+           only_from: frozenset[Any] | None = None) -> ActionResult:
     """On scene (stops the 5 min arrival clock); also called by the position-based detector."""
-    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="arrive", stamp="arrived_at", label="arrive", coalesce_ack=True)
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="arrive", stamp="arrived_at",
+                      label="arrive", coalesce_ack=True, officer_id=officer_id, detail=detail, only_from=only_from)
 
 
-def resolve(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:
+def resolve(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None,
+            officer_id: int | None = None, detail: dict[str, Any] | None = None,
+            only_from: frozenset[Any] | None = None) -> ActionResult:
     """Handled on scene: the task completes, the officer is available again, the incident resolved."""
-    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="complete", stamp="completed_at", label="resolve")
+    return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="complete", stamp="completed_at",
+                      label="resolve", officer_id=officer_id, detail=detail, only_from=only_from)
 
 
 def close(engine: Engine, incident_id: int, *, actor: Actor | str, now_s: float | None = None) -> ActionResult:

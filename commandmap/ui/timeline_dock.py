@@ -53,6 +53,13 @@ class TimelineDock(QWidget):
             extra = self.tr(" · ETA {eta}").format(eta=format_duration(float(e.detail["predicted_eta_s"])))
         elif e.action == "incident.create":
             extra = f" · {e.detail.get('priority', '')} {e.detail.get('category', '')}"
+        elif e.via_phone:
+            took = e.took_s
+            extra = (self.tr(" on the phone after {took}").format(took=format_duration(took)) if took is not None
+                     else self.tr(" on the phone"))
+            note = str(e.detail.get("note") or "")[:80]
+            if note:
+                extra += f" · “{note}”"
         seat = self.tr("by {seat}").format(seat=e.actor)
         return f"{clock_text(e.at_s)}  {e.incident_code or '#' + str(e.entity_id)}  {what}{who}{extra}  ({seat})"
 

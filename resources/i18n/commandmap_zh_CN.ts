@@ -1901,7 +1901,17 @@
         <translation> · 预计 {eta}</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <source> on the phone after {took}</source>
+        <translation>（手机端，派单后 {took}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source> on the phone</source>
+        <translation>（手机端）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>by {seat}</source>
         <translation>席位 {seat}</translation>
     </message>
@@ -1952,7 +1962,7 @@
 <context>
     <name>WallWindow</name>
     <message>
-        <location filename="../../commandmap/ui/wall.py" line="+168"/>
+        <location filename="../../commandmap/ui/wall.py" line="+164"/>
         <source>CommandMap · video wall</source>
         <translation>指挥一张图 · 大屏</translation>
     </message>

@@ -6,7 +6,8 @@ device on the JSON path; 401 for a missing, wrong, revoked or another device's
 token (one answer for all); 429 over the per-device rate; 503 when the store
 failed (the client resends). The token comes as `Authorization: Bearer …` or as
 the last path segment (the stock client can only set a URL). Access logs are
-off: a URL may carry a token, and our own log lines never name it.
+off: a URL may carry a token, and our own log lines never name it. Paths under
+/m/ are the officers' task pages (`mobile_page`), served by the same handler.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from ..devices import DeviceDirectory
+from .mobile_page import PREFIX as PAGE_PREFIX
+from .mobile_page import MobilePages
 from .osmand import DEFAULT_ZONE, FeedError, Report, parse_json, parse_params
 from .ticks import RateLimiter, TickWriter
 
@@ -69,8 +72,9 @@ class OsmAndServer:
     """One HTTP endpoint writing through one TickWriter."""
 
     def __init__(self, writer: TickWriter, directory: DeviceDirectory, *, zone: str = DEFAULT_ZONE,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, pages: MobilePages | None = None) -> None:
         self.writer = writer
+        self.pages = pages
         self.directory = directory
         self.zone = ZoneInfo(zone)
         self.limiter = limiter or RateLimiter()
@@ -100,7 +104,11 @@ class OsmAndServer:
         body = await request.read()
         return parse_params(_first_values(body.decode("utf-8", errors="replace")), self.zone), False
 
-    async def handle(self, request: web.BaseRequest) -> web.Response:
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if self.pages is not None and request.path.startswith(PAGE_PREFIX):
+            page = await self.pages.handle(request)   # the officer's task page; None: a position sent there
+            if page is not None:
+                return page
         try:
             report, is_json = await self._report(request)
         except FeedError as exc:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from ..devices import DeviceDirectory
 from ..ingest import FixIngestor
 from .http import OsmAndServer
+from .mobile_page import MobilePages
 from .mqtt import MqttFeed
 from .osmand import DEFAULT_ZONE
 from .ticks import RateLimiter, TickWriter
@@ -33,6 +34,7 @@ class IngestOptions:
     device_refresh_s: float = 5.0
     mqtt_url: str | None = None
     mqtt_topic: str = "commandmap/positions/#"
+    pages: bool = True           # the officers' task pages under /m/<token>
 
 
 class IngestService:
@@ -46,8 +48,9 @@ class IngestService:
         self.directory = DeviceDirectory(engine, refresh_s=options.device_refresh_s)
         self.directory.reload()
         self.writer = TickWriter(self.ingestor, source="osmand", tick_s=options.tick_s, max_batch=options.max_batch)
+        self.pages = MobilePages(engine, self.directory) if options.pages else None
         self.http = OsmAndServer(self.writer, self.directory, zone=options.zone,
-                                 limiter=RateLimiter(options.rate_per_s, options.burst))
+                                 limiter=RateLimiter(options.rate_per_s, options.burst), pages=self.pages)
         self.port: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -79,6 +82,8 @@ class IngestService:
         finally:
             if self.mqtt is not None:
                 await self.mqtt.stop()
+            if self.pages is not None:
+                self.pages.close()
             await runner.cleanup()
             await self.writer.stop()
 
@@ -105,3 +110,5 @@ class IngestService:
         if self._thread is not None:
             self._thread.join(timeout_s)
         self.writer.executor.shutdown(wait=True)
+        if self.pages is not None:
+            self.pages.shutdown()
