@@ -40,11 +40,18 @@ def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 @pytest.fixture(autouse=True)
 def _collect_in_this_thread() -> Iterator[None]:
-    """Once an app has started, Python's automatic collection is off (commandmap.ui.gc_guard:
-    only the UI thread may destroy Qt objects); a test's windows are collected here, in the
-    main thread, before the next test starts its worker threads."""
+    """A test that started the app ran with Python's automatic collection off (commandmap.ui.gc_guard:
+    only the UI thread may destroy Qt objects). Its windows are collected here, in the main thread,
+    and automatic collection is back on for the next test (which turns it off again if it starts
+    the app): collecting after every test instead cost minutes of the suite."""
     yield
-    if not gc.isenabled():
+    if gc.isenabled():
+        return
+    import sys
+    session = sys.modules.get("commandmap.ui.session")
+    if session is not None:
+        session.release_gc_guard()
+    else:
         gc.collect()
 
 

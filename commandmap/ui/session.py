@@ -7,6 +7,7 @@ it is handed (tests build them the same way).
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from PySide6.QtCore import QCoreApplication, QTimer
@@ -32,6 +33,18 @@ def ensure_app() -> QApplication:
         guard = UiThreadGarbageCollector(parent=app)
     guard.install()
     return app
+
+
+def release_gc_guard() -> None:
+    """Give collection back to Python (after a last collection here): for a process that keeps
+    running once its windows are gone (the test suite)."""
+    app = QApplication.instance()
+    guard = app.findChild(UiThreadGarbageCollector) if app is not None else None
+    if guard is not None:
+        guard.uninstall()
+    else:
+        gc.collect()
+        gc.enable()
 
 
 def start_session(app: QApplication, lang: str | None, theme_name: str) -> Theme:

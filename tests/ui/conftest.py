@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import shutil
-
 import gc
+import shutil
 from collections.abc import Iterator
 
 import pytest
