@@ -65,6 +65,7 @@ class DispatchController(QObject):
         # recommendations never wait behind a queue or KPI read: the dispatcher is looking at the panel
         self._rec_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-recommend")
         self._rec_future: Future[Any] | None = None
+        self._rec_pending: int | None = None     # the incident whose recommendation is being computed
         # results come back through a queue the UI thread drains: a worker never calls into Qt
         self._results: SimpleQueue[tuple[Any, Any, Any]] = SimpleQueue()
         self._drain = QTimer(self)
@@ -117,6 +118,8 @@ class DispatchController(QObject):
             log.warning("%s failed: %s", kind, error)
             if kind == "queue":
                 self._queue_busy = False
+            elif kind == "recommend" and self._rec_pending == tag[1]:
+                self._rec_pending = None
             self.sig_outcome.emit(f"{kind}: {error}", False)
             return
         if kind == "queue":
@@ -127,6 +130,8 @@ class DispatchController(QObject):
                 self._throttle.start()
         elif kind == "recommend":
             incident_id, widen = tag[1], tag[2]
+            if self._rec_pending == incident_id:
+                self._rec_pending = None
             if self.selected is not None and self.selected.incident_id == incident_id and widen == self.widen:
                 self.recommendation = result
                 self.candidate_index = 0 if result.candidates else -1
@@ -198,8 +203,8 @@ class DispatchController(QObject):
         same = (row is None and self.selected is None) or (
             row is not None and self.selected is not None and row.incident_id == self.selected.incident_id)
         self.selected = row
-        if same and row is not None and self.recommendation is not None:
-            return
+        if same and row is not None and (self.recommendation is not None or self._rec_pending == row.incident_id):
+            return                       # already shown, or on its way: never start it over
         self.recommendation = None
         self.candidate_index = -1
         self.sig_selected.emit(row)
@@ -219,6 +224,7 @@ class DispatchController(QObject):
         if row is None:
             return
         wb, widen = self.workbench, self.widen
+        self._rec_pending = row.incident_id
         self._submit(("recommend", row.incident_id, widen), lambda: wb.recommend(row.incident_id, widen=widen))
 
     def set_widen(self, widen: bool) -> None:

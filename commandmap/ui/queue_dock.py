@@ -43,6 +43,7 @@ class QueueModel(QAbstractTableModel):
         self._seen: set[int] = set()
         self._flash_until: dict[int, float] = {}
         self._first_load = True
+        self.last_refresh_reset = True
 
     def header_texts(self) -> tuple[str, ...]:
         return (self.tr("Code"), self.tr("Pri."), self.tr("Category"), self.tr("District › town › grid"),
@@ -68,9 +69,17 @@ class QueueModel(QAbstractTableModel):
             self._flash_until[r.incident_id] = now + FLASH_S
         self._seen |= {r.incident_id for r in rows}
         self._first_load = False
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
+        same_order = [r.incident_id for r in rows] == [r.incident_id for r in self.rows]
+        if same_order and rows:
+            # the usual refresh (clocks and statuses moved, nobody came or went): repaint in place,
+            # keeping the view's selection and layout instead of resetting them
+            self.rows = list(rows)
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.COLUMNS) - 1))
+        else:
+            self.beginResetModel()
+            self.rows = list(rows)
+            self.endResetModel()
+        self.last_refresh_reset = not (same_order and rows)
         return new_p1
 
     def flashing(self, incident_id: int) -> bool:
@@ -235,6 +244,7 @@ class QueueDock(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
         self.filters: dict[str, QComboBox] = {}
+        self._filter_items: dict[str, list[tuple[str, Any]]] = {}
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         for name in QueueFilter.FIELDS:
@@ -281,7 +291,9 @@ class QueueDock(QWidget):
                 }.get(level, level)
 
     def _fill_filters(self) -> None:
-        """Filter choices from the rows present (plus what is chosen now, so a choice survives)."""
+        """Filter choices from the rows present (plus what is chosen now, so a choice survives).
+        A box whose choices did not change is left alone (refilling eight boxes on every queue
+        refresh held the UI thread for tens of milliseconds)."""
         self._updating = True
         try:
             for name, box in self.filters.items():
@@ -295,11 +307,14 @@ class QueueDock(QWidget):
                     values = sorted({r.grid for r in self.model.rows if r.grid and all(
                         self.proxy.wanted[f] in (None, getattr(r, f)) for f in ("district", "town"))}
                         | ({chosen} if chosen else set()))
+                items = [(self._any_text(name), None)] + [
+                    ({"status": status_label, "source": source_label,
+                      "whistle_level": self._whistle_label}.get(name, str)(v), v) for v in values]
+                if items == self._filter_items.get(name):
+                    continue
+                self._filter_items[name] = items
                 box.clear()
-                box.addItem(self._any_text(name), None)
-                for v in values:
-                    label = {"status": status_label, "source": source_label,
-                             "whistle_level": self._whistle_label}.get(name, str)(v)
+                for label, v in items:
                     box.addItem(label, v)
                 box.setCurrentIndex(max(0, box.findData(chosen)) if chosen else 0)
         finally:
@@ -328,7 +343,8 @@ class QueueDock(QWidget):
         finally:
             self._updating = False
         self._fill_filters()
-        self._restore_selection(selected)
+        if self.model.last_refresh_reset or self.selected_incident_id() != selected:
+            self._restore_selection(selected)
         self._update_count()
         if new_p1:
             self.sig_new_p1.emit(new_p1)
@@ -338,8 +354,10 @@ class QueueDock(QWidget):
         target = self.row_of(incident_id) if incident_id is not None else -1
         if target < 0 and self.proxy.rowCount():
             target = 0
-        self.select_row(target, emit=self.selected_incident_id() != (self.incident_id_at(target)
-                                                                     if target >= 0 else None))
+        # announce only a change against what was selected before the rows were replaced (the model
+        # reset clears the view's selection: comparing with that re-selected the same incident and
+        # started its recommendation over on every queue refresh)
+        self.select_row(target, emit=incident_id != (self.incident_id_at(target) if target >= 0 else None))
 
     def row_of(self, incident_id: int | None) -> int:
         """The incident's row as shown (filtered and sorted), -1 when it is not shown."""
