@@ -66,6 +66,7 @@ class DispatchController(QObject):
         self._rec_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-recommend")
         self._rec_future: Future[Any] | None = None
         self._rec_pending: int | None = None     # the incident whose recommendation is being computed
+        self._chosen_explicitly = False           # 1–5 (or a click) chose the candidate: Enter may reassign
         # results come back through a queue the UI thread drains: a worker never calls into Qt
         self._results: SimpleQueue[tuple[Any, Any, Any]] = SimpleQueue()
         self._drain = QTimer(self)
@@ -135,6 +136,7 @@ class DispatchController(QObject):
             if self.selected is not None and self.selected.incident_id == incident_id and widen == self.widen:
                 self.recommendation = result
                 self.candidate_index = 0 if result.candidates else -1
+                self._chosen_explicitly = False
                 self.sig_recommendation.emit(result)
                 self.sig_candidate.emit(self.candidate_index)
         elif kind == "kpis":
@@ -240,6 +242,7 @@ class DispatchController(QObject):
         if rec is None or not (0 <= index < len(rec.candidates)):
             return False
         self.candidate_index = index
+        self._chosen_explicitly = True
         self.sig_candidate.emit(index)
         return True
 
@@ -258,7 +261,7 @@ class DispatchController(QObject):
 
     def dispatch(self) -> bool:
         """Send the chosen candidate (the top one unless 1–5 chose another) to the selected incident;
-        when the incident already has an officer, reassign it to the candidate instead."""
+        when the incident already has an officer, reassign it to a candidate chosen with 1–5."""
         row, cand = self.selected, self.candidate
         if self._refuse_viewer():
             return False
@@ -269,6 +272,11 @@ class DispatchController(QObject):
             self.sig_outcome.emit(self.tr("Nobody to send yet: wait for the candidates"), False)
             return False
         if row.task_id is not None:
+            if not self._chosen_explicitly:   # a bare Enter never takes an incident from its officer
+                self.sig_outcome.emit(self.tr("{code} already has an officer ({name}): choose a candidate "
+                                              "with 1–5 to reassign it").format(
+                    code=row.code, name=row.officer_name or "?"), False)
+                return False
             return self.reassign()
         result = self.workbench.dispatch(row.incident_id, cand, widen=self.widen)
         if result.ok:

@@ -350,10 +350,15 @@ class QueueDock(QWidget):
             self.sig_new_p1.emit(new_p1)
 
     def _restore_selection(self, incident_id: int | None) -> None:
-        """Keep the selected incident selected; otherwise select the most urgent one."""
+        """Keep the selected incident selected; otherwise select the most urgent one still waiting
+        for an officer (Enter on it dispatches; on one already handled it would reassign), else
+        the most urgent one."""
         target = self.row_of(incident_id) if incident_id is not None else -1
         if target < 0 and self.proxy.rowCount():
-            target = 0
+            waiting = next((r for r in range(self.proxy.rowCount())
+                            if self.model.rows[self.proxy.mapToSource(self.proxy.index(r, 0)).row()].task_id
+                            is None), -1)
+            target = waiting if waiting >= 0 else 0
         # announce only a change against what was selected before the rows were replaced (the model
         # reset clears the view's selection: comparing with that re-selected the same incident and
         # started its recommendation over on every queue refresh)

@@ -485,7 +485,7 @@
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+250"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+259"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -500,7 +500,12 @@
         <translation>尚无可派队员：请等待推荐结果</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+4"/>
+        <source>{code} already has an officer ({name}): choose a candidate with 1–5 to reassign it</source>
+        <translation>{code} 已有处置队员（{name}）：如需改派，请先按 1–5 选择队员</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>{name} ({badge}) sent to {code}, ETA {eta}</source>
         <translation>已派 {name}（{badge}）前往 {code}，预计 {eta} 到达</translation>
     </message>
@@ -1392,7 +1397,7 @@
 <context>
     <name>QueueDock</name>
     <message>
-        <location filename="../../commandmap/ui/queue_dock.py" line="+274"/>
+        <location filename="../../commandmap/ui/queue_dock.py" line="+284"/>
         <source>All priorities</source>
         <translation>全部优先级</translation>
     </message>
@@ -1442,7 +1447,7 @@
         <translation>吹哨：已升级至区</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+45"/>
         <source>{shown} of {total} open incidents</source>
         <translation>在办事件 {total} 件，显示 {shown} 件</translation>
     </message>
@@ -1450,7 +1455,7 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location line="-272"/>
+        <location line="-286"/>
         <source>Code</source>
         <translation>编号</translation>
     </message>
@@ -1490,7 +1495,7 @@
         <translation>吹哨</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+125"/>
         <source>⚠ District</source>
         <translation>⚠ 区级</translation>
     </message>
@@ -1767,7 +1772,7 @@
 <context>
     <name>Session</name>
     <message>
-        <location filename="../../commandmap/ui/session.py" line="+49"/>
+        <location filename="../../commandmap/ui/session.py" line="+62"/>
         <source>Cannot start</source>
         <translation>无法启动</translation>
     </message>

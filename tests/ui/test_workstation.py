@@ -85,6 +85,16 @@ def test_enter_sends_the_best_officer_to_the_most_urgent_incident(qtbot, mini_st
         assert window.roster.proxy.index(0, 3).data() == "dispatched"
         # the timeline shows the dispatch with the seat
         qtbot.waitUntil(lambda: any("desk-7" in t and best.name in t for t in window.timeline.texts()), timeout=3000)
+
+        # a second bare Enter on the now handled incident takes it from nobody: it says how to reassign
+        code = c.selected.code
+        qtbot.waitUntil(lambda: c.selected.task_id is not None and c.recommendation is not None, timeout=5000)
+        window.queue.view.setFocus()
+        qtbot.keyClick(window.queue.view, Qt.Key.Key_Return)
+        assert "choose a candidate with 1–5 to reassign" in window.status_outcome.text()
+        i = _officer_row(window.snapshot, best.officer_id)
+        assert window.snapshot.officers.status[i] == OfficerStatusCode.DISPATCHED
+        assert not any("reassigned" in t for t in window.timeline.texts() if code in t)
     finally:
         window.close()
 
