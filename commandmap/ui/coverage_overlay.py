@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..domain.snapshot import MoveUpArrows, OfficerStatusCode, OperationSnapshot
 from ..services.coverage import CoverageModel, CoverageReport, MoveSuggestion, OfficerFleet
+from .background_job import BackgroundJob
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 30_000
@@ -39,24 +39,16 @@ class CoverageOverlay(QObject):
         self.report: CoverageReport | None = None
         self._model: CoverageModel | None = None
         self._model_graph: object = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-coverage")
-        self._busy = False
+        # the UI thread picks results up: a worker never calls into Qt
+        self._job = BackgroundJob("coverage", self._on_report, self._on_report_failed, parent=self)
         self._was_shown = False
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
-        self._future: Future[CoverageReport] | None = None
-        self._poll = QTimer(self)
-        self._poll.setInterval(50)
-        self._poll.timeout.connect(self._on_poll)
         self.arrows: MoveUpArrows | None = None
         self._sent: set[int] = set()             # officers sent from the current report
-        self._send_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-move-up")
-        self._send_future: Future[Any] | None = None
-        self._send_poll = QTimer(self)
-        self._send_poll.setInterval(50)
-        self._send_poll.timeout.connect(self._on_send_poll)
+        self._send_job = BackgroundJob("move-up", self._on_sent, self._on_send_failed, parent=self)
 
     def on_layer_changed(self, layer: Any, _static: bool) -> None:
         """The layer was just switched on: compute now rather than at the next period."""
@@ -73,14 +65,12 @@ class CoverageOverlay(QObject):
 
     def refresh(self) -> None:
         """Recompute now if the layer is shown and no computation is running."""
-        if self._busy or not self._is_shown():
+        if self._job.busy or not self._is_shown():
             return
-        self._busy = True
         arrays = self.ctx.live.roster_arrays()
         fleet = OfficerFleet(arrays.ids, arrays.lonlat, arrays.on_duty & (arrays.status == OfficerStatusCode.AVAILABLE)
                              & np.isfinite(arrays.lonlat).all(axis=1))
-        self._future = self._pool.submit(self._compute, fleet)
-        self._poll.start()          # the UI thread picks the result up: a worker never calls into Qt
+        self._job.submit(self._compute, fleet)
 
     def _compute(self, fleet: OfficerFleet) -> CoverageReport:
         graph = self.ctx.workbench.recommender.graph
@@ -90,18 +80,10 @@ class CoverageOverlay(QObject):
         return self._model.refresh(OfficerFleet(fleet.ids[keep], fleet.lonlat[keep], fleet.available[keep]),
                                    raster_cell_m=RASTER_CELL_M)
 
-    def _on_poll(self) -> None:
-        fut = self._future
-        if fut is None or not fut.done():
-            return
-        self._poll.stop()
-        self._future = None
-        self._busy = False
-        try:
-            report = fut.result()
-        except Exception as exc:  # a failed refresh keeps the last picture
-            log.warning("coverage refresh failed: %s", exc)
-            return
+    def _on_report_failed(self, exc: Exception) -> None:   # a failed refresh keeps the last picture
+        log.warning("coverage refresh failed: %s", exc)
+
+    def _on_report(self, report: CoverageReport) -> None:
         self.report = report
         self._sent = set()
         self._update_arrows()
@@ -124,7 +106,7 @@ class CoverageOverlay(QObject):
 
     def send_best_move_up(self) -> bool:
         """Send the best suggestion not yet sent (False: nothing to send, or a send is running)."""
-        if self._send_future is not None:
+        if self._send_job.busy:
             return False
         moves = self.pending_moves()
         if not moves:
@@ -134,26 +116,16 @@ class CoverageOverlay(QObject):
         move = moves[0]
         self._sent.add(move.officer_id)           # not offered again, whatever the outcome
         self._update_arrows()
-        self._send_future = self._send_pool.submit(self.ctx.workbench.send_move_up, move)
-        self._send_poll.start()
+        self._send_job.submit(self.ctx.workbench.send_move_up, move)
         return True
 
-    def _on_send_poll(self) -> None:
-        fut = self._send_future
-        if fut is None or not fut.done():
-            return
-        self._send_poll.stop()
-        self._send_future = None
-        try:
-            result = fut.result()
-        except Exception as exc:  # reported, never lost in the worker
-            self.sig_outcome.emit(self.tr("Move-up failed: {error}").format(error=exc), False)
-            return
+    def _on_send_failed(self, exc: Exception) -> None:
+        self.sig_outcome.emit(self.tr("Move-up failed: {error}").format(error=exc), False)
+
+    def _on_sent(self, result: Any) -> None:
         self.sig_outcome.emit(result.message, bool(result.ok))
 
     def close(self) -> None:
         self._timer.stop()
-        self._poll.stop()
-        self._send_poll.stop()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._send_pool.shutdown(wait=True, cancel_futures=True)
+        self._job.close()
+        self._send_job.close()

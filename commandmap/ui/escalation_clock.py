@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..services.clock import Clock
+from .background_job import BackgroundJob
 
 log = logging.getLogger(__name__)
 INTERVAL_MS = 5_000
@@ -32,15 +32,11 @@ class EscalationClock(QObject):
         super().__init__(parent)
         self._escalate = escalate
         self._clock = clock
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-escalation")
-        self._future: Future[list[int]] | None = None
+        self._job = BackgroundJob("escalation", self._on_escalated, self._on_failed, POLL_MS, parent=self)
         self.escalated: list[int] = []          # everything this seat escalated, oldest first
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.tick)
-        self._poll = QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._on_poll)
         self._closed = False
 
     def start(self) -> None:
@@ -49,27 +45,19 @@ class EscalationClock(QObject):
 
     def tick(self) -> None:
         """Escalate what is due at the clock's now (skipped while the previous run is still going)."""
-        if self._closed or self._future is not None:
+        if self._closed or self._job.busy:
             return
-        now = float(self._clock())
-        self._future = self._pool.submit(self._escalate, now)
-        self._poll.start()
+        self._job.submit(self._escalate, float(self._clock()))
 
     @property
     def busy(self) -> bool:
-        return self._future is not None
+        return self._job.busy
 
-    def _on_poll(self) -> None:
-        fut = self._future
-        if fut is None or not fut.done():
-            return
-        self._poll.stop()
-        self._future = None
-        try:
-            done = list(fut.result())
-        except Exception as exc:  # a database hiccup: try again at the next tick
-            log.warning("escalation failed: %s", exc)
-            return
+    def _on_failed(self, exc: Exception) -> None:   # a database hiccup: try again at the next tick
+        log.warning("escalation failed: %s", exc)
+
+    def _on_escalated(self, result: list[int]) -> None:
+        done = list(result)
         if done and not self._closed:
             self.escalated += done
             self.sig_escalated.emit(done)
@@ -77,5 +65,4 @@ class EscalationClock(QObject):
     def close(self) -> None:
         self._closed = True
         self._timer.stop()
-        self._poll.stop()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._job.close()

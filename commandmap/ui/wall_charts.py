@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyqtgraph as pg
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..domain.analytics import STAGES
 from ..services.charts import ChartData
+from .background_job import BackgroundJob
 
 log = logging.getLogger(__name__)
 Loader = Callable[[float], ChartData]
@@ -68,8 +68,7 @@ class WallCharts(QWidget):
         self._clock: Callable[[], float] = time.time
         self.data: ChartData | None = None
         self.bars: dict[str, np.ndarray] = {}       # what the tiles show, for tests
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-wall-charts")
-        self._future: Future[ChartData] | None = None
+        self._job = BackgroundJob("wall-charts", self._on_data, self._on_failed, POLL_MS, parent=self)
         self.response_title = QLabel(self)
         self.response_title.setStyleSheet(f"font-size:{px(34)}px;font-weight:bold;color:{TEXT}")
         self.view = pg.GraphicsLayoutWidget(self)
@@ -91,9 +90,6 @@ class WallCharts(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
-        self._poll = QTimer(self)
-        self._poll.setInterval(POLL_MS)
-        self._poll.timeout.connect(self._on_poll)
         self.retranslate_ui()
 
     def retranslate_ui(self) -> None:
@@ -117,30 +113,26 @@ class WallCharts(QWidget):
         self._timer.start()
 
     def refresh(self) -> None:
-        if self._load is None or self._future is not None:
+        if self._load is None:
             return
-        self._future = self._pool.submit(self._load, self._clock())
-        self._poll.start()
+        self._job.submit(self._load, self._clock())
 
-    def _on_poll(self) -> None:
-        fut = self._future
-        if fut is None or not fut.done():
-            return
-        self._poll.stop()
-        self._future = None
-        try:
-            data = fut.result()
-        except Exception as exc:  # a failed read keeps the last picture
-            log.warning("wall charts refresh failed: %s", exc)
-            return
+    @property
+    def busy(self) -> bool:
+        """A read is on its way."""
+        return self._job.busy
+
+    def _on_failed(self, exc: Exception) -> None:   # a failed read keeps the last picture
+        log.warning("wall charts refresh failed: %s", exc)
+
+    def _on_data(self, data: ChartData) -> None:
         self.data = data
         self._draw(data)
         self.sig_drawn.emit()
 
     def close_worker(self) -> None:
         self._timer.stop()
-        self._poll.stop()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._job.close()
 
     # -- drawing ------------------------------------------------------------------------------------
     def _draw(self, data: ChartData) -> None:

@@ -472,12 +472,12 @@
 <context>
     <name>CoverageOverlay</name>
     <message>
-        <location filename="../../commandmap/ui/coverage_overlay.py" line="+131"/>
+        <location filename="../../commandmap/ui/coverage_overlay.py" line="+113"/>
         <source>No move-up to send: show the coverage layer and wait for its suggestions</source>
         <translation>暂无可发送的前置调度：请打开覆盖图层并等待建议</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+10"/>
         <source>Move-up failed: {error}</source>
         <translation>前置调度失败：{error}</translation>
     </message>
@@ -1924,7 +1924,7 @@
 <context>
     <name>WallCharts</name>
     <message>
-        <location filename="../../commandmap/ui/wall_charts.py" line="+100"/>
+        <location filename="../../commandmap/ui/wall_charts.py" line="+96"/>
         <source>Response times today</source>
         <translation>今日响应时间</translation>
     </message>
@@ -1939,7 +1939,7 @@
         <translation>分钟</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+41"/>
         <source>Send</source>
         <translation>派单</translation>
     </message>

@@ -63,7 +63,7 @@ def test_a_failed_read_keeps_the_last_picture(qtbot, history) -> None:
             tiles.start(load, lambda: T0 + 7200)
         first = tiles.data
         tiles.refresh()
-        qtbot.waitUntil(lambda: tiles._future is None, timeout=10_000)
+        qtbot.waitUntil(lambda: not tiles.busy, timeout=10_000)
         assert tiles.data is first and tiles.bars["p90_min"][1] == pytest.approx(83 / 60)
     finally:
         tiles.close_worker()
