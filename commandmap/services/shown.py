@@ -11,7 +11,8 @@ task was dispatched from (`shown_for_task`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,15 +72,43 @@ def _candidates(rec: Recommendation) -> list[dict[str, Any]]:
 
 
 class ShownLog:
-    """One seat's record of what it showed. Never stops a dispatcher: a failed write is logged."""
+    """One seat's record of what it showed. Never stops a dispatcher: a failed write is logged.
 
-    def __init__(self, engine: Engine, seat: str) -> None:
+    `background=True` (a seat) writes on a thread of its own, in the order asked: the list reaches
+    the screen without waiting for the store's write lock (a simulator tick holds it for a large
+    part of a second), and "who was sent" still lands on the row of the list it was chosen from."""
+
+    def __init__(self, engine: Engine, seat: str, *, background: bool = False) -> None:
         self.engine = engine
         self.seat = seat
         self._last: dict[int, tuple[int, tuple[Any, ...]]] = {}   # incident -> (row id, what it showed)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="commandmap-shown") if background else None
+        self._pending: Future[Any] | None = None
 
-    def record(self, rec: Recommendation, now_s: float) -> int | None:
+    def _run(self, fn: Callable[[], Any]) -> None:
+        if self._writer is None:
+            fn()
+        else:
+            self._pending = self._writer.submit(fn)
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        """Wait until every write asked for so far is done (tests, closing a seat)."""
+        if self._pending is not None:
+            wait([self._pending], timeout=timeout_s)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+
+    def record(self, rec: Recommendation, now_s: float) -> None:
         """Store `rec` as shown at `now_s` (unless it repeats the last list shown for its incident)."""
+        self._run(lambda: self._record(rec, now_s))
+
+    def dispatched(self, incident_id: int, officer_id: int, task_id: int, now_s: float) -> None:
+        """The seat sent `officer_id` from the last list it showed for `incident_id`."""
+        self._run(lambda: self._dispatched(incident_id, officer_id, task_id, now_s))
+
+    def _record(self, rec: Recommendation, now_s: float) -> int | None:
         if rec.incident_id is None:
             return None
         rows = _candidates(rec)
@@ -99,8 +128,7 @@ class ShownLog:
         self._last[rec.incident_id] = (row_id, key)
         return row_id
 
-    def dispatched(self, incident_id: int, officer_id: int, task_id: int, now_s: float) -> None:
-        """The seat sent `officer_id` from the last list it showed for `incident_id`."""
+    def _dispatched(self, incident_id: int, officer_id: int, task_id: int, now_s: float) -> None:
         last = self._last.pop(incident_id, None)
         if last is None:
             return

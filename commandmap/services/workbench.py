@@ -62,7 +62,8 @@ class Workbench:
         self.recommender = recommender or Recommender(engine, graph, clock=clock)
         self._intake = intake
         self.board = Board(engine)
-        self.shown = ShownLog(engine, seat)     # what this seat's dispatcher saw, for replay and review
+        # what this seat's dispatcher saw, for replay and review; written off the path to the screen
+        self.shown = ShownLog(engine, seat, background=True)
 
     @property
     def intake(self) -> Intake:

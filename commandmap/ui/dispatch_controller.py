@@ -12,19 +12,21 @@ outcome before the next key press.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from queue import SimpleQueue
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from ..services.board import KpiSummary, QueueRow
 from ..services.recommend import Candidate, Recommendation
 from ..services.workbench import Workbench
 
 log = logging.getLogger(__name__)
-DRAIN_MS = 15                    # how often the UI thread picks up finished reads
+_WAKE_EVENT = QEvent.Type(QEvent.registerEventType())
+DRAIN_MS = 100                   # a fallback: a finished read wakes the UI thread itself (_wake)
 QUEUE_MIN_INTERVAL_MS = 400      # the queue/KPI reads follow the change feed, at most this often
 KPI_INTERVAL_MS = 5_000
 
@@ -50,6 +52,9 @@ class DispatchController(QObject):
     """Open tasks by officer id (dict[int, OpenTask])."""
     sig_committed = Signal()
     """An action changed the store: the seat should refresh its live view now."""
+    sig_ready = Signal()
+    """The seat is warm: the first recommendation's one-off costs are paid (a read-only seat: its
+    first queue is shown)."""
 
     def __init__(self, workbench: Workbench, parent: QObject | None = None, *, read_only: bool = False) -> None:
         super().__init__(parent)
@@ -84,15 +89,19 @@ class DispatchController(QObject):
         self._kpi_timer.setInterval(KPI_INTERVAL_MS)
         self._kpi_timer.timeout.connect(self.refresh_kpis)
         self._closed = False
+        self._wake_lock = threading.Lock()
+        self._ready = False
 
     # -- background reads -------------------------------------------------------------------------
     def _submit(self, tag: Any, fn: Callable[[], Any]) -> None:
         if self._closed:
             return
-        if tag[0] == "recommend":
+        if tag[0] == "warm":
+            fut: Future[Any] = self._rec_pool.submit(fn)   # recommendations queue up behind it
+        elif tag[0] == "recommend":
             if self._rec_future is not None:
                 self._rec_future.cancel()        # a recommendation nobody looks at any more: drop it unstarted
-            fut: Future[Any] = self._rec_pool.submit(fn)
+            fut = self._rec_pool.submit(fn)
             self._rec_future = fut
         else:
             fut = self._pool.submit(fn)
@@ -104,8 +113,23 @@ class DispatchController(QObject):
                 self._results.put((tag, f.result(), None))
             except Exception as exc:  # reported on the UI thread
                 self._results.put((tag, None, exc))
+            self._wake()
 
         fut.add_done_callback(done)
+
+    def _wake(self) -> None:
+        """From a worker: have the UI thread drain the results now instead of at the next poll (the
+        dispatcher is waiting for the candidates). Posting an event is the one Qt call that is safe
+        from any thread; `close()` stops it before the controller can go away."""
+        with self._wake_lock:
+            if not self._closed:
+                QCoreApplication.postEvent(self, QEvent(_WAKE_EVENT))
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == _WAKE_EVENT:
+            self._drain_results()
+            return True
+        return super().event(e)
 
     def _drain_results(self) -> None:
         while not self._results.empty():
@@ -119,13 +143,20 @@ class DispatchController(QObject):
             log.warning("%s failed: %s", kind, error)
             if kind == "queue":
                 self._queue_busy = False
+            elif kind == "warm":           # not warm, but ready: the first click pays what is left
+                self._now_ready()
+                return
             elif kind == "recommend" and self._rec_pending == tag[1]:
                 self._rec_pending = None
             self.sig_outcome.emit(f"{kind}: {error}", False)
             return
-        if kind == "queue":
+        if kind == "warm":
+            self._now_ready()
+        elif kind == "queue":
             self._queue_busy = False
             self._apply_queue(result)
+            if self.read_only:
+                self._now_ready()
             if self._queue_dirty:
                 self._queue_dirty = False
                 self._throttle.start()
@@ -146,17 +177,36 @@ class DispatchController(QObject):
             self.sig_timeline.emit(result)
 
     def start(self) -> None:
+        if not self.read_only:   # the dispatcher's first click should not pay the router's start-up
+            self._submit(("warm",), self.workbench.recommender.warm_up)
         self.refresh_queue()
         self.refresh_kpis()
         self._kpi_timer.start()
 
+    @property
+    def recommending(self) -> bool:
+        """A recommendation the dispatcher is waiting for is being computed."""
+        return self._rec_pending is not None
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def _now_ready(self) -> None:
+        if self._ready:
+            return
+        self._ready = True
+        self.sig_ready.emit()
+
     def close(self) -> None:
-        self._closed = True
+        with self._wake_lock:
+            self._closed = True
         self._drain.stop()
         self._kpi_timer.stop()
         self._throttle.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._rec_pool.shutdown(wait=True, cancel_futures=True)
+        self.workbench.shown.close()      # the lists shown so far reach the store before the seat goes
 
     # -- following the store ----------------------------------------------------------------------
     def on_sequence(self, sequence: int) -> None:
@@ -209,11 +259,11 @@ class DispatchController(QObject):
             return                       # already shown, or on its way: never start it over
         self.recommendation = None
         self.candidate_index = -1
+        if row is not None:
+            self.recommend()     # first: the worker computes while the docks and the map follow the click
         self.sig_selected.emit(row)
         self.sig_recommendation.emit(None)
         self.sig_candidate.emit(-1)
-        if row is not None:
-            self.recommend()
 
     def select_incident(self, incident_id: int) -> bool:
         row = next((r for r in self.rows if r.incident_id == incident_id), None)

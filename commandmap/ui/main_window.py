@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QIcon, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QToolBar,
                                QWidget)
@@ -53,6 +53,7 @@ from .timeline_dock import TimelineDock
 EXPORT_SIZE = (7680, 4320)
 FRAME_MARGIN = 0.25           # framing an incident and its candidates leaves this much room around them
 MIN_FRAME_M = 1500.0
+SNAPSHOT_HOLD_S = 0.5         # a live tick waits at most this long for the candidates being computed
 
 
 def icon(name: str) -> QIcon:
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.controller: DispatchController | None = None
         self.live_feed: LiveFeed | None = None
         self.snapshot: OperationSnapshot | None = None
+        self._held_snapshot: OperationSnapshot | None = None
+        self._snapshot_applied_at = 0.0
         self.preview_index = -1                   # candidate whose route is previewed (-1: the chosen one)
         self._crs: str | None = None
         self._on_close: list[Callable[[], None]] = []
@@ -388,6 +391,8 @@ class MainWindow(QMainWindow):
         return float(self.ctx.live.now()) if self.ctx is not None else time.time()
 
     def _on_feed_snapshot(self, snap: OperationSnapshot) -> None:
+        if self._hold_snapshot(snap):
+            return
         take_new_roads(self.ctx, self.canvas)
         self.snapshot = snap
         self.canvas.set_snapshot(self._with_preview(snap))
@@ -395,6 +400,24 @@ class MainWindow(QMainWindow):
         self._show_live_status(snap)
         if self.controller is not None:
             self.controller.on_sequence(snap.sequence)
+
+    def _hold_snapshot(self, snap: OperationSnapshot) -> bool:
+        """While the dispatcher waits for candidates, a live tick waits for them (at most
+        SNAPSHOT_HOLD_S): redrawing 25,000 markers competes with the recommendation for the
+        interpreter, and a map a quarter of a second older is not seen; the answer is."""
+        now = time.monotonic()
+        c = self.controller
+        if c is not None and c.recommending and now - self._snapshot_applied_at < SNAPSHOT_HOLD_S:
+            self._held_snapshot = snap
+            return True
+        self._held_snapshot = None
+        self._snapshot_applied_at = now
+        return False
+
+    def _apply_held_snapshot(self) -> None:
+        snap, self._held_snapshot = self._held_snapshot, None
+        if snap is not None:
+            self._on_feed_snapshot(snap)
 
     def _show_live_status(self, snap: OperationSnapshot) -> None:
         o, i = snap.officers, snap.incidents
@@ -415,6 +438,7 @@ class MainWindow(QMainWindow):
         """Our own action: show its effect now rather than at the follower's next poll."""
         if self.ctx is not None and self.live_feed is not None:
             self.ctx.live.refresh()
+            self._snapshot_applied_at = float("-inf")    # the dispatcher's own action is never held
             self.live_feed.poll_once()
 
     # --- selection, candidates, previews ----------------------------------------------------------------
@@ -431,6 +455,8 @@ class MainWindow(QMainWindow):
         if rec is not None and rec.incident_id is not None and rec.incident_id != self._framed_incident:
             self._framed_incident = rec.incident_id
             self.frame_recommendation(rec)
+        if rec is not None and self._held_snapshot is not None:
+            QTimer.singleShot(0, self._apply_held_snapshot)     # after the candidates are painted
 
     def _on_controller_candidate(self, index: int) -> None:
         self.candidates.set_chosen(index)

@@ -17,8 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import (QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel,
                             Qt, QTimer, Signal)
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableView,
+from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QStyle, QTableView,
                                QVBoxLayout, QWidget)
 
 from ..domain.escalation import DEFAULT_ACCEPT_WITHIN_S
@@ -35,6 +35,7 @@ WHISTLE_AMBER_BUDGET_S = DEFAULT_ACCEPT_WITHIN_S   # amber in the town's last qu
 
 class QueueModel(QAbstractTableModel):
     COLUMNS = ("code", "priority", "category", "jurisdiction", "status", "age", "sla", "whistle")
+    TIME_COLUMNS = (5, 6, 7)   # age, sla, whistle: the columns a clock moves
 
     def __init__(self, clock: Callable[[], float], parent: Any = None) -> None:
         super().__init__(parent)
@@ -42,6 +43,7 @@ class QueueModel(QAbstractTableModel):
         self.rows: list[QueueRow] = []
         self._seen: set[int] = set()
         self._flash_until: dict[int, float] = {}
+        self._flashed: set[int] = set()
         self._first_load = True
         self.last_refresh_reset = True
 
@@ -71,10 +73,12 @@ class QueueModel(QAbstractTableModel):
         self._first_load = False
         same_order = [r.incident_id for r in rows] == [r.incident_id for r in self.rows]
         if same_order and rows:
-            # the usual refresh (clocks and statuses moved, nobody came or went): repaint in place,
-            # keeping the view's selection and layout instead of resetting them
+            # the usual refresh (nobody came or went): repaint only the rows whose content changed,
+            # keeping the view's selection and layout; a refresh that changed nothing paints nothing
+            changed = [i for i, (old, new) in enumerate(zip(self.rows, rows)) if old != new]
             self.rows = list(rows)
-            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.COLUMNS) - 1))
+            if changed:
+                self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(self.COLUMNS) - 1))
         else:
             self.beginResetModel()
             self.rows = list(rows)
@@ -86,11 +90,20 @@ class QueueModel(QAbstractTableModel):
         return self._flash_until.get(incident_id, 0.0) > time.monotonic()
 
     def tick(self) -> None:
-        """Countdowns and flashes move on: repaint the time columns and flashing rows."""
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.COLUMNS) - 1),
-                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole,
-                                   Qt.ItemDataRole.ForegroundRole])
+        """Countdowns and flashes move on: repaint the clock columns, and whole rows only while they
+        flash (a whole-table repaint twice a second held the UI thread the recommendation needs)."""
+        if not self.rows:
+            return
+        roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole]
+        self.dataChanged.emit(self.index(0, self.TIME_COLUMNS[0]),
+                              self.index(len(self.rows) - 1, self.TIME_COLUMNS[-1]), roles)
+        flashing = {r.incident_id for r in self.rows if self.flashing(r.incident_id)}
+        for i, r in enumerate(self.rows):     # rows flashing now, and those that just stopped (cleared)
+            if r.incident_id in flashing or r.incident_id in self._flashed:
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.COLUMNS) - 1), roles)
+        self._flashed = flashing
+        if not flashing:
+            self._flash_until.clear()
 
     def remaining_s(self, row: QueueRow) -> float | None:
         deadline = row.deadline_s
@@ -203,8 +216,9 @@ class QueueFilter(QSortFilterProxyModel):
         self.wanted: dict[str, str | None] = {f: None for f in self.FIELDS}
 
     def set_wanted(self, field: str, value: str | None) -> None:
+        self.beginFilterChange()
         self.wanted[field] = value
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _ModelIndex) -> bool:  # noqa: N802
         model = self.sourceModel()
@@ -237,11 +251,12 @@ class QueueDock(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
         header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # fit the columns to the rows on screen, not to every row: the countdown repaints the whole
-        # table each second, and measuring hundreds of rows each time held the UI thread ~50 ms
-        header.setResizeContentsPrecision(0)
+        # columns are fitted by measuring our own texts when rows change (_fit_columns), not by Qt's
+        # ResizeToContents: that re-measured every column through the model after each countdown
+        # repaint, and paid it on the next selection change (~20 ms on the dispatcher's click)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self._column_widths: dict[int, int] = {}
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
         self.filters: dict[str, QComboBox] = {}
         self._filter_items: dict[str, list[tuple[str, Any]]] = {}
@@ -272,12 +287,15 @@ class QueueDock(QWidget):
     # -- texts ------------------------------------------------------------------------------------
     def retranslate_ui(self) -> None:
         self._fill_filters()
+        self._fit_columns(self.model.rows, shrink=True)
         self.model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(QueueModel.COLUMNS) - 1)
         self._update_count()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate_ui()
+        elif event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):   # theme, wall sizes
+            self._fit_columns(self.model.rows, shrink=True)
         super().changeEvent(event)
 
     def _any_text(self, name: str) -> str:
@@ -334,14 +352,46 @@ class QueueDock(QWidget):
         shown, total = self.proxy.rowCount(), len(self.model.rows)
         self.count_label.setText(self.tr("{shown} of {total} open incidents").format(shown=shown, total=total))
 
+    # -- column widths ----------------------------------------------------------------------------
+    def _fit_columns(self, rows: list[QueueRow], *, shrink: bool = False) -> None:
+        """Widen each column to the widest of its header and `rows`' texts (clock columns to the
+        widest clock they can show); `shrink` also narrows them (a new set of rows, a new language)."""
+        self.view.ensurePolished()           # a style sheet's font applies once polished
+        plain, bold = QFontMetrics(self.view.font()), self._bold_metrics()
+        pad = 2 * self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 14
+        head = QFontMetrics(self.view.horizontalHeader().font())
+        model = self.model
+        for col, name in enumerate(model.COLUMNS):
+            if col == 3:                     # district › town › grid takes what is left
+                continue
+            fm = bold if name in ("code", "priority", "sla") else plain
+            texts = [model._text(r, name) for r in rows]
+            if name in ("age", "sla"):
+                texts.append("-8:88:88")
+            width = max([head.horizontalAdvance(model.header_texts()[col]) + 24]
+                        + [fm.horizontalAdvance(t) + pad for t in texts])
+            if shrink or width > self._column_widths.get(col, 0):
+                self._column_widths[col] = width
+                self.view.setColumnWidth(col, width)
+
+    def _bold_metrics(self) -> QFontMetrics:
+        font = QFont(self.view.font())
+        font.setBold(True)
+        return QFontMetrics(font)
+
     # -- rows and selection -----------------------------------------------------------------------
     def set_rows(self, rows: list[QueueRow]) -> None:
         selected = self.selected_incident_id()
+        before = self.model.rows
         self._updating = True
         try:
             new_p1 = self.model.set_rows(rows)
         finally:
             self._updating = False
+        if self.model.last_refresh_reset:
+            self._fit_columns(rows, shrink=True)
+        else:
+            self._fit_columns([new for old, new in zip(before, rows) if old != new])
         self._fill_filters()
         if self.model.last_refresh_reset or self.selected_incident_id() != selected:
             self._restore_selection(selected)

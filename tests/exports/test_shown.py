@@ -37,15 +37,18 @@ def test_the_list_shown_and_the_officer_sent_from_it_are_stored(store) -> None:
                            .order_by(schema.incident.c.id).limit(1)).scalar_one()
     rec = wb.recommend(iid)
     assert len(rec.candidates) >= 2, rec.message
+    wb.shown.flush()                       # a seat writes what it showed on its own thread
     assert _count(store) == 1
     t[0] += 5
     wb.recommend(iid)                      # the same list again: not stored twice
+    wb.shown.flush()
     assert _count(store) == 1
     t[0] += 5
     second = rec.candidates[1]             # the dispatcher passes over the first candidate
     result = wb.dispatch(iid, second)
     assert result.ok, result.message
     sent_at = t[0]
+    wb.shown.flush()
     listed = shown_for_task(store, result.task_id)
     assert listed is not None and listed.seat == "seat-7" and listed.incident_id == iid
     assert listed.chosen_officer_id == second.officer_id and listed.rank_of(second.officer_id) == 2
