@@ -143,9 +143,11 @@ def test_a_simulated_team_drives_a_saved_plan_on_the_mini_demo_to_done(mini_stor
         window = (DEMO_NOW - timedelta(days=400), DEMO_NOW + timedelta(days=1))
         with engine.connect() as conn:
             before = read_practice_kpis(conn, *window)
+        # 20 s steps: a car covers more than the 60 m arrival radius in one step, so this also proves a
+        # mover whose route ends mid-step stands on the scene (it used to stop where the step began)
         config = SimConfig(seed=5, incidents_per_hour=0.001, auto_dispatch=False, ack_median_s=10.0,
-                           start_route_delay_s=(2.0, 5.0), inspection_median_s=180.0, fix_interval_s=10.0,
-                           max_step_s=10.0, p_duplicate=0.0, p_late=0.0, p_jump=0.0)
+                           start_route_delay_s=(2.0, 5.0), inspection_median_s=180.0, fix_interval_s=20.0,
+                           max_step_s=20.0, p_duplicate=0.0, p_late=0.0, p_jump=0.0)
         sim = SimulationEngine(engine, graph, config, start_s=start)
         res = dispatch_plan(engine, plan_id, graph, seat="seat 1", now_s=sim.now)
         assert res.ok, res.message

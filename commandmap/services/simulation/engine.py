@@ -423,7 +423,8 @@ class SimulationEngine:
                 self.arc[sel], self.s_m[sel] = walker.advance(self.arc[sel], self.s_m[sel], dt)
         for k, f in list(self.followers.items()):
             f.advance(dt)
-            if f.done:
+            if f.done:   # stand where the route ends (not where the last step began): the scene
+                self.xy[k], self.heading[k] = f.position()
                 del self.followers[k]
                 self.state[k] = SCENE
         self.positions_now()
