@@ -10,6 +10,8 @@ nothing is written and the result lists every conflict as data, never an
 exception. These tasks carry no incident, so the response KPIs and SLA clocks
 (which join tasks to incidents) never count them; the simulator drives the officer
 to the target and arrival detection ends a move-up there (services.arrival).
+A plan's team goes to its first site; the rest of the tour is driven by each
+member's completion (`services.inspection_tour`, run inside `lifecycle.resolve`).
 """
 
 from __future__ import annotations

@@ -169,7 +169,10 @@ def arrive(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | N
 def resolve(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None,
             officer_id: int | None = None, detail: dict[str, Any] | None = None,
             only_from: frozenset[Any] | None = None) -> ActionResult:
-    """Handled on scene: the task completes, the officer is available again, the incident resolved."""
+    """Handled on scene: the task completes, the officer is available again, the incident resolved.
+    A joint inspection task instead moves its tour on in the same transaction (`inspection_tour`):
+    the officer goes straight on to the plan's next site, and the site's record is written once the
+    whole team has finished there."""
     return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="complete", stamp="completed_at",
                       label="resolve", officer_id=officer_id, detail=detail, only_from=only_from)
 
