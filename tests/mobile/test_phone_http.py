@@ -246,3 +246,20 @@ def test_an_inspection_task_shows_its_site_and_checks_and_the_phones_tap_moves_t
     assert [tuple(r) for r in rec] == [(31, [1])]
     assert audit.actor.startswith("officer ") and audit.detail["note"] == "两项合格"
     assert audit.detail["inspection"]["stop"] == 1 and audit.detail["inspection"]["next_task"] is not None
+
+
+def test_a_move_up_shows_on_the_phone_as_a_point_to_go_to(sqlite_engine) -> None:
+    """A move-up (no incident) used to leave the phone saying "no task"; it now shows where to go."""
+    from commandmap.services.assignments import plan_legs, send_move_up
+
+    scene = build_scene(sqlite_engine)
+    target = tuple(float(v) for v in scene.graph.node_lonlat[120])  # type: ignore[attr-defined]
+    (leg,) = plan_legs(sqlite_engine, scene.graph, target, [2])
+    assert send_move_up(sqlite_engine, leg, seat=SEAT, now_s=scene.now_s).ok
+    with running(sqlite_engine) as service:
+        client = Client(service.port)
+        status, page = client.send("GET", f"/m/{scene.tokens[2]}")
+        client.close()
+    assert status == 200 and "暂无任务" not in page and 'data-kind="move_up"' in page
+    assert "前置调度" in page and "前往前置点位" in page and "接单" in page and "<svg" in page
+    assert f"{target[1]:.5f}, {target[0]:.5f}" in page, "no address: the point itself"

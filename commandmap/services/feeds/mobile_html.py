@@ -38,7 +38,7 @@ TEXT: dict[str, dict[str, str]] = {
         "dispatched": "待接单", "acknowledged": "已接单", "en_route_s": "在途", "on_scene": "已到场",
         "completed": "已处置", "cancelled": "已取消", "reassigned": "已改派",
         "route": "路线", "unauth_title": "无法打开",
-        "inspection": "综合查一次", "move_up": "补位", "move_up_title": "前往补位点", "stop": "站点",
+        "inspection": "综合查一次", "move_up": "前置调度", "move_up_title": "前往前置点位", "stop": "站点",
         "stop_of": "第 {k}/{n} 站", "checks": "检查事项", "resolved_inspection": "检查完毕",
     },
     "en": {
