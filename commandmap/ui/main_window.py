@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         self.on_close(self.coverage.close)
         self.plans = PlansDialog(ctx.workbench, self)
         self.plans.sig_outcome.connect(self._on_controller_outcome)
-        self.plans.sig_plans.connect(lambda _plans: self._refresh_preview())
+        self.plans.sig_routes.connect(self._refresh_preview)
         self.snapshot_overlays.append(self.plans.overlay)
         self.on_close(self.plans.close_jobs)
         self.plans.reload()           # a plan already under way shows its route at once

@@ -9,7 +9,8 @@ shown inline under the list, naming each officer and why. While a plan is under
 way (and for the plan selected here) the map draws its route through the sites
 in visiting order as a dashed line, through `overlay` (one of the window's
 snapshot overlays); the list is re-read every `REFRESH_MS` while a plan runs or
-the dialog is open, so the route disappears when the plan is done.
+the dialog is open (so the route disappears when the plan is done), and once a
+minute otherwise (a plan another seat dispatched appears).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .background_job import BackgroundJob
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 10_000
+IDLE_TICKS = 6           # with nothing under way and the dialog closed: every 6th tick (a minute)
 PLAN_ID_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -38,6 +40,8 @@ class PlansDialog(QDialog):
     """After a dispatch: one line for the status bar, succeeded."""
     sig_plans = Signal(object)
     """A fresh list of PlanSummary (on the UI thread)."""
+    sig_routes = Signal()
+    """The plan routes the map should draw changed (new list, another selection, shown or hidden)."""
 
     COLUMNS = ("plan", "status", "sites", "team", "avoided")
 
@@ -50,6 +54,7 @@ class PlansDialog(QDialog):
         self._load_job = BackgroundJob("plans", self._on_loaded, self._on_load_failed, parent=self)
         self._send_job = BackgroundJob("plan-send", self._on_sent, self._on_send_failed, parent=self)
         self._reload_again = False
+        self._ticks = 0
 
         self.table = QTableWidget(0, len(self.COLUMNS), self)
         self.table.setObjectName("PlansTable")
@@ -123,12 +128,24 @@ class PlansDialog(QDialog):
             self._reload_again = True
 
     def _on_timer(self) -> None:
-        if self.isVisible() or any(p.status == "dispatched" for p in self.plans):
+        self._ticks += 1
+        # often while it matters (open, or a plan under way); otherwise once a minute, to notice a plan
+        # another seat or the command line dispatched
+        if self.isVisible() or any(p.status == "dispatched" for p in self.plans) or self._ticks % IDLE_TICKS == 0:
             self.reload()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
+        self._routes_changed()
         self.reload()
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802
+        super().hideEvent(event)
+        self._routes_changed()    # the selected plan's route goes with the dialog
+
+    def _routes_changed(self) -> None:
+        self._routes = None
+        self.sig_routes.emit()
 
     def _on_load_failed(self, exc: Exception) -> None:
         log.warning("plans not read: %s", exc)
@@ -137,8 +154,8 @@ class PlansDialog(QDialog):
     def _on_loaded(self, plans: list[PlanSummary]) -> None:
         self.plans = list(plans)
         self._fill()
-        self._routes = None
         self.sig_plans.emit(self.plans)
+        self._routes_changed()
         if self._reload_again:
             self._reload_again = False
             self.reload()
@@ -187,8 +204,8 @@ class PlansDialog(QDialog):
         return next((p for p in self.plans if p.plan_id == pid), None)
 
     def _on_table_selection(self) -> None:
-        self._routes = None
         self._update_buttons()
+        self._routes_changed()
 
     def _update_buttons(self) -> None:
         p = self._selected()

@@ -101,5 +101,22 @@ def test_a_dispatcher_dispatches_a_saved_plan_and_a_lost_race_shows_inline(qtbot
         with window.ctx.engine.connect() as conn:
             assert conn.execute(select(schema.task.c.id).where(schema.task.c.plan_id == b)).first() is None
         assert "not sent" in window.status_outcome.text().lower()
+
+        # the team works the tour to the end (as their phones would): the plan shows done, its route goes
+        from commandmap.services import lifecycle
+        engine = window.ctx.engine
+        for _site in plan.stops:
+            with engine.connect() as conn:
+                open_tasks = conn.execute(select(schema.task.c.id).where(
+                    schema.task.c.plan_id == a, schema.task.c.status == "dispatched")).scalars().all()
+            assert len(open_tasks) == len(plan.team)
+            for tid in open_tasks:
+                assert lifecycle.arrive(engine, tid, actor="officer").ok
+                assert lifecycle.resolve(engine, tid, actor="officer").ok
+        d.reload()
+        qtbot.waitUntil(lambda: d.table.item(_row_of(d, a), 1).text() == "Done", timeout=10000)
+        assert d.table.item(_row_of(d, a), 2).text() == f"{len(SITES)}/{len(SITES)} done"
+        d.hide()
+        qtbot.waitUntil(lambda: not route_drawn(), timeout=10000)
     finally:
         window.close()
