@@ -22,6 +22,9 @@ inspection task is completed, `advance_in` runs inside that same transaction:
   UPDATE takes its lock first, on PostgreSQL as on SQLite), so exactly one of them
   writes the record, whichever commits second sees the other's completion.
 
+A plan that lost its sites (or was deleted) under a running tour does not trap its
+team: completing the task just releases the officer, with nothing to follow.
+
 Which site a task is for is not stored on the task: an officer's inspection tasks of a
 plan are created strictly one after another (dispatch, then one per completion, never
 two open — the unique index), so the officer's k-th task of the plan, by id, is the
@@ -40,6 +43,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..domain.enums import TaskKind, TaskStatus
 from ..domain.fix_validation import haversine_m
@@ -83,6 +87,8 @@ class TourStep:
                 "next_task": self.next_task_id, "record_id": self.record_id, "plan_done": self.plan_done}
 
     def message(self) -> str:
+        if self.stop >= self.stops:
+            return f"not on plan {self.plan_id}'s route any more: nothing follows"
         done = f"; site {self.site_id} inspected" if self.record_id is not None else ""
         nxt = (f"; on to stop {self.stop + 2}/{self.stops} (task {self.next_task_id})"
                if self.next_task_id is not None else "")
@@ -139,15 +145,14 @@ def advance_in(conn: Connection, *, plan_id: int, officer_id: int, task_id: int,
     finish the site if everyone is done there, send the officer on to the next site, finish the plan
     after the last. Returns the step and the change rows to record; raises TourBroken."""
     # the plan row's lock serialises the team's completions (see the module docstring)
-    if conn.execute(update(inspection_plan).where(inspection_plan.c.id == plan_id)
-                    .values(status=inspection_plan.c.status)).rowcount != 1:
-        raise TourBroken(f"there is no inspection plan {plan_id}")
+    conn.execute(update(inspection_plan).where(inspection_plan.c.id == plan_id)
+                 .values(status=inspection_plan.c.status))
     plan = conn.execute(select(inspection_plan.c.status, inspection_plan.c.detail)
-                        .where(inspection_plan.c.id == plan_id)).one()
-    stops = plan_stops(conn, plan_id)
+                        .where(inspection_plan.c.id == plan_id)).first()
+    stops = plan_stops(conn, plan_id) if plan is not None else []
     k = stop_of_task(conn, plan_id, officer_id, task_id)
-    if k >= len(stops):
-        raise TourBroken(f"task {task_id} is beyond the last stop of plan {plan_id}")
+    if plan is None or k >= len(stops):   # a damaged plan (sites removed): the officer is released, not held
+        return TourStep(plan_id, k, len(stops), 0, None, None, False), []
     here = stops[k]
     team = team_of(plan.detail) or [officer_id]
     changes: list[tuple[str, int, str]] = []
@@ -170,7 +175,10 @@ def advance_in(conn: Connection, *, plan_id: int, officer_id: int, task_id: int,
         leg = _next_leg(conn, officer_id, here, stops[k + 1], planned)
         if not transition(conn, officer, officer_id, "dispatch"):
             raise TourBroken(f"officer {officer_id} could not be sent on to the next site")
-        next_task = insert_task(conn, TaskKind.INSPECTION, leg, actor, now_s, plan_id)
+        try:
+            next_task = insert_task(conn, TaskKind.INSPECTION, leg, actor, now_s, plan_id)
+        except IntegrityError:   # the database's "one open task per officer": the whole step rolls back
+            raise TourBroken(f"officer {officer_id} already has an open task") from None
         changes += [("officer", officer_id, "update"), ("task", next_task, "insert")]
     plan_done = False
     if record_id is not None:   # this completion finished a site: was it the plan's last unfinished one?

@@ -189,3 +189,14 @@ def test_two_members_finishing_the_last_site_at_once_write_one_record(city) -> N
             schema.inspection_plan.c.id == PLAN)).scalar() == "done"
     assert _kpis(city).visits_avoided >= VISITS_AVOIDED
     assert recs[-1].inspected_at - recs[0].inspected_at >= timedelta(seconds=2400)
+
+
+def test_a_damaged_plan_releases_the_officer_instead_of_holding_them(city) -> None:  # type: ignore[no-untyped-def]
+    assert dispatch_plan(city, PLAN, None, seat="seat 1", now_s=NOW_S).ok
+    tid = _open_tasks(city)[1][0]
+    assert lifecycle.arrive(city, tid, actor="officer 1", now_s=NOW_S + 60).ok
+    with city.begin() as conn:   # the plan's sites were removed meanwhile
+        conn.execute(schema.inspection_item.delete().where(schema.inspection_item.c.plan_id == PLAN))
+    res = lifecycle.resolve(city, tid, actor="seat 1", now_s=NOW_S + 600)
+    assert res.ok and "nothing follows" in res.message, res.message
+    assert 1 not in _open_tasks(city) and _officer(city, 1) == "available" and _records(city) == []
