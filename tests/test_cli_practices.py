@@ -145,3 +145,47 @@ def test_coverage_send_move_ups_repositions_officers(url, capsys) -> None:
     assert main(["coverage", "--db", url, "--moves", "2", "--send-move-ups", "1"]) == 0
     text = capsys.readouterr().out
     assert "sent: officer" in text and "moved up by cli" in text
+
+
+def test_a_dispatched_plan_worked_to_the_end_grows_commandmap_kpi_by_what_it_promised(url, capsys) -> None:
+    """plan-inspection --dispatch, then every team member accepts, arrives and resolves at each site
+    (the lifecycle path of a phone or a seat): `commandmap kpi` counts one more inspection per site and
+    exactly the visits the plan said it would avoid."""
+    from sqlalchemy import select
+
+    from commandmap.services import lifecycle
+    from commandmap.store import schema
+    from commandmap.store.migrate import open_store
+
+    assert main(["kpi", "--db", url, "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert main(["plan-inspection", "--db", url, "--sites", "1,2,3", "--dispatch", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dispatch"]["ok"]
+    engine = open_store(url)
+    open_ = ["dispatched", "acknowledged", "en_route", "on_scene"]
+    steps = 0
+    try:
+        while True:
+            with engine.connect() as conn:
+                tasks = conn.execute(select(schema.task.c.id, schema.task.c.officer_id).where(
+                    schema.task.c.plan_id == out["plan_id"], schema.task.c.status.in_(open_))).all()
+            if not tasks:
+                break
+            for t in tasks:
+                for step in (lifecycle.acknowledge, lifecycle.arrive, lifecycle.resolve):
+                    assert step(engine, t.id, actor=f"officer {t.officer_id}").ok
+            steps += 1
+            assert steps <= 3, "one round per site"
+        with engine.connect() as conn:
+            status = conn.execute(select(schema.inspection_plan.c.status).where(
+                schema.inspection_plan.c.id == out["plan_id"])).scalar_one()
+    finally:
+        engine.dispose()
+    assert steps == 3 and status == "done"
+    assert main(["kpi", "--db", url, "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert after["inspections"] - before["inspections"] == 3
+    assert after["visits_avoided"] - before["visits_avoided"] == out["visits_avoided"] > 0
+    assert after["joint_inspections"] - before["joint_inspections"] == sum(
+        len(s["departments"]) >= 2 for s in out["route"])

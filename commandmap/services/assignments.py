@@ -10,6 +10,8 @@ nothing is written and the result lists every conflict as data, never an
 exception. These tasks carry no incident, so the response KPIs and SLA clocks
 (which join tasks to incidents) never count them; the simulator drives the officer
 to the target and arrival detection ends a move-up there (services.arrival).
+A plan's team goes to its first site; the rest of the tour is driven by each
+member's completion (`services.inspection_tour`, run inside `lifecycle.resolve`).
 """
 
 from __future__ import annotations
@@ -114,7 +116,8 @@ def plan_legs(engine: Engine, graph: Any, target_lonlat: tuple[float, float],
     return legs
 
 
-def _insert(conn: Connection, kind: TaskKind, leg: Leg, seat: str, now: float, plan_id: int | None) -> int:
+def insert_task(conn: Connection, kind: TaskKind, leg: Leg, seat: str, now: float, plan_id: int | None) -> int:
+    """Insert one open task (the officer must already have been moved to dispatched in `conn`)."""
     key = conn.execute(task.insert().values(
         kind=kind.value, incident_id=None, plan_id=plan_id, target_lon=leg.target_lonlat[0],
         target_lat=leg.target_lonlat[1], officer_id=leg.officer_id, dispatched_by=seat,
@@ -132,7 +135,7 @@ def _send(conn: Connection, kind: TaskKind, legs: Sequence[Leg], seat: str, now:
             if not transition(conn, officer, leg.officer_id, "dispatch", extra_where=officer.c.on_duty.is_(True))]
     if lost:
         raise _Lost(lost)
-    return [_insert(conn, kind, leg, seat, now, plan_id) for leg in legs]
+    return [insert_task(conn, kind, leg, seat, now, plan_id) for leg in legs]
 
 
 def _conflicts(engine: Engine, officer_ids: Sequence[int]) -> tuple[Conflict, ...]:

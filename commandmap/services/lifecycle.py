@@ -17,10 +17,12 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.access import Actor, Permission, as_actor
+from ..domain.enums import TaskKind
 from ..domain.transitions import OPEN_TASK_STATUSES, TASK_EVENT_EFFECTS, IllegalTransition, plan_task_event
 from ..store.audit import append_audit
 from ..store.changes import record_changes
 from ..store.schema import incident, officer, task
+from . import inspection_tour
 from .authz import refusal
 from .clock import from_epoch, to_epoch, wall_clock
 from .dispatch import _Lost, assign_in, explain_incident, explain_officer
@@ -45,6 +47,7 @@ class _Refused(Exception):
 
 def _task_row(conn: Connection, task_id: int) -> Any:
     row = conn.execute(select(task.c.id, task.c.status, task.c.officer_id, task.c.incident_id, task.c.dispatched_at,
+                              task.c.kind, task.c.plan_id,
                               officer.c.status.label("officer_status"), incident.c.status.label("incident_status"))
                        .join(officer, officer.c.id == task.c.officer_id)
                        .outerjoin(incident, incident.c.id == task.c.incident_id)   # none: inspection, move-up
@@ -73,6 +76,15 @@ def _move_three(conn: Connection, row: Any, event: str, label: str, values: dict
     if not moved:   # another seat changed one of the three between our read and our write
         raise _Refused(f"task {row.id} changed while you acted; look again", "changed")
     return changes
+
+
+def _tour_step(conn: Connection, row: Any, now: float, label: str) -> tuple[inspection_tour.TourStep, list]:
+    """A joint plan's team member finished a site: the tour goes on in this same transaction."""
+    try:
+        return inspection_tour.advance_in(conn, plan_id=int(row.plan_id), officer_id=int(row.officer_id),
+                                          task_id=int(row.id), now_s=now, actor=label)
+    except inspection_tour.TourBroken as exc:
+        raise _Refused(f"task {row.id} cannot resolve: {exc}", "changed") from None
 
 
 _PERMISSION = {"task.reassign": Permission.REASSIGN, "incident.cancel": Permission.CANCEL}
@@ -119,7 +131,13 @@ def _task_step(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float
         dispatched = to_epoch(row.dispatched_at)
         if detail and dispatched is not None:
             audit["after_s"] = round(max(0.0, now - dispatched), 1)
-        return changes, audit, f"task {task_id}: {label}"
+        message = f"task {task_id}: {label}"
+        if task_event == "complete" and row.kind == TaskKind.INSPECTION.value and row.plan_id is not None:
+            step, more = _tour_step(conn, row, now, as_actor(actor).label)
+            changes += more
+            audit["inspection"] = step.audit()
+            message += f" ({step.message()})"
+        return changes, audit, message
 
     return _run(engine, actor, f"task.{task_event}", "task", task_id, now, body)
 
@@ -151,7 +169,10 @@ def arrive(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | N
 def resolve(engine: Engine, task_id: int, *, actor: Actor | str, now_s: float | None = None,
             officer_id: int | None = None, detail: dict[str, Any] | None = None,
             only_from: frozenset[Any] | None = None) -> ActionResult:
-    """Handled on scene: the task completes, the officer is available again, the incident resolved."""
+    """Handled on scene: the task completes, the officer is available again, the incident resolved.
+    A joint inspection task instead moves its tour on in the same transaction (`inspection_tour`):
+    the officer goes straight on to the plan's next site, and the site's record is written once the
+    whole team has finished there."""
     return _task_step(engine, task_id, actor=actor, now_s=now_s, task_event="complete", stamp="completed_at",
                       label="resolve", officer_id=officer_id, detail=detail, only_from=only_from)
 

@@ -30,6 +30,7 @@ from .coverage import MoveSuggestion
 from .dispatch import DispatchResult, dispatch
 from .intake import Intake, IntakeError, IntakeResult, NewIncident
 from .lifecycle import ActionResult
+from .plan_list import PlanSummary, list_plans
 from .recommend import Candidate, Recommendation, Recommender
 from .shown import ShownLog
 
@@ -116,6 +117,10 @@ class Workbench:
     def dispatch_plan(self, plan_id: int) -> AssignResult:
         """Send a saved joint inspection plan's team (all or none)."""
         return dispatch_plan(self.engine, plan_id, self.recommender.graph, seat=self.actor, now_s=self.clock())
+
+    def plans(self) -> list[PlanSummary]:
+        """Saved joint inspection plans, newest first (status, sites done, team, visits avoided)."""
+        return list_plans(self.engine)
 
     def reassign(self, task_id: int, candidate: Candidate) -> ActionResult:
         return lifecycle.reassign(self.engine, task_id, candidate.officer_id, actor=self.actor,

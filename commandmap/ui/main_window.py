@@ -43,6 +43,7 @@ from .kpi_strip import KpiTiles
 from .language import apply_language
 from .layer_panel import LayerPanel
 from .live_feed import LiveFeed, take_new_roads
+from .plans_dialog import PlansDialog
 from .queue_dock import QueueDock
 from .roster_dock import RosterDock
 from .search_popup import SearchPopup
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.snapshot_overlays: list[Callable[[OperationSnapshot], OperationSnapshot]] = []
         self.analysis: Any = None                 # ui.analysis.Analysis once attached
         self.audit_status: AuditStatus | None = None   # for the roles that may see the audit chain's state
+        self.plans: PlansDialog | None = None          # joint inspection plans, once attached
 
         self.queue = QueueDock(self._now, self)
         self.candidates = CandidatesDock(self)
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         self.act_move_up = self._action("move-up", lambda: getattr(self, "coverage", None) is not None
                                         and self.coverage.send_best_move_up(), "M", local=True, icon_name="dispatch")
         self.act_search = self._action("search", self.open_search, QKeySequence.StandardKey.Find)
+        self.act_plans = self._action("plans", self.open_plans, "Ctrl+J")
         self.act_zoom_in = self._action("zoom-in", lambda: self.canvas.zoom_by(2 ** 0.5))
         self.act_zoom_out = self._action("zoom-out", lambda: self.canvas.zoom_by(2 ** -0.5))
         self.act_home = self._action("home", lambda: self.canvas.zoom_to_extent())
@@ -211,6 +214,7 @@ class MainWindow(QMainWindow):
         self.menu_incident.addSeparator()
         self.menu_incident.addActions([self.act_acknowledge, self.act_resolve, self.act_cancel, self.act_clear])
         self.menu_incident.addAction(self.act_move_up)
+        self.menu_incident.addAction(self.act_plans)
         self.menu_incident.addSeparator()
         self.menu_incident.addAction(self.act_search)
         self.menu_docks = QMenu(self)
@@ -238,7 +242,7 @@ class MainWindow(QMainWindow):
         self.kpi_bar.addWidget(self.kpi)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.kpi_bar)
         for act in (self.act_new, self.act_dispatch, self.act_acknowledge, self.act_resolve, self.act_cancel,
-                    self.act_search, None, self.act_zoom_in, self.act_zoom_out, self.act_home, self.act_wall,
+                    self.act_search, self.act_plans, None, self.act_zoom_in, self.act_zoom_out, self.act_home, self.act_wall,
                     self.act_fullscreen, self.act_export):
             if act is None:
                 tb.addSeparator()
@@ -260,6 +264,7 @@ class MainWindow(QMainWindow):
             self.act_export: self.tr("Export map"), self.act_import_city: self.tr("Import city…"), self.act_reset_layout: self.tr("Reset layout"),
             self.act_quit: self.tr("Quit"), self.act_auto_dispatch: self.tr("Simulated dispatcher on"),
             self.act_move_up: self.tr("Send the best move-up (coverage layer)"),
+            self.act_plans: self.tr("Joint inspection plans…"),
         }
         for i, act in enumerate(self.act_choose, start=1):
             texts[act] = self.tr("Choose candidate {n}").format(n=i)
@@ -267,6 +272,8 @@ class MainWindow(QMainWindow):
             act.setText(text)
             keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in act.shortcuts())
             act.setToolTip(f"{text} ({keys})" if keys else text)
+        self.act_plans.setToolTip(self.tr("Joint inspection plans (综合查一次): list the saved plans and dispatch "
+                                          "one; its route shows on the map while it runs (Ctrl+J)"))
         self.act_auto_dispatch.setToolTip(self.tr(
             "On: a simulated dispatcher sends officers (a showcase). Off: incidents keep arriving and officers "
             "keep moving, but the queue is yours."))
@@ -351,6 +358,12 @@ class MainWindow(QMainWindow):
         self.snapshot_overlays.append(self.coverage.overlay)
         self.canvas.layer("coverage").add_listener(self.coverage.on_layer_changed)
         self.on_close(self.coverage.close)
+        self.plans = PlansDialog(ctx.workbench, self)
+        self.plans.sig_outcome.connect(self._on_controller_outcome)
+        self.plans.sig_routes.connect(self._refresh_preview)
+        self.snapshot_overlays.append(self.plans.overlay)
+        self.on_close(self.plans.close_jobs)
+        self.plans.reload()           # a plan already under way shows its route at once
         c.start()
         self.analysis = Analysis(self, ctx)
         self.audit_status = AuditStatus.install(self, ctx)
@@ -588,6 +601,14 @@ class MainWindow(QMainWindow):
         from .city_import_dialog import CityImportDialog
         self.city_import_dialog = CityImportDialog(self.ctx.engine, self)
         self.city_import_dialog.show()
+
+    def open_plans(self) -> None:
+        """The saved joint inspection plans (the dialog stays open beside the map)."""
+        if self.plans is None:
+            return
+        self.plans.show()
+        self.plans.raise_()
+        self.plans.activateWindow()
 
     def open_search(self) -> None:
         popup = SearchPopup(self.ctx.workbench.board.search, self)

@@ -1022,7 +1022,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../commandmap/ui/main_window.py" line="+248"/>
+        <location filename="../../commandmap/ui/main_window.py" line="+252"/>
         <source>CommandMap · dispatch workstation</source>
         <translation>指挥一张图 · 调度席</translation>
     </message>
@@ -1088,12 +1088,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+407"/>
+        <location line="+424"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-407"/>
+        <location line="-424"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -1118,12 +1118,22 @@
         <translation>发送最优前置调度（覆盖图层）</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Joint inspection plans…</source>
+        <translation>综合查一次计划…</translation>
+    </message>
+    <message>
         <location line="+3"/>
         <source>Choose candidate {n}</source>
         <translation>选择第{n}名</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
+        <source>Joint inspection plans (综合查一次): list the saved plans and dispatch one; its route shows on the map while it runs (Ctrl+J)</source>
+        <translation>综合查一次计划：查看已保存的计划并派发；执行期间地图显示其路线（Ctrl+J）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>On: a simulated dispatcher sends officers (a showcase). Off: incidents keep arriving and officers keep moving, but the queue is yours.</source>
         <translation>开：由模拟调度员派单（演示用）。关：事件照常上报、队员照常移动，但队列由您处理。</translation>
     </message>
@@ -1213,7 +1223,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+119"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -1243,7 +1253,7 @@
         <translation>在此新建事件</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+54"/>
         <source>New P1: {codes}</source>
         <translation>新P1事件：{codes}</translation>
     </message>
@@ -1392,6 +1402,126 @@
         <location line="+2"/>
         <source>Officer {badge}</source>
         <translation>队员 {badge}</translation>
+    </message>
+</context>
+<context>
+    <name>PlansDialog</name>
+    <message>
+        <location filename="../../commandmap/ui/plans_dialog.py" line="+99"/>
+        <source>Joint inspection plans</source>
+        <translation>综合查一次计划</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Saved 综合查一次 plans. Dispatch sends the whole team to the first site; each member&apos;s &apos;resolved&apos; moves them on to the next site until the last.</source>
+        <translation>已保存的综合查一次计划。派发后全组前往第一站；每名队员“处置完毕”后自动前往下一站，直至最后一站。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Plan</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sites</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Team</source>
+        <translation>检查组</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Visits avoided</source>
+        <translation>减少扰企次数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dispatch plan</source>
+        <translation>派发计划</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Send the selected plan&apos;s whole team to its first site (all or none)</source>
+        <translation>将所选计划的全组人员派往第一站（全部派出或一个不派）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Planned</source>
+        <translation>待派发</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Under way</source>
+        <translation>执行中</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Plans could not be read: {error}</source>
+        <translation>无法读取计划：{error}</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>{done}/{n} done</source>
+        <translation>已完成 {done}/{n}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{n}: {ids}</source>
+        <translation>{n} 人：{ids}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Plan {id}: sites {sites}</source>
+        <translation>计划 {id}：站点 {sites}</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Your role may not dispatch</source>
+        <translation>您的角色无派发权限</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Sending plan {id}…</source>
+        <translation>正在派发计划 {id}…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Plan dispatched: {message}</source>
+        <translation>计划已派发：{message}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Not sent, nobody was moved:
+{lines}</source>
+        <translation>未派发，无人被调动：
+{lines}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not sent: {message}</source>
+        <translation>未派发：{message}</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Plan not sent: {error}</source>
+        <translation>计划派发失败：{error}</translation>
     </message>
 </context>
 <context>

@@ -192,3 +192,74 @@ def test_a_form_too_large_or_a_strange_path_changes_nothing(sqlite_engine) -> No
         assert client.send("GET", f"/m/{token}/task/{tid}/ack")[0] == 404       # a step is a POST
         client.close()
     assert _status(sqlite_engine, tid) == "dispatched"
+
+
+def test_an_inspection_task_shows_its_site_and_checks_and_the_phones_tap_moves_the_tour_on(store_engine) -> None:
+    """The phone shows an inspection as what it is (plan, stop k of n, the site, the items to check; no
+    incident code, no response clocks), and 检查完毕 there — the lifecycle's resolve — sends the officer
+    on to the next site in the same step, so the page then shows stop 2."""
+    from commandmap.services.assignments import dispatch_plan
+    from commandmap.services.clock import from_epoch
+    from commandmap.store import schema
+    from commandmap.store.changes import record_change
+
+    scene = build_scene(store_engine)
+    with store_engine.begin() as conn:
+        for sid, node, name in ((31, 150, "老街面馆"), (32, 170, "河畔小吃")):
+            lon, lat = (float(v) for v in scene.graph.node_lonlat[node])  # type: ignore[attr-defined]
+            conn.execute(schema.site.insert().values(id=sid, name=name, category="catering", domain="food",
+                                                     address=f"县前街{sid}号", risk_level=2, grid_id=111,
+                                                     lon=lon, lat=lat))
+        conn.execute(schema.inspection_plan.insert().values(
+            id=3, name="综合查一次 县前街", kind="joint", created_at=from_epoch(scene.now_s), created_by="planner",
+            status="planned", detail={"team": [{"officer_id": 1}]}))
+        for k, sid in enumerate((31, 32)):
+            conn.execute(schema.inspection_item.insert().values(
+                plan_id=3, site_id=sid, officer_id=1, department_ids=[1], sequence=k, status="planned",
+                check_items=["catering.licence", "catering.kitchen"]))
+        record_change(conn, "inspection_plan", 3, "insert")
+    res = dispatch_plan(store_engine, 3, scene.graph, seat=SEAT, now_s=scene.now_s)
+    assert res.ok, res.message
+    (tid,) = res.task_ids
+    with running(store_engine) as service:
+        client = Client(service.port)
+        status, page = client.send("GET", f"/m/{scene.tokens[1]}")
+        assert status == 200 and 'data-kind="inspection"' in page
+        assert "综合查一次 县前街" in page and "老街面馆" in page and "县前街31号" in page and "第 1/2 站" in page
+        assert "食品经营许可证亮证经营" in page and "后厨环境卫生与虫害防治" in page, "the items in words"
+        assert "1分钟联系" not in page and "5分钟到场" not in page, "no response clocks on an inspection"
+        assert "检查完毕" in page and "区1 › 街道11 › 网格111" in page
+        for action in ("ack", "arrived"):
+            assert _tap(client, scene.tokens[1], tid, action)[0] == 303
+        code, where = _tap(client, scene.tokens[1], tid, "resolved", note="两项合格")
+        assert code == 303 and where.endswith("r=done&a=resolved")
+        _, page = client.send("GET", where)
+        assert "河畔小吃" in page and "第 2/2 站" in page and "待接单" in page, "the next site, awaiting acceptance"
+        status, page = client.send("GET", f"/m/{scene.tokens[1]}", headers={"Accept-Language": "en"})
+        assert "Joint inspection" in page and "2 of 2" in page and "Food business licence displayed" in page
+        client.close()
+    assert _status(store_engine, tid) == "completed"
+    with store_engine.connect() as conn:
+        rec = conn.execute(select(schema.inspection_record.c.site_id, schema.inspection_record.c.officer_ids)).all()
+        audit = conn.execute(select(audit_event.c.actor, audit_event.c.detail).where(
+            audit_event.c.action == "task.complete")).one()
+    assert [tuple(r) for r in rec] == [(31, [1])]
+    assert audit.actor.startswith("officer ") and audit.detail["note"] == "两项合格"
+    assert audit.detail["inspection"]["stop"] == 1 and audit.detail["inspection"]["next_task"] is not None
+
+
+def test_a_move_up_shows_on_the_phone_as_a_point_to_go_to(sqlite_engine) -> None:
+    """A move-up (no incident) used to leave the phone saying "no task"; it now shows where to go."""
+    from commandmap.services.assignments import plan_legs, send_move_up
+
+    scene = build_scene(sqlite_engine)
+    target = tuple(float(v) for v in scene.graph.node_lonlat[120])  # type: ignore[attr-defined]
+    (leg,) = plan_legs(sqlite_engine, scene.graph, target, [2])
+    assert send_move_up(sqlite_engine, leg, seat=SEAT, now_s=scene.now_s).ok
+    with running(sqlite_engine) as service:
+        client = Client(service.port)
+        status, page = client.send("GET", f"/m/{scene.tokens[2]}")
+        client.close()
+    assert status == 200 and "暂无任务" not in page and 'data-kind="move_up"' in page
+    assert "前置调度" in page and "前往前置点位" in page and "接单" in page and "<svg" in page
+    assert f"{target[1]:.5f}, {target[0]:.5f}" in page, "no address: the point itself"

@@ -107,3 +107,84 @@ def test_the_simulator_works_an_inspection_teams_tasks_to_completion(sim, graph)
         arrived = conn.execute(select(schema.task.c.arrived_at).where(schema.task.c.plan_id == 1)).scalars().all()
     assert all(a is not None for a in arrived), "they reached the site before completing"
     assert _officer(sim.engine, 2) == _officer(sim.engine, 3) == "available"
+
+
+def test_a_simulated_team_drives_a_saved_plan_on_the_mini_demo_to_done(mini_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """On a copy of the mini demo city: plan three nearby sites, dispatch, let the simulator run. The team
+    travels the route site by site, checks on scene, and the plan ends done with one record per site;
+    the KPIs grow by exactly the visits the plan said it would avoid."""
+    import shutil
+    import sqlite3
+    from datetime import timedelta
+
+    from commandmap.services.assignments import dispatch_plan
+    from commandmap.services.city import load_road_graph
+    from commandmap.services.clock import from_epoch
+    from commandmap.services.joint_inspection import plan_joint_inspection, save_plan
+    from commandmap.services.practice_kpis import read_practice_kpis
+    from commandmap.store.audit_key import audit_dir
+    from commandmap.store.migrate import open_store
+
+    from .conftest import DEMO_NOW
+
+    dst = tmp_path / "mini.sqlite3"
+    src, out = sqlite3.connect(mini_store.url.database), sqlite3.connect(dst)
+    src.backup(out)
+    src.close()
+    out.close()
+    if audit_dir(mini_store.url.database).is_dir():
+        shutil.copytree(audit_dir(mini_store.url.database), audit_dir(str(dst)), dirs_exist_ok=True)
+    engine = open_store(f"sqlite:///{dst}")
+    try:
+        graph = load_road_graph(engine)
+        plan = plan_joint_inspection(engine, [1, 892, 104], graph)    # a restaurant, a shop, a restaurant ~1 km apart
+        plan_id = save_plan(engine, plan, actor="planner", now=DEMO_NOW)
+        start = DEMO_NOW.timestamp()
+        window = (DEMO_NOW - timedelta(days=400), DEMO_NOW + timedelta(days=1))
+        with engine.connect() as conn:
+            before = read_practice_kpis(conn, *window)
+        # 20 s steps: a car covers more than the 60 m arrival radius in one step, so this also proves a
+        # mover whose route ends mid-step stands on the scene (it used to stop where the step began)
+        config = SimConfig(seed=5, incidents_per_hour=0.001, auto_dispatch=False, ack_median_s=10.0,
+                           start_route_delay_s=(2.0, 5.0), inspection_median_s=180.0, fix_interval_s=20.0,
+                           max_step_s=20.0, p_duplicate=0.0, p_late=0.0, p_jump=0.0)
+        sim = SimulationEngine(engine, graph, config, start_s=start)
+        res = dispatch_plan(engine, plan_id, graph, seat="seat 1", now_s=sim.now)
+        assert res.ok, res.message
+        team = {m.officer_id for m in plan.team}
+        seen_sites: dict[int, list[tuple[float, float]]] = {o: [] for o in team}
+        status = "dispatched"
+        for _ in range(240):     # at most 4 simulated hours
+            sim.step(sim.now + 60.0)
+            with engine.connect() as conn:
+                status = conn.execute(select(schema.inspection_plan.c.status)
+                                      .where(schema.inspection_plan.c.id == plan_id)).scalar_one()
+                for o, lon, lat in conn.execute(select(schema.task.c.officer_id, schema.task.c.target_lon,
+                                                       schema.task.c.target_lat).where(
+                        schema.task.c.plan_id == plan_id, schema.task.c.status == "on_scene")):
+                    if (lon, lat) not in seen_sites[o]:
+                        seen_sites[o].append((lon, lat))
+            if status == "done":
+                break
+        assert status == "done", f"plan still {status} after {(sim.now - start) / 60:.0f} simulated min"
+        route = [(s.lon, s.lat) for s in plan.stops]
+        assert all(seen == route for seen in seen_sites.values()), "each member on scene at every stop, in order"
+        with engine.connect() as conn:
+            recs = conn.execute(select(schema.inspection_record.c.site_id, schema.inspection_record.c.officer_ids)
+                                .where(schema.inspection_record.c.plan_id == plan_id)
+                                .order_by(schema.inspection_record.c.id)).all()
+            tasks = conn.execute(select(schema.task.c.officer_id, schema.task.c.arrived_at,
+                                        schema.task.c.completed_at).where(schema.task.c.plan_id == plan_id)).all()
+            after = read_practice_kpis(conn, *window)
+            officers = conn.execute(select(schema.officer.c.status).where(
+                schema.officer.c.id.in_(team))).scalars().all()
+        assert [r.site_id for r in recs] == [s.site_id for s in plan.stops]
+        assert all(sorted(r.officer_ids) == sorted(team) for r in recs)
+        assert len(tasks) == len(team) * len(plan.stops)
+        on_scene = [(t.completed_at - t.arrived_at).total_seconds() for t in tasks]
+        assert min(on_scene) > 60, "they spent time on scene checking"
+        assert set(officers) == {"available"}
+        assert after.visits_avoided - before.visits_avoided == plan.visits_avoided > 0
+        assert after.inspections - before.inspections == len(plan.stops)
+    finally:
+        engine.dispose()

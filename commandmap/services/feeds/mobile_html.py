@@ -38,6 +38,8 @@ TEXT: dict[str, dict[str, str]] = {
         "dispatched": "待接单", "acknowledged": "已接单", "en_route_s": "在途", "on_scene": "已到场",
         "completed": "已处置", "cancelled": "已取消", "reassigned": "已改派",
         "route": "路线", "unauth_title": "无法打开",
+        "inspection": "综合查一次", "move_up": "前置调度", "move_up_title": "前往前置点位", "stop": "站点",
+        "stop_of": "第 {k}/{n} 站", "checks": "检查事项", "resolved_inspection": "检查完毕",
     },
     "en": {
         "title": "My task", "officer": "Officer", "no_task": "No task",
@@ -52,10 +54,13 @@ TEXT: dict[str, dict[str, str]] = {
         "dispatched": "awaiting acceptance", "acknowledged": "accepted", "en_route_s": "on the way",
         "on_scene": "on scene", "completed": "resolved", "cancelled": "cancelled", "reassigned": "reassigned",
         "route": "Route", "unauth_title": "Cannot open",
+        "inspection": "Joint inspection", "move_up": "Move-up", "move_up_title": "Go to the cover point",
+        "stop": "Stop", "stop_of": "{k} of {n}", "checks": "Check", "resolved_inspection": "Checks done",
     },
 }
 _STATUS_KEY = {"dispatched": "dispatched", "acknowledged": "acknowledged", "en_route": "en_route_s",
                "on_scene": "on_scene", "completed": "completed", "cancelled": "cancelled", "reassigned": "reassigned"}
+_KIND_COLOUR = "#00695c"   # inspections and move-ups: not an incident, no priority
 _PRIORITY_COLOURS = {"P1": "#b71c1c", "P2": "#e65100", "P3": "#8d6e00", "P4": "#455a64"}
 
 
@@ -112,9 +117,33 @@ def _clock_hhmm(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, CITY_TZ).strftime("%H:%M")
 
 
+def _head(lang: str, task: PhoneTask) -> tuple[str, str, str, str]:
+    """(colour, badge, code line, headline): an incident's priority and code and category; an inspection's
+    plan and site; a move-up's point."""
+    t = TEXT[lang]
+    if task.kind == "inspection":
+        return _KIND_COLOUR, t["inspection"], task.incident_code, task.site_name or task.category
+    if task.kind == "move_up":
+        return _KIND_COLOUR, t["move_up"], "", t["move_up_title"]
+    return _PRIORITY_COLOURS.get(task.priority, "#455a64"), task.priority, task.incident_code, task.category
+
+
+def _inspection_rows(lang: str, task: PhoneTask) -> str:
+    if task.kind != "inspection":
+        return ""
+    t = TEXT[lang]
+    rows = ""
+    if task.stops:
+        rows += f"<dt>{escape(t['stop'])}</dt><dd class=\"stop\">{escape(t['stop_of'].format(k=task.stop, n=task.stops))}</dd>"
+    if task.check_items:
+        items = "".join(f"<li>{escape(x)}</li>" for x in task.check_items[:12])
+        rows += f"<dt>{escape(t['checks'])}</dt><dd><ul class=\"checks\">{items}</ul></dd>"
+    return rows
+
+
 def _task_html(lang: str, base: str, task: PhoneTask, map_svg: str, now_s: float) -> str:
     t = TEXT[lang]
-    colour = _PRIORITY_COLOURS.get(task.priority, "#455a64")
+    colour, badge, code, headline = _head(lang, task)
     area = " › ".join(escape(x) for x in (task.district, task.town, task.grid) if x)
     address = escape(task.address or task.site_name or f"{task.lat:.5f}, {task.lon:.5f}")
     details = (f"<dt>{escape(t['details'])}</dt><dd>{escape(task.description[:200])}</dd>"
@@ -122,7 +151,7 @@ def _task_html(lang: str, base: str, task: PhoneTask, map_svg: str, now_s: float
     eta_min = max(0, round((task.eta_at_s - now_s) / 60))
     eta = f"{_clock_hhmm(task.eta_at_s)}（{eta_min} {t['min']}）" if lang == "zh" else \
         f"{_clock_hhmm(task.eta_at_s)} ({eta_min} {t['min']})"
-    geo = f"geo:{task.lat:.6f},{task.lon:.6f}?q={task.lat:.6f},{task.lon:.6f}({escape(task.incident_code)})"
+    geo = f"geo:{task.lat:.6f},{task.lon:.6f}?q={task.lat:.6f},{task.lon:.6f}({escape(code or headline)})"
     buttons = []
     next_done = False
     for action, event in ACTIONS.items():
@@ -131,23 +160,28 @@ def _task_html(lang: str, base: str, task: PhoneTask, map_svg: str, now_s: float
         if allowed and not next_done:
             cls += " next"
             next_done = True
+        label = t["resolved_inspection"] if action == "resolved" and task.kind == "inspection" else t[action]
         buttons.append(f'<button type="submit" class="{cls}" name="a" value="{action}" '
                        f'formaction="{base}/task/{task.task_id}/{action}" data-action="{action}"'
-                       f'{"" if allowed else " disabled"}>{escape(t[action])}</button>')
-    return f"""<section id="task" data-task="{task.task_id}" data-status="{escape(task.status)}">
+                       f'{"" if allowed else " disabled"}>{escape(label)}</button>')
+    clocks = ("" if task.incident_id is None else   # response clocks run for incidents only
+              f'<div class="clocks">{_clock(lang, "contact", task.sla.contact, task.dispatched_s)}'
+              f'{_clock(lang, "arrival", task.sla.arrival, task.dispatched_s)}</div>')
+    return f"""<section id="task" data-task="{task.task_id}" data-status="{escape(task.status)}" data-kind="{escape(task.kind)}">
 <div class="head" style="border-color:{colour}">
- <span class="prio" style="background:{colour}">{escape(task.priority)}</span>
- <span class="code">{escape(task.incident_code)}</span>
+ <span class="prio" style="background:{colour}">{escape(badge)}</span>
+ <span class="code">{escape(code)}</span>
 </div>
 <p class="status s-{escape(task.status)}">{escape(status_text(lang, task.status))}</p>
-<h1 class="category">{escape(task.category)}</h1>
+<h1 class="category">{escape(headline)}</h1>
 <dl>
+ {_inspection_rows(lang, task)}
  <dt>{escape(t['address'])}</dt><dd class="address">{address}</dd>
  {details}
  <dt>{escape(t['area'])}</dt><dd>{area or '–'}</dd>
  <dt>{escape(t['eta'])}</dt><dd>{escape(eta)}</dd>
 </dl>
-<div class="clocks">{_clock(lang, "contact", task.sla.contact, task.dispatched_s)}{_clock(lang, "arrival", task.sla.arrival, task.dispatched_s)}</div>
+{clocks}
 <form method="post" action="{base}/task/{task.task_id}/ack" class="actions">
  <div class="grid">{''.join(buttons)}</div>
  <label for="note">{escape(t['note'])}</label>
@@ -238,6 +272,7 @@ html[lang=en] .btn{font-size:22px}
 .btn:disabled{border-color:#ccc;color:#999;background:#f3f3f3}
 label{display:block;margin:12px 0 4px;font-size:17px;color:#333}
 textarea{width:100%;font:inherit;font-size:19px;padding:8px;border:2px solid #999;border-radius:8px}
+ul.checks{margin:0;padding-left:1.1em;font-weight:600}ul.checks li{margin:2px 0}
 .empty{text-align:center;padding:60px 10px;color:#333}.empty .big{font-size:30px;font-weight:800;margin:0 0 10px}
 """
 

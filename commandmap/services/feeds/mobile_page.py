@@ -39,6 +39,7 @@ from ...store.changes import changes_since, latest_seq
 from ...store.engine import READ_ONLY_OPTION
 from ...store.repos import city_crs
 from .. import lifecycle
+from ..city_categories import city_catalogue
 from ..clock import wall_clock
 from ..devices import DeviceDirectory, Grant
 from .mobile_html import ACTIONS, UNAUTHORISED_HTML, flash_text, pick_language, render_page
@@ -92,6 +93,7 @@ class MobilePages:
         self._roads: RoadIndex | None = None
         self._roads_tried = False
         self._crs: str | None = None
+        self._items: dict[str, dict[str, str]] | None = None
         self._lock = threading.Lock()
         self._roads_lock = threading.Lock()
         self._wake: asyncio.Event | None = None
@@ -164,12 +166,26 @@ class MobilePages:
         return web.Response(status=404, text="not found", headers=_HEADERS)
 
     # -- the page ---------------------------------------------------------------------------------
-    def _read_page(self, officer_id: int) -> tuple[OfficerCard | None, PhoneTask | None, str, str]:
+    def _item_text(self, lang: str) -> Callable[[str], str]:
+        """Check item code -> its words in `lang` (the city's catalogue, loaded once; unknown codes as they are)."""
+        with self._lock:
+            if self._items is None:
+                try:
+                    items = city_catalogue(self.engine).check_items
+                    self._items = {"zh": {i.code: i.text for i in items}, "en": {i.code: i.text_en for i in items}}
+                except Exception as exc:  # noqa: BLE001 - no catalogue: the codes are shown
+                    log.info("task page without check item texts: %s", exc)
+                    self._items = {}
+            words = self._items.get(lang, {})
+        return lambda code: words.get(code, code)
+
+    def _read_page(self, officer_id: int, lang: str = "zh") -> tuple[OfficerCard | None, PhoneTask | None, str, str]:
         now = wall_clock()
+        items = self._item_text(lang)
         with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
             card = officer_card(conn, officer_id)
             tid = current_task_id(conn, officer_id)
-            task = phone_task(conn, tid, now) if tid is not None else None
+            task = phone_task(conn, tid, now, items) if tid is not None else None
             sig = task_signature(conn, officer_id)
             if self._crs is None:
                 self._crs = city_crs(conn)
@@ -205,7 +221,7 @@ class MobilePages:
 
     async def _page(self, request: web.BaseRequest, grant: Grant, base: str) -> web.Response:
         lang = pick_language(request.headers.get("Accept-Language"))
-        card, task, sig, svg = await self._io(self._read_page, grant.officer_id)
+        card, task, sig, svg = await self._io(self._read_page, grant.officer_id, lang)
         if card is None:
             raise _Unauthorised
         q = request.rel_url.query

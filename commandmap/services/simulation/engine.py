@@ -1,7 +1,9 @@
 """The simulated city: officers patrol, incidents arrive, a simulated dispatcher sends
 officers, officers acknowledge, drive, arrive, handle, and become available again;
-inspection teams and move-ups are driven to their targets, and grid whistles not
-accepted in time escalate to the district at their deadline (`whistle.escalate_due`).
+inspection teams drive their plan's tour site by site (checks on scene for
+`inspection_median_s`, then on to the next site: `services.inspection_tour`),
+move-ups are driven to their targets, and grid whistles not accepted in time
+escalate to the district at their deadline (`whistle.escalate_due`).
 
 Everything it does goes through the real services (intake, recommend, dispatch,
 lifecycle, ingest), so the demo exercises the same code as a real operation, and
@@ -59,6 +61,10 @@ class SimConfig:
     ack_sigma: float = 0.6
     start_route_delay_s: tuple[float, float] = (3.0, 15.0)
     handling_median_s: float = 600.0
+    # a joint inspection's checks at one site, per team member (lognormal): median 20 min, 90 % within 12–33 min,
+    # about what a multi-department walk-through of a shop or restaurant takes
+    inspection_median_s: float = 1200.0
+    inspection_sigma: float = 0.3
     close_after_s: float = 300.0
     patrol_speed_factor: float = 0.6
     gps_noise_m: float = 4.0
@@ -307,13 +313,16 @@ class SimulationEngine:
             else:   # on scene
                 self.state[k] = SCENE
                 self.xy[k] = scene
-                self._schedule(base + self._handling(), "resolve", r.id)
+                self._schedule(base + self._handling(t.kind), "resolve", r.id)
         for tid in [t for t in self.tasks if t not in open_ids]:   # finished, cancelled or reassigned elsewhere
             gone = self.tasks.pop(tid)
             if self.state[gone.officer_idx] in (HELD, ROUTE, SCENE):
                 self._release(gone.officer_idx)
 
-    def _handling(self) -> float:
+    def _handling(self, kind: str = TaskKind.INCIDENT.value) -> float:
+        """Time on scene: handling an incident, or one team member's checks at an inspection site."""
+        if kind == TaskKind.INSPECTION.value:
+            return float(self.rng.lognormal(np.log(self.config.inspection_median_s), self.config.inspection_sigma))
         return float(self.rng.lognormal(np.log(self.config.handling_median_s), 0.5))
 
     def _schedule(self, at: float, kind: str, payload: Any) -> None:
@@ -321,6 +330,8 @@ class SimulationEngine:
 
     def _follow(self, t: _Task) -> None:
         k = t.officer_idx
+        if t.kind == TaskKind.INSPECTION.value and len(t.route_lonlat) <= 2:
+            self._route_by_road(t)   # the tour's next leg comes as a straight segment: drive it by road
         pts = [self.xy[k]]
         if t.route_lonlat:
             pts.append(self.graph.lonlat_to_xy(np.asarray(t.route_lonlat, float).reshape(-1, 2)))
@@ -331,6 +342,18 @@ class SimulationEngine:
         speed = length / max(t.eta_s, 30.0) * float(self.rng.uniform(0.85, 1.15))
         self.followers[k] = RouteFollower(xy, float(np.clip(speed, 1.0, 25.0)))
         self.state[k] = ROUTE
+
+    def _route_by_road(self, t: _Task) -> None:
+        from ..assignments import plan_legs
+
+        target = tuple(float(v) for v in self.graph.xy_to_lonlat(t.scene_xy[None])[0])
+        try:
+            (leg,) = plan_legs(self.engine, self.graph, (target[0], target[1]), [int(self.ids[t.officer_idx])])
+        except Exception:  # noqa: BLE001 - no road route: the straight segment stands
+            return
+        if len(leg.route_lonlat) > 2:
+            t.route_lonlat = [list(p) for p in leg.route_lonlat]
+            t.eta_s = leg.eta_s
 
     def _release(self, k: int) -> None:
         self.followers.pop(k, None)
@@ -358,6 +381,8 @@ class SimulationEngine:
                 if t is not None and lifecycle.resolve(self.engine, payload, actor="officer", now_s=at).ok:
                     rep.resolved += 1
                     self._release(t.officer_idx)
+                    if t.kind == TaskKind.INSPECTION.value:   # the tour's next site, if any, is already sent
+                        self._sync_tasks(at)
 
     def _on_dispatched(self, task_id: int, at: float) -> None:
         self._report.dispatched += 1
@@ -398,7 +423,8 @@ class SimulationEngine:
                 self.arc[sel], self.s_m[sel] = walker.advance(self.arc[sel], self.s_m[sel], dt)
         for k, f in list(self.followers.items()):
             f.advance(dt)
-            if f.done:
+            if f.done:   # stand where the route ends (not where the last step began): the scene
+                self.xy[k], self.heading[k] = f.position()
                 del self.followers[k]
                 self.state[k] = SCENE
         self.positions_now()
@@ -472,7 +498,7 @@ class SimulationEngine:
             elif t is not None:
                 self.followers.pop(t.officer_idx, None)
                 self.state[t.officer_idx] = SCENE
-                self._schedule(now + self._handling(), "resolve", tid)
+                self._schedule(now + self._handling(t.kind), "resolve", tid)
 
     # -- summaries --------------------------------------------------------------------------------
     def verdict_share(self, report: StepReport) -> dict[str, float]:
