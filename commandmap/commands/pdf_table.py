@@ -15,10 +15,13 @@ from pathlib import Path
 def write_table_pdf(path: str | Path, title: str, header: Sequence[str], rows: Sequence[Sequence[object]],
                     note: str = "") -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
     from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+    from PySide6.QtWidgets import QApplication
 
-    app = QGuiApplication.instance() or QGuiApplication([])
+    # a widgets application like the other commands make: one process (a test run, the app itself)
+    # may later need widgets, and Qt allows one application object per process
+    app = QApplication.instance() or QApplication(["commandmap-pdf"])
     _ = app
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
