@@ -54,10 +54,20 @@ class Candidates:
         if len(np.unique(self.ids)) != n:
             raise ValueError("candidates: ids must be unique")
         if self.modes is not None:
-            self.modes = np.asarray([str(m) for m in self.modes], dtype=object)
-            if self.modes.shape != (n,):
+            given = self.modes
+            if isinstance(given, np.ndarray) and given.dtype == object and given.ndim == 1:
+                modes: np.ndarray = given
+                kinds = set(modes.tolist())
+            else:
+                modes, kinds = np.zeros(0, dtype=object), {0}
+            if not all(isinstance(m, str) for m in kinds):
+                # anything but an array of str (a list, numpy strings, numbers): made str one by one
+                modes = np.asarray([str(m) for m in given], dtype=object)
+                kinds = set(modes.tolist())
+            self.modes = modes
+            if modes.shape != (n,):
                 raise ValueError(f"candidates: modes must have one entry per candidate ({n})")
-            for m in set(self.modes.tolist()):
+            for m in kinds:
                 check_mode(m)
 
     def __len__(self) -> int:

@@ -73,6 +73,7 @@ def test_a_live_tick_waits_for_the_candidates_being_computed(qtbot, mini_store) 
     try:
         _ready(qtbot, window)
         c = window.controller
+        window.live_feed.stop()                          # only this test's ticks from here on
         shown = window.snapshot
         newer = dataclasses.replace(shown, sequence=shown.sequence + 1)
         c._rec_pending = c.selected.incident_id          # the dispatcher is waiting for candidates
