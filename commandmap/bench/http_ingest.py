@@ -254,7 +254,8 @@ def run_http_case(url: str, backend: str, n: int, rounds: int, processes: int, c
         if statuses.get(200, 0) != total:
             raise RuntimeError(f"answers {statuses}, expected {total} × 200")
         check_store(engine, total, seat)
-        server_s = None if None in before + after else sum(a - b for a, b in zip(after, before))  # type: ignore[operator]
+        known = [(a, b) for a, b in zip(after, before) if a is not None and b is not None]
+        server_s = sum(a - b for a, b in known) if len(known) == len(procs) else None
         return HttpCase(backend, total / elapsed, total, processes, connections,
                         server_cpu_us=None if server_s is None else server_s / total * 1e6,
                         client_cpu_us=client_s / total * 1e6)
