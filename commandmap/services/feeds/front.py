@@ -178,6 +178,7 @@ class _Connection(asyncio.Protocol):
 
     def _reset(self) -> None:
         self.url = b""
+        self.path = self.query = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.ctype = b""
         self.auth = b""
@@ -270,9 +271,15 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         url = self.url
-        if needs_aiohttp(url, self.front.pages) and not (
-                self.front.pages and page_position(url, self.parser.get_method(), self.ctype,  # type: ignore[union-attr]
-                                                   self.length)):
+        path, _, query = url.partition(b"?")
+        self.path = path
+        self.query = query.partition(b"#")[0] if b"#" in query else query
+        pages = self.front.pages
+        plain = (path[:1] == b"/" and path[:2] != b"//" and not (pages and path.startswith(_PAGE))
+                 and b"%" not in path and b"/." not in path and b"\\" not in path and b"#" not in path)
+        if not plain and needs_aiohttp(url, pages) and not (
+                pages and page_position(url, self.parser.get_method(), self.ctype,  # type: ignore[union-attr]
+                                        self.length)):
             if self.raw is not None:
                 raise _HandOver              # the connection's first request: the connection is aiohttp's
             self.relay = True
@@ -305,8 +312,7 @@ class _Connection(asyncio.Protocol):
     # -- a position report ---------------------------------------------------------------------------
     def _judge(self, method_b: bytes, close: bool, keep_header: bool) -> None:
         feed = self.front.feed
-        path, _, query = self.url.partition(b"?")
-        query = query.partition(b"#")[0]
+        path, query = self.path, self.query
         body = b"".join(self.body) if self.body else b""
         head = method_b == b"HEAD"
         try:
