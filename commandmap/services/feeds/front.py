@@ -183,6 +183,7 @@ class _Connection(asyncio.Protocol):
         self.ctype = b""
         self.auth = b""
         self.length = -1
+        self.expect = False
         self.body: list[bytes] = []
         self.body_len = 0
         self.head_len = 0
@@ -258,6 +259,8 @@ class _Connection(asyncio.Protocol):
         if self.head_len > MAX_HEAD_BYTES or len(headers) > MAX_HEADERS:
             raise _Stop(400, "request headers too large")
         if not 12 <= len(name) <= 14:
+            if len(name) == 6 and name.lower() == b"expect" and value.strip().lower() == b"100-continue":
+                self.expect = True
             return
         low = name.lower()
         if low == b"content-type":
@@ -289,6 +292,8 @@ class _Connection(asyncio.Protocol):
             self.raw = None
             if self.length > MAX_BODY_BYTES:
                 raise _Stop(413, f"body larger than {MAX_BODY_BYTES} bytes")
+            if self.expect and not self.answers and self.transport is not None:
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")   # the client waits for it to send the body
 
     def on_body(self, body: bytes) -> None:
         self.body_len += len(body)

@@ -201,6 +201,34 @@ def test_chunked_body_and_http10(city) -> None:
     assert sorted(r.officer_id for r in fixes(engine)) == [1, 2, 2, 3]
 
 
+def test_expect_100_continue_gets_its_interim_answer(city) -> None:
+    engine, tokens = city
+    with running(engine) as svc:
+        c = Raw(svc.port)
+        form = f"id=dev-1&lat={LAT}&lon={LON}".encode()
+        head = post(f"/{tokens[1]}", form, {"Expect": "100-continue",
+                                             "Content-Type": "application/x-www-form-urlencoded"})
+        c.send(head[:-len(form)])                  # the head alone: the client waits for 100 Continue
+        assert c.answer()[0] == 100
+        c.send(form)
+        assert c.answer()[0] == 200
+        c.close()
+    assert len(fixes(engine)) == 1
+
+
+def test_idle_connections_are_closed(city, monkeypatch) -> None:
+    from commandmap.services.feeds import front
+    monkeypatch.setattr(front, "SWEEP_S", 0.1)
+    monkeypatch.setattr(front, "IDLE_SWEEPS", 1)
+    engine, tokens = city
+    with running(engine) as svc:
+        c = Raw(svc.port)
+        c.send(post(f"/{tokens[1]}?id=dev-1&lat={LAT}&lon={LON}"))
+        assert c.answer()[0] == 200
+        assert c.closed()                           # blocks until the sweep closes the quiet connection
+        c.close()
+
+
 def test_oversized_and_malformed_requests_are_refused_and_the_connection_closed(city) -> None:
     engine, tokens = city
     with running(engine) as svc:
