@@ -18,7 +18,9 @@ ourselves (percent-escapes or dot segments in the path, absolute or `*` forms),
 is handed over whole — the transport is given to an aiohttp `RequestHandler`
 with the bytes read so far — so the pages, their forms and their event streams
 run exactly as before, and the page code still sees the phone's own address
-(its per-address limits depend on it; a loopback relay would hide it). Such a
+(its per-address limits depend on it; a loopback relay would hide it). A
+position report posted to a page's URL (/m/<token>, Traccar Client enrolled by
+QR code) stays here, decided by the pages' own rule (`position_shaped`). A page
 request arriving later on a connection the front already serves is rebuilt
 (request line, headers, body) and handed over with `Connection: close`: the
 connection ends after its answer, and a client resends what it had pipelined

@@ -1,4 +1,8 @@
-"""The OsmAnd / Traccar Client HTTP endpoint (aiohttp).
+"""The OsmAnd / Traccar Client HTTP endpoint: how a request is judged, and its aiohttp handler.
+
+The ingest port is served by `front.HttpFront`, which answers position reports
+itself with `report_of`, `admit`, `count` and `stored` below; `handle` is the
+aiohttp path for the connections the front hands over (the pages under /m/).
 
 Answers: 200 once the fix is committed (whatever its verdict: resending would
 not change it); 400 for a missing id or a malformed value; 404 for an unknown
