@@ -37,6 +37,8 @@ class HttpCase:
     processes: int
     connections: int
     note: str = ""
+    server_cpu_us: float | None = None      # CPU of the server processes per request (user + system)
+    client_cpu_us: float | None = None      # CPU of the load generator per request
 
 
 def seed_devices(engine, n: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -157,14 +159,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_servers(url: str, count: int) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
+def _start_servers(url: str, count: int, one_port: bool = False) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
+    """`count` ingest processes, each on its own port, or all on one port (`--reuse-port`)."""
     procs, ports = [], []
     env = dict(os.environ)
+    shared = _free_port() if one_port else None
     for _ in range(count):
-        port = _free_port()
+        port = shared or _free_port()
         procs.append(subprocess.Popen([sys.executable, "-m", "commandmap.cli", "ingest", "--db", url, "--port",
-                                       str(port), "--rate", "1000"], env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.PIPE))
+                                       str(port), "--rate", "1000"] + (["--reuse-port"] if one_port else []),
+                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
         ports.append(port)
     deadline = time.monotonic() + 60
     for proc, port in zip(procs, ports):
@@ -179,6 +183,16 @@ def _start_servers(url: str, count: int) -> tuple[list[subprocess.Popen[bytes]],
                     raise RuntimeError("ingest server did not start") from None
                 time.sleep(0.1)
     return procs, ports
+
+
+def _cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (Linux /proc; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -214,7 +228,8 @@ def check_store(engine, expected_fixes: int, seat) -> None:  # type: ignore[no-u
         raise RuntimeError("the seat replaying the change feed differs from officer_position")
 
 
-def run_http_case(url: str, backend: str, n: int, rounds: int, processes: int, connections: int) -> HttpCase:
+def run_http_case(url: str, backend: str, n: int, rounds: int, processes: int, connections: int,
+                  one_port: bool = False) -> HttpCase:
     from ..live import LiveState
     from ..store.migrate import open_store
 
@@ -226,15 +241,23 @@ def run_http_case(url: str, backend: str, n: int, rounds: int, processes: int, c
         seat = LiveState(engine)
         seat.refresh()
         reqs = build_requests(tokens, rounds, now0 - 120)
-        procs, ports = _start_servers(url, processes)
+        procs, ports = _start_servers(url, processes, one_port)
         try:
-            statuses, elapsed = _run_fast(_load(ports, reqs, connections))
+            before = [_cpu_s(p.pid) for p in procs]
+            mine = time.process_time()
+            statuses, elapsed = _run_fast(_load(sorted(set(ports)), reqs, connections))
+            client_s = time.process_time() - mine
+            after = [_cpu_s(p.pid) for p in procs]
         finally:
             _stop(procs)
         total = n * rounds
         if statuses.get(200, 0) != total:
             raise RuntimeError(f"answers {statuses}, expected {total} × 200")
         check_store(engine, total, seat)
-        return HttpCase(backend, total / elapsed, total, processes, connections)
+        known = [(a, b) for a, b in zip(after, before) if a is not None and b is not None]
+        server_s = sum(a - b for a, b in known) if len(known) == len(procs) else None
+        return HttpCase(backend, total / elapsed, total, processes, connections,
+                        server_cpu_us=None if server_s is None else server_s / total * 1e6,
+                        client_cpu_us=client_s / total * 1e6)
     finally:
         engine.dispose()

@@ -51,10 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ticks", type=int, default=5, help="timed ticks per backend (default 5)")
     parser.add_argument("--http", action="store_true",
                         help="also measure HTTP ingest (commandmap ingest processes, one OsmAnd request per fix): "
-                             "http-sqlite, http-postgresql and http-postgresql-2proc")
+                             "http-sqlite, http-sqlite-2proc, http-postgresql and http-postgresql-2proc (two "
+                             "processes share one port)")
     parser.add_argument("--rounds", type=int, default=4, help="with --http: fixes per device (default 4)")
     parser.add_argument("--connections", type=int, default=2000,
-                        help="with --http: keep-alive client connections (default 256)")
+                        help="with --http: keep-alive client connections (default 2000)")
     parser.add_argument("--only-http", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--notes", metavar="PATH", default=None,
                         help="also write the table as Markdown here (default: only printed)")
@@ -126,15 +127,26 @@ def _pg_scratch(server_url: str):  # type: ignore[no-untyped-def]
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+def _http_note(case, procs: str) -> str:  # type: ignore[no-untyped-def]
+    cpu = ""
+    if case.server_cpu_us is not None:
+        cpu = f"; CPU per request: servers {case.server_cpu_us:.0f} µs, load generator {case.client_cpu_us:.0f} µs"
+    return f"{case.requests:,} requests, {case.connections} keep-alive connections, {procs}{cpu}"
+
+
 def http_cases(server: str, n: int, rounds: int, connections: int) -> list[CaseResult]:
-    """The HTTP rows: one server process into SQLite, one and two into PostgreSQL."""
+    """The HTTP rows: one and two server processes into SQLite, one and two into PostgreSQL (two processes
+    share one port through SO_REUSEPORT)."""
     from .http_ingest import run_http_case
 
     out: list[CaseResult] = []
-    with tempfile.TemporaryDirectory(dir=user_data_dir()) as tmp:
-        case = run_http_case(f"sqlite:///{Path(tmp) / 'http.sqlite3'}", "http-sqlite", n, rounds, 1, connections)
+    for procs in (1, 2):
+        name = "http-sqlite" if procs == 1 else "http-sqlite-2proc"
+        with tempfile.TemporaryDirectory(dir=user_data_dir()) as tmp:
+            case = run_http_case(f"sqlite:///{Path(tmp) / 'http.sqlite3'}", name, n, rounds, procs, connections,
+                                 one_port=procs > 1)
         out.append(CaseResult(case.backend, case.fixes_per_s, None, None,
-                              note=f"{case.requests:,} requests, {connections} keep-alive connections, 1 process"))
+                              note=_http_note(case, "1 process" if procs == 1 else "2 processes on one port")))
     for procs in (1, 2):
         name = "http-postgresql" if procs == 1 else "http-postgresql-2proc"
         try:
@@ -143,11 +155,11 @@ def http_cases(server: str, n: int, rounds: int, connections: int) -> list[CaseR
             out.append(CaseResult(name, None, None, None, note=f"skipped: PostgreSQL not available ({exc})"))
             continue
         try:
-            case = run_http_case(url, name, n, rounds, procs, connections)
+            case = run_http_case(url, name, n, rounds, procs, connections, one_port=procs > 1)
         finally:
             drop()
         out.append(CaseResult(case.backend, case.fixes_per_s, None, None,
-                              note=f"{case.requests:,} requests, {connections} connections, {procs} process(es)"))
+                              note=_http_note(case, "1 process" if procs == 1 else "2 processes on one port")))
     return out
 
 

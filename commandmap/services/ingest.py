@@ -30,6 +30,7 @@ from ..domain.position_batch import PositionBatch
 from ..store.changes import record_keyed_change
 from ..store.fix_history import DAY_S, ensure_fix_partitions
 from ..store.schema import district, officer, position_batch
+from ..store.sqlite_rows import insert_values
 from .clock import Clock, parse_timestamps, sqlite_timestamps, wall_clock
 
 #: packed batches older than this are deleted (a simulated city at 10x writes ~1 MB of them a second);
@@ -266,20 +267,18 @@ class FixIngestor:
             if attributes is not None:
                 cols.append([attributes[i] for i in stored.tolist()])
                 extra = ", attributes"
-            marks = ",".join("?" * len(cols))
-            conn.exec_driver_sql(
-                f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source{extra}) "
-                f"VALUES ({marks}) ON CONFLICT (officer_id, fix_time) DO NOTHING", list(zip(*cols)))
+            insert_values(conn, f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source{extra})",
+                          list(zip(*cols)), "ON CONFLICT (officer_id, fix_time) DO NOTHING")
         if len(last_good):
             g = last_good
             rows = list(zip(ids[g].tolist(), lon[g].tolist(), lat[g].tolist(), heading[g].tolist(),
                             speed[g].tolist(), acc[g].tolist(), sqlite_timestamps(t[g]), [received] * len(g)))
-            conn.exec_driver_sql(
-                f"INSERT INTO officer_position ({self._COLS}, received_at) VALUES (?,?,?,?,?,?,?,?) "
+            insert_values(
+                conn, f"INSERT INTO officer_position ({self._COLS}, received_at)", rows,
                 "ON CONFLICT (officer_id) DO UPDATE SET lon=excluded.lon, lat=excluded.lat, "
                 "heading_deg=excluded.heading_deg, speed_mps=excluded.speed_mps, "
                 "accuracy_m=excluded.accuracy_m, fix_time=excluded.fix_time, received_at=excluded.received_at "
-                "WHERE excluded.fix_time > officer_position.fix_time", rows)
+                "WHERE excluded.fix_time > officer_position.fix_time")
 
     def _write_pg(self, conn: Connection, source: str, now: float, ids, lon, lat, heading, speed, acc, t,
                   codes, stored, last_good, attributes=None) -> None:

@@ -16,7 +16,10 @@ def test_bench_ingest_http_small(tmp_path, capsys) -> None:
     assert cli_main(["bench", "ingest", "--http", "--officers", "120", "--ticks", "1", "--rounds", "2",
                      "--connections", "16", "--json", str(out)]) == 0
     cases = {c["backend"]: c for c in json.loads(out.read_text())["cases"]}
-    assert cases["http-sqlite"]["fixes_per_s"] > 0 and "240 requests" in cases["http-sqlite"]["note"]
+    for name in ("http-sqlite", "http-sqlite-2proc"):
+        assert cases[name]["fixes_per_s"] > 0 and "240 requests" in cases[name]["note"]
+    assert "CPU per request: servers" in cases["http-sqlite"]["note"]
+    assert "2 processes on one port" in cases["http-sqlite-2proc"]["note"]
     for name in ("http-postgresql", "http-postgresql-2proc"):
         assert cases[name]["fixes_per_s"] is not None or cases[name]["note"].startswith("skipped")
     assert "| http-sqlite |" in capsys.readouterr().out

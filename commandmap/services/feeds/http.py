@@ -1,4 +1,8 @@
-"""The OsmAnd / Traccar Client HTTP endpoint (aiohttp).
+"""The OsmAnd / Traccar Client HTTP endpoint: how a request is judged, and its aiohttp handler.
+
+The ingest port is served by `front.HttpFront`, which answers position reports
+itself with `report_of`, `admit`, `count` and `stored` below; `handle` is the
+aiohttp path for the connections the front hands over (the pages under /m/).
 
 Answers: 200 once the fix is committed (whatever its verdict: resending would
 not change it); 400 for a missing id or a malformed value; 404 for an unknown
@@ -19,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from ..devices import DeviceDirectory
+from ..devices import DeviceDirectory, Grant
 from .mobile_page import PREFIX as PAGE_PREFIX
 from .mobile_page import MobilePages
 from .osmand import DEFAULT_ZONE, FeedError, Report, parse_json, parse_params
@@ -37,14 +41,16 @@ def _first_values(text: str) -> dict[str, str]:
     if len(parts) > MAX_FIELDS:
         raise FeedError(400, f"too many parameters (more than {MAX_FIELDS})")
     out: dict[str, str] = {}
+    escaped = "%" in text or "+" in text
     for part in parts:
         if not part:
             continue
         key, _, value = part.partition("=")
-        if "%" in part or "+" in part:
+        if escaped and ("%" in part or "+" in part):
             key = unquote_plus(key, errors="replace")
             value = unquote_plus(value, errors="replace")
-        key = key.strip().lower()
+        if not key.islower() or not key.isalpha():     # "lat", "batt": already as wanted
+            key = key.strip().lower()
         if key not in out:
             out[key] = value
     return out
@@ -57,15 +63,22 @@ def _split_target(request: web.BaseRequest) -> tuple[str, str]:
     return path, query.partition("#")[0]
 
 
-def _token(request: web.BaseRequest) -> str | None:
-    auth = request.headers.get("Authorization", "")
-    if auth[:7].lower() == "bearer ":
-        return auth[7:].strip() or None
-    path = _split_target(request)[0]
+def token_of(authorization: str, path: str) -> str | None:
+    """The device token: `Authorization: Bearer …`, else the last segment of the raw path."""
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
     last = path.rstrip("/").rpartition("/")[2]
     if "%" in last:
         last = unquote(last, errors="replace")
     return last or None
+
+
+class Refused(FeedError):
+    """A report refused after parsing (404, 401, 429): the log line names its device id."""
+
+    def __init__(self, status: int, reason: str, device_id: str) -> None:
+        super().__init__(status, reason)
+        self.device_id = device_id
 
 
 class OsmAndServer:
@@ -85,47 +98,67 @@ class OsmAndServer:
         per request they cost more than parsing the fix)."""
         return web.Server(self.handle, access_log=None)
 
-    def _answer(self, status: int, request: web.BaseRequest, reason: str = "", device_id: str = "") -> web.Response:
+    def count(self, status: int, method: str, remote: object, reason: str = "", device_id: str = "") -> None:
+        """Count an answer; log why when it is not a 200 (never the path: it may carry a token)."""
         self.answers[status] = self.answers.get(status, 0) + 1
         if status != 200:
-            log.warning("%s %s from %s%s: %s", status, request.method, request.remote,
+            log.warning("%s %s from %s%s: %s", status, method, remote,
                         f" device {device_id}" if device_id else "", reason)
-        return web.Response(status=status, text=reason) if status != 200 else web.Response()
 
-    async def _report(self, request: web.BaseRequest) -> tuple[Report, bool]:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            raise FeedError(413, f"body larger than {MAX_BODY_BYTES} bytes")
-        ctype = request.headers.get("Content-Type", "").strip().lower()
-        if ctype.startswith("application/json"):
-            return parse_json(await request.read(), self.zone), True
-        raw_query = _split_target(request)[1]
+    def report_of(self, content_type: str, raw_query: str, body: bytes) -> tuple[Report, bool]:
+        """(the report, whether it came as JSON) from what arrived; FeedError(400) when malformed. The query
+        string wins; the body is read as a form only when the query is empty, as JSON by its content type."""
+        if content_type.strip().lower().startswith("application/json"):
+            return parse_json(body, self.zone), True
         if raw_query:
             return parse_params(_first_values(raw_query), self.zone), False
-        body = await request.read()
         return parse_params(_first_values(body.decode("utf-8", errors="replace")), self.zone), False
 
+    def admit(self, report: Report, is_json: bool, token: str | None, now_s: float) -> Grant:
+        """The device's grant, or Refused: 404 unknown device (JSON path), 401 not authorised, 429 too many."""
+        if is_json and not self.directory.knows(report.device_id):
+            raise Refused(404, "unknown device", report.device_id)
+        grant = self.directory.check(report.device_id, token)
+        if grant is None:
+            raise Refused(401, "device not authorised", report.device_id)
+        if not self.limiter.allow(grant.device_id, now_s):
+            raise Refused(429, "too many reports from this device", report.device_id)
+        return grant
+
+    @staticmethod
+    def stored(device_id: str, verdict: str) -> None:
+        if verdict not in ("good", "duplicate", "outdated"):
+            log.info("device %s: fix stored as %s", device_id, verdict)
+
+    def _answer(self, status: int, request: web.BaseRequest, reason: str = "", device_id: str = "") -> web.Response:
+        self.count(status, request.method, request.remote, reason, device_id)
+        return web.Response(status=status, text=reason) if status != 200 else web.Response()
+
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        """The aiohttp path: the officers' pages and whatever the fast front hands over (`front`)."""
         if self.pages is not None and request.path.startswith(PAGE_PREFIX):
             page = await self.pages.handle(request)   # the officer's task page; None: a position sent there
             if page is not None:
                 return page
         try:
-            report, is_json = await self._report(request)
+            if (request.content_length or 0) > MAX_BODY_BYTES:
+                raise FeedError(413, f"body larger than {MAX_BODY_BYTES} bytes")
+            ctype = request.headers.get("Content-Type", "")
+            path, raw_query = _split_target(request)
+            json_body = ctype.strip().lower().startswith("application/json")
+            body = await request.read() if json_body or not raw_query else b""
+            report, is_json = self.report_of(ctype, raw_query, body)
+            grant = self.admit(report, is_json, token_of(request.headers.get("Authorization", ""), path),
+                               time.monotonic())
+        except Refused as exc:
+            return self._answer(exc.status, request, exc.reason, exc.device_id)
         except FeedError as exc:
             return self._answer(exc.status, request, exc.reason)
         except web.HTTPRequestEntityTooLarge:     # a chunked body past aiohttp's own limit
             return self._answer(413, request, f"body larger than {MAX_BODY_BYTES} bytes")
-        if is_json and not self.directory.knows(report.device_id):
-            return self._answer(404, request, "unknown device", report.device_id)
-        grant = self.directory.check(report.device_id, _token(request))
-        if grant is None:
-            return self._answer(401, request, "device not authorised", report.device_id)
-        if not self.limiter.allow(grant.device_id, time.monotonic()):
-            return self._answer(429, request, "too many reports from this device", report.device_id)
         try:
             verdict = await self.writer.submit(grant, report)
         except Exception as exc:  # noqa: BLE001 - answered as a temporary failure; the client resends
             return self._answer(503, request, f"not stored ({type(exc).__name__}); send again", report.device_id)
-        if verdict not in ("good", "duplicate", "outdated"):
-            log.info("device %s: fix stored as %s", report.device_id, verdict)
+        self.stored(report.device_id, verdict)
         return self._answer(200, request)

@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlencode
@@ -76,6 +76,19 @@ class _Unauthorised(Exception):
     pass
 
 
+def position_shaped(rest: str, content_type: str, query_keys: Iterable[str], method: str,
+                    content_length: int | None) -> bool:
+    """Whether a request to /m/<token>[/rest] is a position report (the HTTP front asks the same)."""
+    if rest:
+        return False
+    if content_type.strip().lower().startswith("application/json"):
+        return True
+    keys = {k.lower() for k in query_keys}
+    if any(k in keys for k in _POSITION_KEYS):
+        return True
+    return method not in ("GET", "HEAD") and bool(content_length)
+
+
 class MobilePages:
     """The page handlers and their shared state (rate limits, the change watcher, the map cache)."""
 
@@ -121,14 +134,8 @@ class MobilePages:
     @staticmethod
     def is_position(request: web.BaseRequest, rest: str) -> bool:
         """A position report sent to the page's URL (Traccar Client configured from the QR code)."""
-        if rest:
-            return False
-        if request.headers.get("Content-Type", "").strip().lower().startswith("application/json"):
-            return True
-        keys = {k.lower() for k in request.rel_url.query}
-        if any(k in keys for k in _POSITION_KEYS):
-            return True
-        return request.method not in ("GET", "HEAD") and bool(request.content_length)
+        return position_shaped(rest, request.headers.get("Content-Type", ""), request.rel_url.query,
+                               request.method, request.content_length)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse | None:
         """The answer to a request under /m/, or None for a position report (the feed answers it)."""

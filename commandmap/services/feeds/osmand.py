@@ -91,7 +91,7 @@ def parse_time(text: str, zone: ZoneInfo) -> float:
     """Epoch seconds from a numeric (seconds below 2^31-1, else milliseconds), ISO-8601 (Z or offset) or
     'yyyy-MM-dd HH:mm:ss' (in `zone`) timestamp."""
     raw = text.strip()
-    if _NUMERIC.fullmatch(raw):
+    if (raw.isascii() and raw.isdigit()) or _NUMERIC.fullmatch(raw):
         value = float(raw)
         seconds = value if value < SECONDS_LIMIT else value / 1000.0
         if not math.isfinite(seconds) or seconds >= 253_402_300_800:   # year 10000
@@ -127,41 +127,47 @@ def parse_params(params: Mapping[str, str], zone: ZoneInfo, now_s: float | None 
     del now_s
     if len(params) > MAX_ATTRIBUTES + len(_CORE_KEYS):
         raise FeedError(400, f"too many parameters ({len(params)})")
-    ident = params.get("id") or params.get("deviceid")
+    get = params.get
+    ident = get("id") or get("deviceid")
     if ident is None or not ident.strip():
         raise FeedError(400, "id: missing (send id or deviceid)")
     device_id = _device_id(ident)
     attrs: dict[str, Any] = {}
-    time_s = parse_time(params["timestamp"], zone) if params.get("timestamp") else None
+    stamp = get("timestamp")
+    time_s = parse_time(stamp, zone) if stamp else None
     lat = lon = None
     if "lat" in params or "lon" in params:
         if "lat" not in params or "lon" not in params:
             raise FeedError(400, "lat/lon: both are needed")
         lat, lon = _number("lat", params["lat"]), _number("lon", params["lon"])
-    elif params.get("location"):
+    elif get("location"):
         parts = params["location"].split(",")
         if len(parts) != 2:
             raise _bad("location", params["location"])
         lat, lon = _number("location", parts[0]), _number("location", parts[1])
-    speed = _number("speed", params["speed"]) * KNOT_MPS if params.get("speed") else None
-    heading_text = params.get("bearing") or params.get("heading")
+    text = get("speed")
+    speed = _number("speed", text) * KNOT_MPS if text else None
+    heading_text = get("bearing") or get("heading")
     heading = _number("bearing", heading_text) if heading_text else None
-    accuracy = _number("accuracy", params["accuracy"]) if params.get("accuracy") else None
-    if params.get("altitude"):
+    text = get("accuracy")
+    accuracy = _number("accuracy", text) if text else None
+    if get("altitude"):
         attrs["altitude_m"] = _number("altitude", params["altitude"])
-    if params.get("hdop"):
+    if get("hdop"):
         attrs["hdop"] = _number("hdop", params["hdop"])
-    battery = _number("batt", params["batt"]) if params.get("batt") else None
+    text = get("batt")
+    battery = _number("batt", text) if text else None
     if battery is not None and not 0.0 <= battery <= 100.0:
         raise _bad("batt", params["batt"])
-    charging = _flag("charge", params["charge"]) if params.get("charge") else None
-    mock = _flag("mock", params["mock"]) if params.get("mock") else False
-    if params.get("valid") and not _flag("valid", params["valid"]):
+    charging = _flag("charge", params["charge"]) if get("charge") else None
+    mock = _flag("mock", params["mock"]) if get("mock") else False
+    if get("valid") and not _flag("valid", params["valid"]):
         attrs["invalid_fix"] = True       # the phone says its fix is not valid: never moves the officer
         lat = lon = None
-    for key, value in params.items():
-        if key not in _CORE_KEYS:
-            attrs[key[:64]] = _attribute(value)
+    if not _CORE_KEYS.issuperset(params):
+        for key, value in params.items():
+            if key not in _CORE_KEYS:
+                attrs[key[:64]] = _attribute(value)
     return _finish(Report(device_id, time_s, lat, lon, speed, heading, accuracy, battery, charging, mock, attrs))
 
 

@@ -8,11 +8,11 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from aiohttp import web
 from sqlalchemy import Engine
 
 from ..devices import DeviceDirectory
 from ..ingest import FixIngestor
+from .front import HttpFront
 from .http import OsmAndServer
 from .mobile_page import MobilePages
 from .mqtt import MqttFeed
@@ -35,6 +35,7 @@ class IngestOptions:
     mqtt_url: str | None = None
     mqtt_topic: str = "commandmap/positions/#"
     pages: bool = True           # the officers' task pages under /m/<token>
+    reuse_port: bool = False     # several processes on one port (SO_REUSEPORT; the kernel spreads connections)
 
 
 class IngestService:
@@ -58,20 +59,18 @@ class IngestService:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self.mqtt: MqttFeed | None = None
+        self.front: HttpFront | None = None
 
     async def serve(self) -> None:
         """Serve until `stop()` (or cancellation)."""
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         self.writer.start()
-        runner = web.ServerRunner(self.http.server(), handle_signals=False)
-        await runner.setup()
+        fallback = self.http.server()           # aiohttp: the pages, and requests the front hands over
+        self.front = HttpFront(self.http, fallback)
         try:
-            site = web.TCPSite(runner, self.options.host, self.options.port, reuse_address=True, backlog=1024)
-            await site.start()
-            server = getattr(site, "_server", None)
-            sockets = getattr(server, "sockets", None) or []
-            self.port = sockets[0].getsockname()[1] if sockets else self.options.port
+            self.port = await self.front.start(self.options.host, self.options.port, backlog=1024,
+                                               reuse_port=self.options.reuse_port)
             if self.options.mqtt_url:
                 self.mqtt = MqttFeed(self.ingestor, self.directory, self.options.mqtt_url, self.options.mqtt_topic,
                                      zone=self.options.zone, tick_s=self.options.tick_s, executor=self.writer.executor)
@@ -84,7 +83,9 @@ class IngestService:
                 await self.mqtt.stop()
             if self.pages is not None:
                 self.pages.close()
-            await runner.cleanup()
+            await self.front.close()
+            fallback.pre_shutdown()
+            await fallback.shutdown(5.0)
             await self.writer.stop()
 
     # -- on a background thread -------------------------------------------------------------------

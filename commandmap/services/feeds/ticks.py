@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ import numpy as np
 from sqlalchemy import Connection
 
 from ...domain.fix_validation import VERDICTS
+from ...store.sqlite_rows import HAS_UPDATE_FROM, update_from_values
 from ..clock import from_epoch, sqlite_timestamps
 from ..devices import Grant
 from ..ingest import FixBatch, FixIngestor
@@ -28,14 +30,16 @@ from .osmand import Report
 
 log = logging.getLogger(__name__)
 OUTDATED = "outdated"   # a report without coordinates: the officer keeps the last known location
+#: called on the event loop once a report's tick is committed: (verdict, None), or (None, the error)
+Done = Callable[[str | None, BaseException | None], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     grant: Grant
     report: Report
     received_s: float
-    future: asyncio.Future[str]
+    done: Done
 
 
 class RateLimiter:
@@ -85,20 +89,34 @@ class TickWriter:
                 await self._task
             except asyncio.CancelledError:
                 pass
-        for p in self._queue:
-            if not p.future.done():
-                p.future.set_exception(ConnectionAbortedError("ingest server stopping"))
-        self._queue.clear()
+        queue, self._queue = self._queue, []
+        for p in queue:
+            _call(p.done, None, ConnectionAbortedError("ingest server stopping"))
+
+    def enqueue(self, grant: Grant, report: Report, done: Done) -> None:
+        """Queue a report for the next tick; `done` is called on the event loop once it is committed (or
+        failed). No future and no task per report: the HTTP front answers from the callback."""
+        assert self._wake is not None, "start() the writer inside the event loop first"
+        queue = self._queue
+        queue.append(_Pending(grant, report, time.time(), done))
+        if len(queue) == 1:
+            self._first_at = asyncio.get_running_loop().time()
+            self._wake.set()
+        elif len(queue) >= self.max_batch:
+            self._wake.set()
 
     async def submit(self, grant: Grant, report: Report) -> str:
         """Wait until the report is committed; returns its verdict ('good', 'duplicate', ... or 'outdated')."""
-        assert self._wake is not None, "start() the writer inside the event loop first"
         fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(grant, report, time.time(), fut))
-        if len(self._queue) == 1:
-            self._first_at = asyncio.get_running_loop().time()
-        if len(self._queue) == 1 or len(self._queue) >= self.max_batch:
-            self._wake.set()
+
+        def done(verdict: str | None, exc: BaseException | None) -> None:
+            if fut.done():
+                return
+            if exc is not None:
+                fut.set_exception(exc)
+            else:
+                fut.set_result(verdict)  # type: ignore[arg-type]
+        self.enqueue(grant, report, done)
         return await fut
 
     async def _run(self) -> None:
@@ -128,13 +146,11 @@ class TickWriter:
                 log.error("writing a tick of %d reports failed (clients will resend): %s", len(tick),
                           str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
                 for p in tick:
-                    if not p.future.done():
-                        p.future.set_exception(exc)
+                    _call(p.done, None, exc)
                 continue
             self.written += len(tick)
             for p, verdict in zip(tick, verdicts):
-                if not p.future.done():
-                    p.future.set_result(verdict)
+                _call(p.done, verdict, None)
 
     # -- on the writer thread ------------------------------------------------------------------------
     def _write(self, tick: list[_Pending]) -> list[str]:
@@ -164,6 +180,14 @@ class TickWriter:
         return verdicts
 
 
+def _call(done: Done, verdict: str | None, exc: BaseException | None) -> None:
+    """One report's answer; a failing callback (a closed connection) never stops the others."""
+    try:
+        done(verdict, exc)
+    except Exception:  # noqa: BLE001 - logged; the tick's other reports are still answered
+        log.exception("answering a report failed")
+
+
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)   # built once: ~5x faster per fix
 
 
@@ -175,6 +199,8 @@ def _attributes_json(p: _Pending) -> str | None:
 
 _DEVICE_UPDATE_SQLITE = ("UPDATE device SET last_seen_at = ?, battery_pct = COALESCE(?, battery_pct), "
                          "charging = COALESCE(?, charging), mock_at = COALESCE(?, mock_at) WHERE device_id = ?")
+_DEVICE_UPDATE_SQLITE_FROM = ("UPDATE device SET last_seen_at = u.seen, battery_pct = COALESCE(u.b, device.battery_pct), "
+                              "charging = COALESCE(u.c, device.charging), mock_at = COALESCE(u.m, device.mock_at)")
 _DEVICE_UPDATE_PG = (
     "UPDATE device SET last_seen_at = %(seen)s, battery_pct = COALESCE(u.b, device.battery_pct), "
     "charging = COALESCE(u.c, device.charging), mock_at = CASE WHEN u.m THEN %(seen)s ELSE device.mock_at END "
@@ -203,6 +229,10 @@ def _device_updates(tick: list[_Pending], now_s: float):  # type: ignore[no-unty
                 "c": [v[1] for v in latest.values()], "m": [v[2] for v in latest.values()]})
         else:
             seen = sqlite_timestamps(np.array([now_s]))[0]
-            conn.exec_driver_sql(_DEVICE_UPDATE_SQLITE, [
-                (seen, b, None if c is None else int(c), seen if m else None, d) for d, (b, c, m) in latest.items()])
+            rows = [(seen, b, None if c is None else int(c), seen if m else None, d) for d, (b, c, m) in latest.items()]
+            if HAS_UPDATE_FROM:     # a few statements, not one GIL hand-back per device (see sqlite_rows)
+                update_from_values(conn, _DEVICE_UPDATE_SQLITE_FROM, ("seen", "b", "c", "m", "d"), rows,
+                                   "device.device_id = u.d")
+            else:
+                conn.exec_driver_sql(_DEVICE_UPDATE_SQLITE, rows)
     return write
