@@ -112,6 +112,7 @@ class LiveState:
         self._sim_clock: tuple[float, float, float] | None = None   # wall0, sim0, speed
         self.road_network: tuple[str | None, str | None] = (None, None)   # the store's roads: name, sha256
         self._lock = threading.RLock()
+        self._roster_published: RosterArrays | None = None
         self.sequence = 0
         self.officers = ColumnTable({"department": np.int32, "status": np.int8, "on_duty": bool, "lon": np.float64,
                                      "lat": np.float64, "x": np.float64, "y": np.float64, "heading": np.float32,
@@ -140,6 +141,7 @@ class LiveState:
         """Full load (start-up; `refresh` does the same when the feed was pruned past this seat)."""
         with self._lock, reads.read_connection(self.engine) as conn:
             self._load_all(conn)
+            self._publish_roster()
 
     def _load_meta(self, conn: Connection) -> bool:
         """The simulator's clock and the city's CRS; True when the CRS changed (everything reprojects)."""
@@ -286,6 +288,8 @@ class LiveState:
                     continue
                 self._apply(conn, *_sort_changes(batch), full)
                 self.sequence = batch[-1].seq
+            if n:
+                self._publish_roster()
         return RefreshStats(n, self.sequence, (time.perf_counter() - started) * 1000, tuple(sorted(full)))
 
     def _load_all(self, conn: Connection) -> None:
@@ -354,12 +358,23 @@ class LiveState:
 
     # -- the picture ------------------------------------------------------------------------------
     def roster_arrays(self) -> RosterArrays:
-        """Copies of every officer's duty, status, department and latest fix (any thread)."""
-        with self._lock:
-            t = self.officers
-            return RosterArrays(t.ids.copy(), t.cols["on_duty"].copy(), t.cols["status"].copy(),
-                                t.cols["department"].copy(), np.column_stack([t.cols["lon"], t.cols["lat"]]),
-                                t.cols["fix_t"].copy())
+        """Every officer's duty, status, department and latest fix as of the last refresh (any thread;
+        read-only arrays shared by all callers). Published at the end of each refresh, so a
+        recommendation never waits for the follower's lock while it reads the store."""
+        got = self._roster_published
+        if got is None:
+            with self._lock:
+                got = self._publish_roster()
+        return got
+
+    def _publish_roster(self) -> RosterArrays:
+        t = self.officers
+        arrays = [t.ids.copy(), t.cols["on_duty"].copy(), t.cols["status"].copy(), t.cols["department"].copy(),
+                  np.column_stack([t.cols["lon"], t.cols["lat"]]), t.cols["fix_t"].copy()]
+        for a in arrays:
+            a.setflags(write=False)
+        self._roster_published = RosterArrays(*arrays)
+        return self._roster_published
 
     def snapshot(self, now_s: float | None = None) -> OperationSnapshot:
         """Copies of the current arrays (safe to hand to another thread)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from queue import SimpleQueue
@@ -29,6 +30,7 @@ _WAKE_EVENT = QEvent.Type(QEvent.registerEventType())
 DRAIN_MS = 100                   # a fallback: a finished read wakes the UI thread itself (_wake)
 QUEUE_MIN_INTERVAL_MS = 400      # the queue/KPI reads follow the change feed, at most this often
 KPI_INTERVAL_MS = 5_000
+YIELD_TO_RECOMMENDATION_S = 0.5   # other reads and updates wait at most this long for candidates
 
 
 class DispatchController(QObject):
@@ -90,6 +92,10 @@ class DispatchController(QObject):
         self._kpi_timer.timeout.connect(self.refresh_kpis)
         self._closed = False
         self._wake_lock = threading.Lock()
+        self._rec_idle = threading.Event()          # no recommendation is being computed
+        self._rec_idle.set()
+        self._hold_until = 0.0
+        self._held: list[tuple[Any, Any, Any]] = []
         self._ready = False
 
     # -- background reads -------------------------------------------------------------------------
@@ -101,14 +107,23 @@ class DispatchController(QObject):
         elif tag[0] == "recommend":
             if self._rec_future is not None:
                 self._rec_future.cancel()        # a recommendation nobody looks at any more: drop it unstarted
+            self._rec_idle.clear()
+            self._hold_until = time.monotonic() + YIELD_TO_RECOMMENDATION_S
             fut = self._rec_pool.submit(fn)
             self._rec_future = fut
         else:
-            fut = self._pool.submit(fn)
+            idle = self._rec_idle
+
+            def yielding() -> Any:       # a queue or KPI read waits for the candidates being computed
+                idle.wait(YIELD_TO_RECOMMENDATION_S)
+                return fn()
+            fut = self._pool.submit(yielding)
 
         def done(f: Future[Any]) -> None:
             if f.cancelled():
                 return
+            if tag[0] == "recommend" and f is self._rec_future:
+                self._rec_idle.set()
             try:
                 self._results.put((tag, f.result(), None))
             except Exception as exc:  # reported on the UI thread
@@ -132,8 +147,24 @@ class DispatchController(QObject):
         return super().event(e)
 
     def _drain_results(self) -> None:
+        """Results in the order they came, except that while the dispatcher waits for candidates
+        (at most YIELD_TO_RECOMMENDATION_S) a queue, KPI or timeline update waits for them: it
+        would hold the interpreter the recommendation needs, for a change nobody is looking at."""
+        holding = self.recommending and time.monotonic() < self._hold_until
         while not self._results.empty():
-            self._on_result(*self._results.get())
+            item = self._results.get()
+            if holding and item[0][0] in ("queue", "kpis", "timeline"):
+                self._held.append(item)
+                continue
+            self._on_result(*item)
+            holding = self.recommending and time.monotonic() < self._hold_until
+        if self._held and not holding:
+            QTimer.singleShot(0, self._release_held)     # after the candidates are painted
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for item in held:
+            self._on_result(*item)
 
     def _on_result(self, tag: Any, result: Any, error: Any) -> None:
         if self._closed:

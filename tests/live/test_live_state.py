@@ -237,3 +237,38 @@ def test_off_duty_officers_are_not_flagged_stale(city) -> None:
     assert snap.officers.status[1] == OFFICER_STATUS_CODES["off_duty"]
     assert snap.officers.fix_age_s[1] == pytest.approx(500, abs=1e-3)   # its age is still known
     assert snap.officers.stale.tolist() == [False, False, True]
+
+
+def test_roster_arrays_are_published_by_each_refresh_and_never_wait_for_the_lock(city) -> None:
+    import threading
+
+    live = LiveState(city, clock=lambda: NOW_S)
+    before = live.roster_arrays()
+    assert before.ids.tolist() == [1, 2, 3] and not before.status.flags.writeable
+    with city.begin() as conn:
+        conn.execute(update(schema.officer).where(schema.officer.c.id == 1).values(status="dispatched"))
+        record_change(conn, "officer", 1, "update")
+    assert live.roster_arrays() is before            # nothing read yet: the published copy stands
+    live.refresh()
+    after = live.roster_arrays()
+    assert after.status.tolist()[0] == OFFICER_STATUS_CODES["dispatched"]
+    assert before.status.tolist()[0] == OFFICER_STATUS_CODES["available"]   # a reader's copy never changes
+    # the follower holds the lock for a whole refresh (database reads included): a reader does not wait
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with live._lock:
+            held.set()
+            release.wait(10)
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        assert held.wait(5)
+        got: list[object] = []
+        reader = threading.Thread(target=lambda: got.append(live.roster_arrays()))
+        reader.start()
+        reader.join(2)
+        assert got == [after]
+    finally:
+        release.set()
+        t.join()
