@@ -193,6 +193,11 @@ class QueueModel(QAbstractTableModel):
             return self.tr("🔔 Town {left}").format(left=format_duration(left))
         return ""
 
+    def whistle_texts(self) -> list[str]:
+        """Every form the whistle column can show, its countdown at its widest (to size the column)."""
+        return [self.tr("⚠ District"), self.tr("✓ Town accepted"),
+                self.tr("🔔 Town {left}").format(left="88:88")]
+
     def whistle_tooltip(self, row: QueueRow) -> str:
         if row.whistle_level == "district":
             return self.tr("Grid whistle escalated to the district command centre: {reason}").format(
@@ -257,6 +262,8 @@ class QueueDock(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self._column_widths: dict[int, int] = {}
+        self._widths: dict[tuple[str, str], int] = {}
+        self._width_font: tuple[str, str] | None = None
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
         self.filters: dict[str, QComboBox] = {}
         self._filter_items: dict[str, list[tuple[str, Any]]] = {}
@@ -355,24 +362,39 @@ class QueueDock(QWidget):
     # -- column widths ----------------------------------------------------------------------------
     def _fit_columns(self, rows: list[QueueRow], *, shrink: bool = False) -> None:
         """Widen each column to the widest of its header and `rows`' texts (clock columns to the
-        widest clock they can show); `shrink` also narrows them (a new set of rows, a new language)."""
+        widest clock they can show); `shrink` also narrows them (a new set of rows, a new language).
+        Widths are remembered per text: a queue refresh measures only texts it has not seen."""
         self.view.ensurePolished()           # a style sheet's font applies once polished
-        plain, bold = QFontMetrics(self.view.font()), self._bold_metrics()
+        font_key = (self.view.font().key(), self.view.horizontalHeader().font().key())
+        if font_key != self._width_font:
+            self._width_font, self._widths = font_key, {}
         pad = 2 * self.view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.view) + 14
-        head = QFontMetrics(self.view.horizontalHeader().font())
         model = self.model
+        headers = model.header_texts()
         for col, name in enumerate(model.COLUMNS):
             if col == 3:                     # district › town › grid takes what is left
                 continue
-            fm = bold if name in ("code", "priority", "sla") else plain
-            texts = [model._text(r, name) for r in rows]
-            if name in ("age", "sla"):
-                texts.append("-8:88:88")
-            width = max([head.horizontalAdvance(model.header_texts()[col]) + 24]
-                        + [fm.horizontalAdvance(t) + pad for t in texts])
+            bold = name in ("code", "priority", "sla")
+            if name in ("age", "sla"):       # a clock: as wide as the widest it can show
+                texts = ["-8:88:88"]
+            elif name == "whistle":
+                texts = model.whistle_texts()
+            else:
+                texts = list({model._text(r, name) for r in rows})
+            width = max([self._text_width(headers[col], "header") + 24 - pad]
+                        + [self._text_width(t, "bold" if bold else "plain") for t in texts]) + pad
             if shrink or width > self._column_widths.get(col, 0):
                 self._column_widths[col] = width
                 self.view.setColumnWidth(col, width)
+
+    def _text_width(self, text: str, font: str) -> int:
+        key = (font, text)
+        got = self._widths.get(key)
+        if got is None:
+            metrics = {"plain": lambda: QFontMetrics(self.view.font()), "bold": self._bold_metrics,
+                       "header": lambda: QFontMetrics(self.view.horizontalHeader().font())}[font]()
+            got = self._widths[key] = metrics.horizontalAdvance(text)
+        return got
 
     def _bold_metrics(self) -> QFontMetrics:
         font = QFont(self.view.font())

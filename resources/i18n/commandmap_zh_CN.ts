@@ -485,7 +485,7 @@
 <context>
     <name>DispatchController</name>
     <message>
-        <location filename="../../commandmap/ui/dispatch_controller.py" line="+259"/>
+        <location filename="../../commandmap/ui/dispatch_controller.py" line="+340"/>
         <source>This seat is read-only</source>
         <translation>本席位只读</translation>
     </message>
@@ -1022,7 +1022,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../commandmap/ui/main_window.py" line="+252"/>
+        <location filename="../../commandmap/ui/main_window.py" line="+255"/>
         <source>CommandMap · dispatch workstation</source>
         <translation>指挥一张图 · 调度席</translation>
     </message>
@@ -1088,12 +1088,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+424"/>
+        <location line="+447"/>
         <source>Export map</source>
         <translation>导出地图</translation>
     </message>
     <message>
-        <location line="-424"/>
+        <location line="-447"/>
         <source>Reset layout</source>
         <translation>恢复默认布局</translation>
     </message>
@@ -1223,7 +1223,7 @@
         <translation>实时数据：未连接</translation>
     </message>
     <message>
-        <location line="+119"/>
+        <location line="+139"/>
         <source>Live · officers {n:,} ({stale:,} stale) · incidents {i:,}</source>
         <translation>实时 · 队员 {n:,}（定位过期 {stale:,}）· 事件 {i:,}</translation>
     </message>
@@ -1233,7 +1233,7 @@
         <translation>实时数据中断：</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+104"/>
         <source>New incident cancelled</source>
         <translation>已取消新建事件</translation>
     </message>
@@ -1407,7 +1407,7 @@
 <context>
     <name>PlansDialog</name>
     <message>
-        <location filename="../../commandmap/ui/plans_dialog.py" line="+99"/>
+        <location filename="../../commandmap/ui/plans_dialog.py" line="+104"/>
         <source>Joint inspection plans</source>
         <translation>综合查一次计划</translation>
     </message>
@@ -1472,7 +1472,7 @@
         <translation>已完成</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+30"/>
         <source>Plans could not be read: {error}</source>
         <translation>无法读取计划：{error}</translation>
     </message>
@@ -1527,7 +1527,7 @@
 <context>
     <name>QueueDock</name>
     <message>
-        <location filename="../../commandmap/ui/queue_dock.py" line="+284"/>
+        <location filename="../../commandmap/ui/queue_dock.py" line="+309"/>
         <source>All priorities</source>
         <translation>全部优先级</translation>
     </message>
@@ -1585,7 +1585,7 @@
 <context>
     <name>QueueModel</name>
     <message>
-        <location line="-286"/>
+        <location line="-309"/>
         <source>Code</source>
         <translation>编号</translation>
     </message>
@@ -1625,22 +1625,25 @@
         <translation>吹哨</translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+136"/>
+        <location line="+10"/>
         <source>⚠ District</source>
         <translation>⚠ 区级</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-6"/>
+        <location line="+6"/>
         <source>✓ Town accepted</source>
         <translation>✓ 镇街已接</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-5"/>
+        <location line="+6"/>
         <source>🔔 Town {left}</source>
         <translation>🔔 镇街 {left}</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Grid whistle escalated to the district command centre: {reason}</source>
         <translation>网格吹哨已升级至区指挥中心：{reason}</translation>
     </message>
