@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.live_feed: LiveFeed | None = None
         self.snapshot: OperationSnapshot | None = None
         self._held_snapshot: OperationSnapshot | None = None
+        self._preview_due = False
         self._snapshot_applied_at = 0.0
         self.preview_index = -1                   # candidate whose route is previewed (-1: the chosen one)
         self._crs: str | None = None
@@ -517,6 +518,19 @@ class MainWindow(QMainWindow):
         return dataclasses.replace(snap, routes=routes)
 
     def _refresh_preview(self) -> None:
+        """Redraw the map's candidate routes — once per turn of the event loop however many signals
+        asked (a selection emits three, a recommendation two), and not while the candidates of a new
+        selection are being computed: the old routes stay up to a fraction of a second, then the
+        new ones replace them in one frame (each redraw held the interpreter the search needs)."""
+        if not self._preview_due:
+            self._preview_due = True
+            QTimer.singleShot(0, self._apply_preview)
+
+    def _apply_preview(self) -> None:
+        self._preview_due = False
+        c = self.controller
+        if c is not None and c.recommending and c.recommendation is None:
+            return      # the recommendation's arrival asks again (a live tick redraws it meanwhile)
         if self.snapshot is not None:
             self.canvas.set_snapshot(self._with_preview(self.snapshot))
 

@@ -26,7 +26,10 @@ def _open(qtbot, args, size=(1400, 900)):
 def _ready(qtbot, window) -> None:
     c = window.controller
     qtbot.waitUntil(lambda: c.selected is not None and c.recommendation is not None
-                    and window.canvas.stack.snapshot is not None, timeout=10000)
+                    and window.canvas.stack.snapshot is not None
+                    # the candidates' routes are on the map (drawn on the turn after they arrive)
+                    and (not c.recommendation.candidates or window.canvas.stack.snapshot.routes.preview.any()),
+                    timeout=10000)
 
 
 def _officer_row(snap, officer_id: int) -> int:
@@ -109,8 +112,11 @@ def test_number_keys_choose_a_candidate_and_escape_clears(qtbot, mini_store) -> 
         window.candidates.tree.setFocus()
         qtbot.keyClick(window.candidates.tree, Qt.Key.Key_Down)
         assert window.preview_candidate() == 1
-        routes = window.canvas.stack.snapshot.routes
-        assert routes.preview.sum() == 1 and np.isclose(routes.eta_s[routes.preview][0], second.eta_s)
+
+        def previews_second() -> bool:        # drawn on the next turn of the event loop
+            routes = window.canvas.stack.snapshot.routes
+            return bool(routes.preview.sum() == 1 and np.isclose(routes.eta_s[routes.preview][0], second.eta_s))
+        qtbot.waitUntil(previews_second, timeout=3000)
         window.queue.view.setFocus()
         qtbot.keyClick(window.queue.view, Qt.Key.Key_2)
         assert c.candidate is second
