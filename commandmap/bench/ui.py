@@ -83,7 +83,14 @@ def _select(app: Any, window: Any, row: Any) -> float | None:
     c = window.controller
     t0 = time.perf_counter()
     window.queue.select_incident(row.incident_id)
-    ok = _pump(app, lambda: c.recommendation is not None and c.recommendation.incident_id == row.incident_id, 10.0)
+
+    def shown() -> bool:     # the candidates are in, and their routes are on the map's snapshot
+        rec = c.recommendation
+        if rec is None or rec.incident_id != row.incident_id or window._preview_due:
+            return False
+        snap = window.canvas.stack.snapshot
+        return not rec.candidates or (snap is not None and bool(snap.routes.preview.any()))
+    ok = _pump(app, shown, 10.0)
     if not ok:
         return None
     window.candidates.tree.repaint()
