@@ -132,6 +132,13 @@ class RouteArrays:
     eta_s: np.ndarray       # (M,) remaining ETA
     preview: np.ndarray     # (M,) bool
 
+    def plus(self, more: RouteArrays) -> RouteArrays:
+        """These polylines followed by `more`'s (overlays: previews, plan tours)."""
+        return RouteArrays(np.concatenate([self.coords, more.coords]),
+                           np.concatenate([self.offsets, self.offsets[-1] + more.offsets[1:]]),
+                           np.concatenate([self.task_ids, more.task_ids]), np.concatenate([self.eta_s, more.eta_s]),
+                           np.concatenate([self.preview, more.preview]))
+
 
 def empty_routes() -> RouteArrays:
     return RouteArrays(np.zeros((0, 2)), np.zeros(1, np.int64), np.zeros(0, np.int64),

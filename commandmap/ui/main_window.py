@@ -510,12 +510,7 @@ class MainWindow(QMainWindow):
         preview = self.preview_routes() if self.ctx is not None else None
         if preview is None:
             return snap
-        r = snap.routes
-        routes = RouteArrays(np.concatenate([r.coords, preview.coords]),
-                             np.concatenate([r.offsets, r.offsets[-1] + preview.offsets[1:]]),
-                             np.concatenate([r.task_ids, preview.task_ids]), np.concatenate([r.eta_s, preview.eta_s]),
-                             np.concatenate([r.preview, preview.preview]))
-        return dataclasses.replace(snap, routes=routes)
+        return dataclasses.replace(snap, routes=snap.routes.plus(preview))
 
     def _refresh_preview(self) -> None:
         """Redraw the map's candidate routes — once per turn of the event loop however many signals

@@ -271,12 +271,7 @@ class PlansDialog(QDialog):
         extra = self.route_arrays()
         if extra is None:
             return snap
-        r = snap.routes
-        routes = RouteArrays(np.concatenate([r.coords, extra.coords]),
-                             np.concatenate([r.offsets, r.offsets[-1] + extra.offsets[1:]]),
-                             np.concatenate([r.task_ids, extra.task_ids]), np.concatenate([r.eta_s, extra.eta_s]),
-                             np.concatenate([r.preview, extra.preview]))
-        return dataclasses.replace(snap, routes=routes)
+        return dataclasses.replace(snap, routes=snap.routes.plus(extra))
 
     def close_jobs(self) -> None:
         self._timer.stop()
