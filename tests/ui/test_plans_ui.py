@@ -8,13 +8,13 @@ import numpy as np
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
-from commandmap.app import open_main_window
 from commandmap.services.city import load_road_graph
 from commandmap.services.joint_inspection import plan_joint_inspection, save_plan
 from commandmap.store import schema
 from commandmap.store.migrate import open_store
 
 from .conftest import app_args
+from .test_workstation import _open
 
 SITES = [1, 892, 104]
 
@@ -41,11 +41,7 @@ def _row_of(dialog, plan_id: int) -> int:  # type: ignore[no-untyped-def]
 
 def test_a_dispatcher_dispatches_a_saved_plan_and_a_lost_race_shows_inline(qtbot, mini_store) -> None:  # type: ignore[no-untyped-def]
     a, b, plan = _save_two_plans_sharing_a_team(mini_store)
-    window = open_main_window(app_args(mini_store, lang="en"))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
+    window = _open(qtbot, app_args(mini_store, lang="en"))
     try:
         act = window.act_plans
         assert act in window.toolbar.actions() and act in window.menu_incident.actions()

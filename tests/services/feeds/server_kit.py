@@ -6,6 +6,7 @@ import http.client
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine
@@ -33,6 +34,21 @@ def running(engine: Engine, **options: object) -> Iterator[IngestService]:
         yield service
     finally:
         service.stop()
+
+
+@contextmanager
+def unlimited_server(folder: Path) -> Iterator[tuple[IngestService, dict[int, str]]]:
+    """A fresh SQLite store in `folder` with registered devices, served with no rate limit (fuzzing
+    sends far more than a phone would): (service, tokens by officer)."""
+    from commandmap.store.migrate import open_store
+
+    engine = open_store(f"sqlite:///{folder / 's.sqlite3'}")
+    tokens = city_with_devices(engine)
+    try:
+        with running(engine, rate_per_s=1e6, burst=1e6) as svc:
+            yield svc, tokens
+    finally:
+        engine.dispose()
 
 
 class Client:

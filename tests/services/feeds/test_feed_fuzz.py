@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commandmap.services.feeds.osmand import FeedError, Report, parse_json, parse_params
-from tests.services.feeds.server_kit import Client, city_with_devices, running
+from tests.services.feeds.server_kit import Client, unlimited_server
 
 SH = ZoneInfo("Asia/Shanghai")
 KEYS = ["id", "deviceid", "timestamp", "lat", "lon", "location", "speed", "bearing", "heading", "altitude",
@@ -57,12 +57,8 @@ def test_json_parser_returns_a_report_or_a_400(body: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from commandmap.store.migrate import open_store
-    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 's.sqlite3'}")
-    tokens = city_with_devices(engine)
-    with running(engine, rate_per_s=1e6, burst=1e6) as svc:
-        yield svc, tokens
-    engine.dispose()
+    with unlimited_server(tmp_path_factory.mktemp("fuzz")) as served:
+        yield served
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

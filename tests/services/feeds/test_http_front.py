@@ -17,7 +17,7 @@ from commandmap.services.clock import to_epoch
 from commandmap.services.feeds.front import needs_aiohttp, page_position
 from commandmap.services.feeds.http import MAX_BODY_BYTES
 from commandmap.store import schema
-from tests.services.feeds.server_kit import LAT, LON, city_with_devices, running
+from tests.services.feeds.server_kit import LAT, LON, city_with_devices, running, unlimited_server
 
 KNOT = 1852.0 / 3600.0
 
@@ -318,12 +318,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from commandmap.store.migrate import open_store
-    engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('front') / 's.sqlite3'}")
-    tokens = city_with_devices(engine)
-    with running(engine, rate_per_s=1e6, burst=1e6) as svc:
-        yield svc, tokens
-    engine.dispose()
+    with unlimited_server(tmp_path_factory.mktemp("front")) as served:
+        yield served
 
 
 def _exchange(port: int, data: bytes) -> bytes:
