@@ -167,7 +167,8 @@ class SnappedCandidates:
         order = np.argsort(junction, kind="stable")
         src, junction, cost, arc = src[order], junction[order], cost[order], arc[order]
         cand = x_cand[src]
-        ptr = np.searchsorted(junction, np.arange(con.n_junctions + 1)).astype(np.int64)
+        ptr = np.zeros(con.n_junctions + 1, dtype=np.int64)   # entries before each junction (a counting
+        np.cumsum(np.bincount(junction, minlength=con.n_junctions), out=ptr[1:])   # pass, not J binary searches)
         bend = np.flatnonzero(arc >= 0)
         c_order = np.argsort(con.arc_chain[arc[bend]], kind="stable")
         e_order = np.argsort(edge[idx_ok], kind="stable")

@@ -159,7 +159,7 @@ class DispatchController(QObject):
             self._on_result(*item)
             holding = self.recommending and time.monotonic() < self._hold_until
         if self._held and not holding:
-            QTimer.singleShot(0, self._release_held)     # after the candidates are painted
+            QTimer.singleShot(0, self, self._release_held)     # after the candidates are painted
 
     def _release_held(self) -> None:
         held, self._held = self._held, []

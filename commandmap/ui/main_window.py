@@ -470,7 +470,7 @@ class MainWindow(QMainWindow):
             self._framed_incident = rec.incident_id
             self.frame_recommendation(rec)
         if rec is not None and self._held_snapshot is not None:
-            QTimer.singleShot(0, self._apply_held_snapshot)     # after the candidates are painted
+            QTimer.singleShot(0, self, self._apply_held_snapshot)     # after the candidates are painted
 
     def _on_controller_candidate(self, index: int) -> None:
         self.candidates.set_chosen(index)
@@ -519,7 +519,7 @@ class MainWindow(QMainWindow):
         new ones replace them in one frame (each redraw held the interpreter the search needs)."""
         if not self._preview_due:
             self._preview_due = True
-            QTimer.singleShot(0, self._apply_preview)
+            QTimer.singleShot(0, self, self._apply_preview)
 
     def _apply_preview(self) -> None:
         self._preview_due = False
@@ -752,6 +752,7 @@ class MainWindow(QMainWindow):
                 fn()
             except Exception:  # closing must always finish
                 pass
+        self.snapshot_overlays.clear()    # their dialogs are deleted with the window; a queued redraw must not call them
         self.canvas.cache.wait()
         super().closeEvent(event)
 
