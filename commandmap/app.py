@@ -107,7 +107,7 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
     from .live import LiveState
     from .services.city import CityDataError, load_city_static, load_road_graph
     from .services.demo.load import build_demo, store_has_city
-    from .services.recommend import Recommender
+    from .services.recommend import Recommender, search_process_for
     from .services.road_switch import RoadSwitch
     from .services.workbench import Workbench, default_seat
     from .store.engine import resolve_db_url
@@ -136,7 +136,8 @@ def prepare(db_url: str | None, scale: str, seed: int, progress: Callable[[str, 
             progress("simulator", 0.98)
             runner = SimulatorProcess(engine, resolve_db_url(db_url), sim_speed, auto_dispatch=auto_dispatch,
                                       log_path=user_data_dir() / "simulator.log")
-        recommender = Recommender(engine, graph, clock=live.now, roster_source=live.roster_arrays)
+        recommender = Recommender(engine, graph, clock=live.now, roster_source=live.roster_arrays,
+                                  search=None if viewer else search_process_for(graph))
         actor = _log_in(engine, login_as, viewer, seat or default_seat())
         workbench = Workbench(engine, graph, seat=seat or default_seat(), clock=live.now, crs=city.crs,
                               recommender=recommender, actor=actor)

@@ -86,6 +86,7 @@ class MapCanvas(QWidget):
         self.show_clock = True
         self.clock_source: Callable[[], float] = time.time
         self.last_frame_ms = 0.0
+        self.last_frame_snapshot: OperationSnapshot | None = None   # what the last frame showed
         self._decorations = DecorationCache()
         self._label_base: tuple[CachedImage, LabelPlacer] | None = None   # static names of the cached image
         self.banding = True        # large frames may be painted band by band (bands.py): same picture
@@ -258,6 +259,7 @@ class MapCanvas(QWidget):
         if self.show_decorations:
             self._decorations.paint(painter, view, theme, now, clock=self.show_clock, dpr=dpr)
         self.last_frame_ms = (time.perf_counter() - t0) * 1000.0
+        self.last_frame_snapshot = self.stack.snapshot
 
     def _paint_background(self, painter: QPainter) -> None:
         if not self._cache_covers_view():

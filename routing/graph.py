@@ -87,6 +87,7 @@ class RoadGraph:
         self._snap_index: SnapIndex | None = None
         self._saved: dict[str, dict[str, np.ndarray]] = {}   # compiled arrays read from a file, not yet used
         self._nx: nx.MultiDiGraph | None = None
+        self.file_path: str | None = None   # the file this graph was last loaded from or saved to
 
     # ---- shape -------------------------------------------------------------------------
     @property
@@ -370,6 +371,7 @@ class RoadGraph:
         """Write atomically (temp file + rename) so a crash never leaves half a cache.
         By default with the compiled structures of every mode (see to_bytes)."""
         write_atomic(path, self.to_bytes(compiled=compiled))
+        self.file_path = os.fspath(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RoadGraph:
@@ -383,4 +385,6 @@ class RoadGraph:
             fh.close()
             raise RoadFileError(f"{path}: file is empty")
         with fh:   # read member by member straight from the file (no second copy of it in memory)
-            return cls._read(fh, path)
+            graph = cls._read(fh, path)
+        graph.file_path = path
+        return graph

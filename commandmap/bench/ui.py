@@ -79,23 +79,28 @@ def _officer_status(window: Any, officer_id: int) -> int:
 
 
 def _select(app: Any, window: Any, row: Any) -> float | None:
-    """ms from selecting `row` to its candidates listed and the map repainted with the preview."""
+    """ms from selecting `row` to the window's first frame that shows its candidates and their routes:
+    timed when that frame has been painted and flushed (the window's UpdateRequest), not when the event
+    loop next runs dry (the queue, KPI and timeline updates held back during the search follow in
+    later frames)."""
     c = window.controller
-    t0 = time.perf_counter()
-    window.queue.select_incident(row.incident_id)
+    seen: list[float] = []
 
-    def shown() -> bool:     # the candidates are in, and their routes are on the map's snapshot
+    def frame() -> None:     # after each flushed frame: did it show the candidates and their routes?
         rec = c.recommendation
-        if rec is None or rec.incident_id != row.incident_id or window._preview_due:
-            return False
-        snap = window.canvas.stack.snapshot
-        return not rec.candidates or (snap is not None and bool(snap.routes.preview.any()))
-    ok = _pump(app, shown, 10.0)
-    if not ok:
-        return None
-    window.candidates.tree.repaint()
-    window.canvas.repaint()
-    return (time.perf_counter() - t0) * 1000.0
+        if seen or rec is None or rec.incident_id != row.incident_id or window._preview_due:
+            return
+        snap = window.canvas.last_frame_snapshot
+        if not rec.candidates or (snap is not None and bool(snap.routes.preview.any())):
+            seen.append(time.perf_counter())
+    window.frame_listeners.append(frame)
+    try:
+        t0 = time.perf_counter()
+        window.queue.select_incident(row.incident_id)
+        ok = _pump(app, lambda: bool(seen), 10.0)
+    finally:
+        window.frame_listeners.remove(frame)
+    return (seen[0] - t0) * 1000.0 if ok else None
 
 
 def _dispatch(app: Any, window: Any, seats: list[Any]) -> tuple[float | None, list[float | None]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import Engine, String, select, type_coerce
@@ -27,6 +27,9 @@ from ..domain.snapshot import OfficerStatusCode, RosterArrays
 from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import department, incident, officer, officer_position
 from .clock import Clock, parse_timestamps, wall_clock
+
+if TYPE_CHECKING:  # pragma: no cover
+    from routing.remote import SearchProcess
 
 # straight-line fallback: typical urban speeds (m/s) and a road detour factor
 _FALLBACK_SPEED_MPS = {"foot": 1.3, "ebike": 4.5, "car": 8.0}
@@ -149,13 +152,32 @@ class _Roster:
     left_out: Counter
 
 
+# below this many junctions a search takes a few ms even beside a busy UI: a second process (its
+# start, a second copy of the graph) would cost more than it saves
+SEARCH_PROCESS_MIN_NODES = 50_000
+
+
+def search_process_for(graph: Any) -> SearchProcess | None:
+    """A search process for a workstation on a big city's graph (started by `Recommender.warm_up`),
+    or None: a small city, or a graph that was not read from a file (the process loads the file)."""
+    from routing.remote import SearchProcess
+
+    path = getattr(graph, "file_path", None)
+    if graph is None or not path or int(getattr(graph, "n_nodes", 0)) < SEARCH_PROCESS_MIN_NODES:
+        return None
+    return SearchProcess(graph, path)
+
+
 class Recommender:
     def __init__(self, engine: Engine, graph=None, *, stale_after_s: float = DEFAULT_STALE_AFTER_S,  # type: ignore[no-untyped-def]
                  target_s: float = ARRIVAL_DEADLINE_S, clock: Clock = wall_clock,
-                 roster_source: Callable[[], RosterArrays] | None = None) -> None:
+                 roster_source: Callable[[], RosterArrays] | None = None,
+                 search: SearchProcess | None = None) -> None:
         """`roster_source`: every officer's duty, status and fix from a live state that follows this
         store (a seat's `LiveState.roster_arrays`); without it each recommendation reads them from
-        the store (25,000 rows at full scale)."""
+        the store (25,000 rows at full scale). `search`: a process that ranks for `graph` (a seat's
+        workstation on a big city, see `search_process_for`); without it ranking runs here."""
+        self.search = search
         self.engine = engine
         self.roster_source = roster_source
         self._directory: _Directory | None = None
@@ -186,6 +208,8 @@ class Recommender:
         compiled network) now, at start-up, not on the dispatcher's first click."""
         if self.roster_source is not None:
             self._directory = _Directory(self.engine)
+        if self.search is not None:
+            self.search.start()
         if self.graph is not None and int(getattr(self.graph, "n_nodes", 0)):
             lon, lat = (float(v) for v in self.graph.node_lonlat[self.graph.n_nodes // 2])
             self.recommend_at(lon, lat, widen=True, k=1)
@@ -296,17 +320,23 @@ class Recommender:
                               estimated=self.graph is None, **base)
 
     def _by_road(self, roster: _Roster, lon: float, lat: float, k: int):  # type: ignore[no-untyped-def]
-        from routing import Candidates, nearest_pruned
+        from routing import Candidates
+        from routing.remote import rank_nearest
 
         modes = tuple(sorted(set(roster.modes.tolist())))
-        # the same picks as searching everyone; officers who provably arrive later are not mapped
-        # onto the roads at all (that mapping was most of a click's time on the full city)
-        result = nearest_pruned(self.graph, (lon, lat), Candidates(roster.ids, roster.lonlat, roster.modes),
-                                k=k, mode=modes)
-        picks = [(p.id, float(p.eta_s), float(p.distance_m),
-                  tuple((float(x), float(y)) for x, y in p.path_lonlat.tolist()), p.reason) for p in result.picked]
-        extra = Counter(reason for _, reason in result.left_out if reason not in ("not_in_top_k", "beyond_max_time"))
-        return picks, result.status, extra
+        cands = Candidates(roster.ids, roster.lonlat, roster.modes)
+        # the same picks as searching everyone (nearest_pruned); in the search process when this
+        # seat has one, so the UI thread's painting does not slow the search down
+        search = self.search
+        ranking = search.rank((lon, lat), cands, k, modes) if search is not None and search.serves(self.graph) else None
+        if ranking is None:
+            ranking = rank_nearest(self.graph, (lon, lat), cands, k, modes)
+        return [tuple(p) for p in ranking.picked], ranking.status, ranking.left_out
+
+    def close(self) -> None:
+        """Stop the search process, if this recommender has one."""
+        if self.search is not None:
+            self.search.close()
 
     def _straight_line(self, roster: _Roster, lon: float, lat: float, k: int):  # type: ignore[no-untyped-def]
         d = haversine_m(roster.lonlat[:, 0], roster.lonlat[:, 1], np.full(len(roster.ids), lon),

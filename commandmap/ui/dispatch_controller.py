@@ -238,6 +238,7 @@ class DispatchController(QObject):
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._rec_pool.shutdown(wait=True, cancel_futures=True)
         self.workbench.shown.close()      # the lists shown so far reach the store before the seat goes
+        self.workbench.recommender.close()   # its search process, if any
 
     # -- following the store ----------------------------------------------------------------------
     def on_sequence(self, sequence: int) -> None:

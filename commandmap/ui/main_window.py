@@ -88,6 +88,9 @@ class MainWindow(QMainWindow):
         self.analysis: Any = None                 # ui.analysis.Analysis once attached
         self.audit_status: AuditStatus | None = None   # for the roles that may see the audit chain's state
         self.plans: PlansDialog | None = None          # joint inspection plans, once attached
+        # called after each frame of the window is painted and flushed (what a person sees changes
+        # then; `commandmap bench ui` times a selection up to the frame that shows its candidates)
+        self.frame_listeners: list[Callable[[], None]] = []
 
         self.queue = QueueDock(self._now, self)
         self.candidates = CandidatesDock(self)
@@ -587,6 +590,13 @@ class MainWindow(QMainWindow):
         pending = self._pending_select
         if pending is not None and self.queue.select_incident(pending):
             self._pending_select = None
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.UpdateRequest and self.frame_listeners:   # a frame was painted
+            for fn in list(self.frame_listeners):
+                fn()
+        return handled
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self.canvas and self.ctx is not None:

@@ -99,3 +99,41 @@ def test_the_live_roster_path_ranks_exactly_as_the_store_path(city, graph, widen
         assert [(c.officer_id, round(c.eta_s, 6), c.version, c.badge, c.mode) for c in a.candidates] == \
             [(c.officer_id, round(c.eta_s, 6), c.version, c.badge, c.mode) for c in b.candidates]
         assert a.left_out == b.left_out and a.status == b.status
+
+
+def test_a_seat_with_a_search_process_recommends_exactly_the_same(city, graph, tmp_path) -> None:
+    """The workstation of a big city ranks in a second process; what it shows must not change."""
+    from routing.remote import SearchProcess
+    engine, _specs = city
+    graph.save(tmp_path / "roads.npz")
+    search = SearchProcess(graph, tmp_path / "roads.npz")
+    here = Recommender(engine, graph)
+    there = Recommender(engine, graph, search=search)
+    try:
+        there.warm_up()
+        assert search.serves(graph), search.broken
+        for node in (graph.n_nodes // 2, 7, graph.n_nodes - 3):
+            scene = tuple(graph.node_lonlat[node])
+            a = here.recommend_at(*scene, department_ids=(1,), k=4, now_s=NOW_S)
+            b = there.recommend_at(*scene, department_ids=(1,), k=4, now_s=NOW_S)
+            assert a == b
+    finally:
+        there.close()
+    assert search.broken == "closed"
+    # a closed process is not asked again: the recommender ranks here, with the same answer
+    scene = tuple(graph.node_lonlat[11])
+    assert there.recommend_at(*scene, department_ids=(1,), k=2, now_s=NOW_S) == \
+        here.recommend_at(*scene, department_ids=(1,), k=2, now_s=NOW_S)
+
+
+def test_only_a_big_city_read_from_a_file_gets_a_search_process(graph) -> None:
+    from types import SimpleNamespace
+
+    from routing.remote import SearchProcess
+    from commandmap.services.recommend import SEARCH_PROCESS_MIN_NODES, search_process_for
+    assert search_process_for(None) is None
+    assert search_process_for(SimpleNamespace(n_nodes=SEARCH_PROCESS_MIN_NODES - 1, file_path="roads.npz")) is None
+    assert search_process_for(SimpleNamespace(n_nodes=SEARCH_PROCESS_MIN_NODES, file_path=None)) is None
+    big = SimpleNamespace(n_nodes=SEARCH_PROCESS_MIN_NODES, file_path="roads.npz")
+    got = search_process_for(big)
+    assert isinstance(got, SearchProcess) and got.path == "roads.npz" and got.broken is None   # not started yet
