@@ -15,12 +15,15 @@ A worker that dies, answers late or cannot load the file is not an error for the
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -126,19 +129,22 @@ class SearchProcess:
         if self._started:
             return self._broken is None
         self._started = True
-        ctx = multiprocessing.get_context("spawn")     # never fork a process that runs Qt and threads
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_serve, args=(child, self.path), name="commandmap-search", daemon=True)
+        # a fresh interpreter running this module (not multiprocessing's spawn, which re-imports the
+        # caller's main script in the child), talking over a socket pair
+        ours, theirs = socket.socketpair()
         try:
-            proc.start()
+            proc = subprocess.Popen([sys.executable, "-m", "routing.remote", str(theirs.fileno()), self.path],
+                                    pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         except OSError as exc:
+            ours.close()
             return self._give_up(f"cannot start ({exc})")
-        child.close()
-        self._proc, self._conn = proc, parent
-        if not parent.poll(START_TIMEOUT_S):
-            return self._give_up(f"no answer in {START_TIMEOUT_S:.0f} s")
+        finally:
+            theirs.close()
+        self._proc, self._conn = proc, Connection(ours.detach())
         try:
-            first = parent.recv()
+            if not self._conn.poll(START_TIMEOUT_S):
+                return self._give_up(f"no answer in {START_TIMEOUT_S:.0f} s")
+            first = self._conn.recv()
         except (EOFError, OSError):
             return self._give_up("exited while loading")
         if first[0] != "loaded":
@@ -188,12 +194,19 @@ class SearchProcess:
                 pass
             conn.close()
         if proc is not None:
-            proc.join(2.0)
-            if proc.is_alive():
+            try:
+                proc.wait(2.0)
+            except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.join(2.0)
+                proc.wait(2.0)
 
     def close(self) -> None:
         with self._lock:
             self._broken = self._broken or "closed"
             self._stop()
+
+
+if __name__ == "__main__":   # the worker: python -m routing.remote FD GRAPH_FILE
+    # served by the module under its own name, so what it pickles is routing.remote's Ranking
+    from routing.remote import _serve as serve
+    serve(Connection(int(sys.argv[1])), sys.argv[2])

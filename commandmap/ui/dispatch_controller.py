@@ -31,6 +31,7 @@ DRAIN_MS = 100                   # a fallback: a finished read wakes the UI thre
 QUEUE_MIN_INTERVAL_MS = 400      # the queue/KPI reads follow the change feed, at most this often
 KPI_INTERVAL_MS = 5_000
 YIELD_TO_RECOMMENDATION_S = 0.5   # other reads and updates wait at most this long for candidates
+RELEASE_FALLBACK_MS = 150         # held updates go out after the candidates' frame, or after this (no frame: hidden)
 
 
 class DispatchController(QObject):
@@ -96,6 +97,11 @@ class DispatchController(QObject):
         self._rec_idle.set()
         self._hold_until = 0.0
         self._held: list[tuple[Any, Any, Any]] = []
+        # held results wait for the frame that shows the candidates (`frame_shown`), or this long
+        self._release = QTimer(self)
+        self._release.setSingleShot(True)
+        self._release.setInterval(RELEASE_FALLBACK_MS)
+        self._release.timeout.connect(self._release_held)
         self._ready = False
 
     # -- background reads -------------------------------------------------------------------------
@@ -158,10 +164,18 @@ class DispatchController(QObject):
                 continue
             self._on_result(*item)
             holding = self.recommending and time.monotonic() < self._hold_until
-        if self._held and not holding:
-            QTimer.singleShot(0, self, self._release_held)     # after the candidates are painted
+        if self._held and not holding and not self._release.isActive():
+            self._release.start()       # after the frame that shows the candidates (frame_shown), at the latest then
+
+    def frame_shown(self) -> None:
+        """The window painted a frame with everything this controller has said so far: what was
+        held back for the candidates may now go to the screen, in the next frame."""
+        if self._release.isActive() and not (self.recommending and time.monotonic() < self._hold_until):
+            self._release.stop()
+            self._release_held()
 
     def _release_held(self) -> None:
+        self._release.stop()
         held, self._held = self._held, []
         for item in held:
             self._on_result(*item)
@@ -235,6 +249,7 @@ class DispatchController(QObject):
         self._drain.stop()
         self._kpi_timer.stop()
         self._throttle.stop()
+        self._release.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._rec_pool.shutdown(wait=True, cancel_futures=True)
         self.workbench.shown.close()      # the lists shown so far reach the store before the seat goes

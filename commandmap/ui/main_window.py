@@ -37,7 +37,7 @@ from .analysis import Analysis
 from .audit_status import AuditStatus
 from .candidates_dock import CandidatesDock
 from .coverage_overlay import CoverageOverlay
-from .dispatch_controller import DispatchController
+from .dispatch_controller import RELEASE_FALLBACK_MS, DispatchController
 from .incident_dialog import NewIncidentDialog
 from .kpi_strip import KpiTiles
 from .language import apply_language
@@ -75,6 +75,10 @@ class MainWindow(QMainWindow):
         self.live_feed: LiveFeed | None = None
         self.snapshot: OperationSnapshot | None = None
         self._held_snapshot: OperationSnapshot | None = None
+        self._held_timer = QTimer(self)           # a held live tick goes out after the candidates' frame, or then
+        self._held_timer.setSingleShot(True)
+        self._held_timer.setInterval(RELEASE_FALLBACK_MS)
+        self._held_timer.timeout.connect(self._apply_held_snapshot)
         self._preview_due = False
         self._snapshot_applied_at = 0.0
         self.preview_index = -1                   # candidate whose route is previewed (-1: the chosen one)
@@ -338,6 +342,7 @@ class MainWindow(QMainWindow):
         c.sig_queue.connect(self._select_pending)
         c.sig_selected.connect(self._on_controller_selected)
         c.sig_recommendation.connect(self._on_controller_recommendation)
+        self.queue.hold_ticks = lambda: c.recommending
         c.sig_candidate.connect(self._on_controller_candidate)
         c.sig_outcome.connect(self._on_controller_outcome)
         c.sig_conflict.connect(self.candidates.show_conflict)
@@ -432,6 +437,7 @@ class MainWindow(QMainWindow):
         return False
 
     def _apply_held_snapshot(self) -> None:
+        self._held_timer.stop()
         snap, self._held_snapshot = self._held_snapshot, None
         if snap is not None:
             self._on_feed_snapshot(snap)
@@ -472,8 +478,8 @@ class MainWindow(QMainWindow):
         if rec is not None and rec.incident_id is not None and rec.incident_id != self._framed_incident:
             self._framed_incident = rec.incident_id
             self.frame_recommendation(rec)
-        if rec is not None and self._held_snapshot is not None:
-            QTimer.singleShot(0, self, self._apply_held_snapshot)     # after the candidates are painted
+        if rec is not None and self._held_snapshot is not None and not self._held_timer.isActive():
+            self._held_timer.start()      # after the candidates' frame (_frame_shown), at the latest then
 
     def _on_controller_candidate(self, index: int) -> None:
         self.candidates.set_chosen(index)
@@ -593,10 +599,22 @@ class MainWindow(QMainWindow):
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
-        if event.type() == QEvent.Type.UpdateRequest and self.frame_listeners:   # a frame was painted
-            for fn in list(self.frame_listeners):
-                fn()
+        if event.type() == QEvent.Type.UpdateRequest:    # a frame was painted and flushed
+            self._frame_shown()
         return handled
+
+    def _frame_shown(self) -> None:
+        """What waited for the candidates' frame (the queue, KPI and timeline updates, a live tick)
+        follows in the next one: painted together, a queue refresh made that frame 20-50 ms later."""
+        for fn in list(self.frame_listeners):
+            fn()
+        if self._preview_due:
+            return       # the candidates' routes are not on the map yet: this was not their frame
+        c = self.controller
+        if c is not None:
+            c.frame_shown()
+        if self._held_snapshot is not None and not (c is not None and c.recommending):
+            self._apply_held_snapshot()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self.canvas and self.ctx is not None:

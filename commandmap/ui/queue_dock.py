@@ -286,10 +286,17 @@ class QueueDock(QWidget):
         layout.addWidget(self.count_label)
         self._timer = QTimer(self)
         self._timer.setInterval(500)
-        self._timer.timeout.connect(self.model.tick)
+        self._timer.timeout.connect(self._tick)
+        # the window says when the countdowns should wait (candidates are being computed: a repaint of
+        # the clock columns then would land in the frame that shows them)
+        self.hold_ticks: Callable[[], bool] = lambda: False
         self._timer.start()
         self._updating = False
         self.retranslate_ui()
+
+    def _tick(self) -> None:
+        if not self.hold_ticks():
+            self.model.tick()
 
     # -- texts ------------------------------------------------------------------------------------
     def retranslate_ui(self) -> None:

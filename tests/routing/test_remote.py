@@ -79,7 +79,7 @@ def test_a_killed_worker_means_rank_here(saved: RoadGraph) -> None:
     search = SearchProcess(saved, saved.file_path)
     assert search.start()
     search._proc.kill()                       # the worker dies between two queries
-    search._proc.join(5)
+    search._proc.wait(5)
     cands = _officers(saved, np.random.default_rng(3), 20)
     assert search.rank(tuple(saved.node_lonlat[0]), cands, 2, MODES) is None
     assert search.broken and not search.serves(saved)
@@ -92,5 +92,5 @@ def test_a_closed_worker_is_not_used(saved: RoadGraph) -> None:
     assert search.start()
     proc = search._proc
     search.close()
-    assert not proc.is_alive() and search.broken == "closed"
+    assert proc.poll() is not None and search.broken == "closed"
     assert search.rank(tuple(saved.node_lonlat[0]), _officers(saved, np.random.default_rng(4), 5), 1, MODES) is None
