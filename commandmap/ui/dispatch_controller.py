@@ -93,15 +93,16 @@ class DispatchController(QObject):
         self._kpi_timer.timeout.connect(self.refresh_kpis)
         self._closed = False
         self._wake_lock = threading.Lock()
-        self._rec_idle = threading.Event()          # no recommendation is being computed
+        self._rec_idle = threading.Event()          # no candidates are being computed or waiting for their frame
         self._rec_idle.set()
         self._hold_until = 0.0
+        self._await_frame = False                   # candidates computed, their frame not painted yet
         self._held: list[tuple[Any, Any, Any]] = []
         # held results wait for the frame that shows the candidates (`frame_shown`), or this long
         self._release = QTimer(self)
         self._release.setSingleShot(True)
         self._release.setInterval(RELEASE_FALLBACK_MS)
-        self._release.timeout.connect(self._release_held)
+        self._release.timeout.connect(self._candidates_shown)
         self._ready = False
 
     # -- background reads -------------------------------------------------------------------------
@@ -114,13 +115,14 @@ class DispatchController(QObject):
             if self._rec_future is not None:
                 self._rec_future.cancel()        # a recommendation nobody looks at any more: drop it unstarted
             self._rec_idle.clear()
+            self._await_frame = False
             self._hold_until = time.monotonic() + YIELD_TO_RECOMMENDATION_S
             fut = self._rec_pool.submit(fn)
             self._rec_future = fut
         else:
             idle = self._rec_idle
 
-            def yielding() -> Any:       # a queue or KPI read waits for the candidates being computed
+            def yielding() -> Any:       # a queue or KPI read waits for the candidates to be on the screen
                 idle.wait(YIELD_TO_RECOMMENDATION_S)
                 return fn()
             fut = self._pool.submit(yielding)
@@ -128,8 +130,6 @@ class DispatchController(QObject):
         def done(f: Future[Any]) -> None:
             if f.cancelled():
                 return
-            if tag[0] == "recommend" and f is self._rec_future:
-                self._rec_idle.set()
             try:
                 self._results.put((tag, f.result(), None))
             except Exception as exc:  # reported on the UI thread
@@ -154,28 +154,38 @@ class DispatchController(QObject):
 
     def _drain_results(self) -> None:
         """Results in the order they came, except that while the dispatcher waits for candidates
-        (at most YIELD_TO_RECOMMENDATION_S) a queue, KPI or timeline update waits for them: it
-        would hold the interpreter the recommendation needs, for a change nobody is looking at."""
-        holding = self.recommending and time.monotonic() < self._hold_until
+        (`waiting_for_candidates`) a queue, KPI or timeline update waits for them: computed meanwhile
+        it would take the CPU the search needs, painted in the candidates' frame it would delay it."""
         while not self._results.empty():
             item = self._results.get()
-            if holding and item[0][0] in ("queue", "kpis", "timeline"):
+            if self.waiting_for_candidates and item[0][0] in ("queue", "kpis", "timeline"):
                 self._held.append(item)
                 continue
             self._on_result(*item)
-            holding = self.recommending and time.monotonic() < self._hold_until
-        if self._held and not holding and not self._release.isActive():
-            self._release.start()       # after the frame that shows the candidates (frame_shown), at the latest then
+        if self._held and not self.waiting_for_candidates:
+            self._release_held()          # waited long enough
+
+    @property
+    def waiting_for_candidates(self) -> bool:
+        """The dispatcher waits for candidates: being computed, or computed and not painted yet; for
+        at most YIELD_TO_RECOMMENDATION_S after the selection. Other updates wait meanwhile."""
+        return (self._rec_pending is not None or self._await_frame) and time.monotonic() < self._hold_until
 
     def frame_shown(self) -> None:
-        """The window painted a frame with everything this controller has said so far: what was
-        held back for the candidates may now go to the screen, in the next frame."""
-        if self._release.isActive() and not (self.recommending and time.monotonic() < self._hold_until):
-            self._release.stop()
-            self._release_held()
+        """The window painted and flushed a frame with everything this controller has said so far."""
+        if self._await_frame:
+            self._candidates_shown()
+
+    def _candidates_shown(self) -> None:
+        """The candidates are on the screen (or their frame is overdue): what waited goes out now, to be
+        painted in the next frame."""
+        self._await_frame = False
+        self._release.stop()
+        if self._rec_pending is None:
+            self._rec_idle.set()
+        self._release_held()
 
     def _release_held(self) -> None:
-        self._release.stop()
         held, self._held = self._held, []
         for item in held:
             self._on_result(*item)
@@ -193,6 +203,7 @@ class DispatchController(QObject):
                 return
             elif kind == "recommend" and self._rec_pending == tag[1]:
                 self._rec_pending = None
+                self._candidates_shown()      # nothing to show: nothing waits for it
             self.sig_outcome.emit(f"{kind}: {error}", False)
             return
         if kind == "warm":
@@ -209,6 +220,8 @@ class DispatchController(QObject):
             incident_id, widen = tag[1], tag[2]
             if self._rec_pending == incident_id:
                 self._rec_pending = None
+                self._await_frame = True      # until the window has painted them (frame_shown), or RELEASE_FALLBACK_MS
+                self._release.start()
             if self.selected is not None and self.selected.incident_id == incident_id and widen == self.widen:
                 self.recommendation = result
                 self.candidate_index = 0 if result.candidates else -1

@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
         c.sig_queue.connect(self._select_pending)
         c.sig_selected.connect(self._on_controller_selected)
         c.sig_recommendation.connect(self._on_controller_recommendation)
-        self.queue.hold_ticks = lambda: c.recommending
+        self.queue.hold_ticks = lambda: c.waiting_for_candidates
         c.sig_candidate.connect(self._on_controller_candidate)
         c.sig_outcome.connect(self._on_controller_outcome)
         c.sig_conflict.connect(self.candidates.show_conflict)
@@ -429,7 +429,7 @@ class MainWindow(QMainWindow):
         interpreter, and a map a quarter of a second older is not seen; the answer is."""
         now = time.monotonic()
         c = self.controller
-        if c is not None and c.recommending and now - self._snapshot_applied_at < SNAPSHOT_HOLD_S:
+        if c is not None and c.waiting_for_candidates and now - self._snapshot_applied_at < SNAPSHOT_HOLD_S:
             self._held_snapshot = snap
             return True
         self._held_snapshot = None
@@ -613,7 +613,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         if c is not None:
             c.frame_shown()
-        if self._held_snapshot is not None and not (c is not None and c.recommending):
+        if self._held_snapshot is not None and not (c is not None and c.waiting_for_candidates):
             self._apply_held_snapshot()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
