@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Engine, String, select, type_coerce
+from sqlalchemy import Engine, String, or_, select, type_coerce
 
 from ..domain.enums import OfficerStatus
 from ..domain.fix_validation import DEFAULT_STALE_AFTER_S, haversine_m
 from ..domain.sla import ARRIVAL_DEADLINE_S
 from ..domain.snapshot import OfficerStatusCode, RosterArrays
+from ..domain.transitions import OPEN_INCIDENT_STATUSES
 from ..store.engine import READ_ONLY_OPTION
 from ..store.schema import department, incident, officer, officer_position
 from .clock import Clock, parse_timestamps, wall_clock
@@ -152,6 +153,8 @@ class _Roster:
     left_out: Counter
 
 
+_OPEN = sorted(s.value for s in OPEN_INCIDENT_STATUSES)
+
 # below this many junctions a search takes a few ms even beside a busy UI: a second process (its
 # start, a second copy of the graph) would cost more than it saves
 SEARCH_PROCESS_MIN_NODES = 50_000
@@ -178,6 +181,7 @@ class Recommender:
         the store (25,000 rows at full scale). `search`: a process that ranks for `graph` (a seat's
         workstation on a big city, see `search_process_for`); without it ranking runs here."""
         self.search = search
+        self._scenes: dict[int, tuple[float, float, tuple[int, ...]]] = {}
         self.engine = engine
         self.roster_source = roster_source
         self._directory: _Directory | None = None
@@ -195,13 +199,27 @@ class Recommender:
                   now_s: float | None = None, fresh: bool = False) -> Recommendation:
         """`fresh`: read duties and positions from the store even when a live roster is given (after
         a lost race the live state may not have seen the winner's dispatch yet)."""
+        lon, lat, departments = self._scene(incident_id)
+        return self.recommend_at(lon, lat, departments, k=k, widen=widen, now_s=now_s, incident_id=incident_id,
+                                 fresh=fresh)
+
+    def _scene(self, incident_id: int) -> tuple[float, float, tuple[int, ...]]:
+        """Where an incident is and which departments may take it: fixed at intake, so read once, together
+        with every other open incident's (a click then reads nothing: a read could wait on the store
+        behind the simulator's writes)."""
+        got = self._scenes.get(incident_id)
+        if got is not None:
+            return got
+        if len(self._scenes) > 50_000:
+            self._scenes.clear()
         with self._read() as conn:
-            row = conn.execute(select(incident.c.lon, incident.c.lat, incident.c.department_ids)
-                               .where(incident.c.id == incident_id)).first()
-        if row is None:
+            rows = conn.execute(select(incident.c.id, incident.c.lon, incident.c.lat, incident.c.department_ids)
+                                .where(or_(incident.c.id == incident_id, incident.c.status.in_(_OPEN)))).all()
+        for r in rows:
+            self._scenes[int(r.id)] = (float(r.lon), float(r.lat), tuple(int(d) for d in r.department_ids or ()))
+        if incident_id not in self._scenes:
             raise KeyError(f"there is no incident {incident_id}")
-        return self.recommend_at(row.lon, row.lat, tuple(row.department_ids or ()), k=k, widen=widen,
-                                 now_s=now_s, incident_id=incident_id, fresh=fresh)
+        return self._scenes[incident_id]
 
     def warm_up(self) -> None:
         """Pay the first recommendation's one-off costs (the officer directory, each travel mode's

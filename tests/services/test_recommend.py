@@ -137,3 +137,25 @@ def test_only_a_big_city_read_from_a_file_gets_a_search_process(graph) -> None:
     big = SimpleNamespace(n_nodes=SEARCH_PROCESS_MIN_NODES, file_path="roads.npz")
     got = search_process_for(big)
     assert isinstance(got, SearchProcess) and got.path == "roads.npz" and got.broken is None   # not started yet
+
+
+def test_an_incidents_scene_is_read_once_and_an_unknown_one_is_refused(city, graph) -> None:
+    """A click reads nothing for an incident seen before (its place and departments are fixed at
+    intake); an id the store does not hold is a KeyError, every time."""
+    from sqlalchemy import event
+
+    from commandmap.services.intake import Intake, NewIncident
+    engine, specs = city
+    made = Intake(engine).create(NewIncident("占道经营", "patrol", specs[0].lon, specs[0].lat), actor="t",
+                                 now_s=NOW_S)
+    rec = Recommender(engine, graph, clock=lambda: NOW_S)
+    first = rec.recommend(made.incident_id, k=2)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    again = rec.recommend(made.incident_id, k=2)
+    assert again == first
+    assert not any("FROM incident" in s for s in statements)
+    with pytest.raises(KeyError, match="there is no incident 999999"):
+        rec.recommend(999_999)
+    with pytest.raises(KeyError, match="there is no incident 999999"):
+        rec.recommend(999_999)
