@@ -30,15 +30,14 @@ from routing.projection import to_xy
 
 from ..domain.fix_validation import DEFAULT_STALE_AFTER_S
 from ..domain.position_batch import PositionBatch, to_microseconds
-from ..domain.sla import sla_levels
-from ..domain.snapshot import (INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES, IncidentArrays, OfficerArrays, RosterArrays,
-                               OperationSnapshot, RouteArrays)
+from ..domain.snapshot import INCIDENT_STATUS_CODES, OFFICER_STATUS_CODES, OperationSnapshot, RosterArrays
 from ..domain.transitions import OPEN_INCIDENT_STATUSES, OPEN_TASK_STATUSES
 from ..store import live_reads as reads
 from ..store.changes import ChangeRow, changes_since, latest_seq, oldest_seq
 from ..store.notify import Listener
 from ..store.repos import CITY_CRS_KEY, ROAD_NETWORK_KEY, ROAD_SHA_KEY, city_crs, get_meta
 from .columns import ColumnTable
+from .published import Published, publish, snapshot_of, sla_of
 
 SIM_CLOCK_KEY = "sim_clock"      # city_meta entry the simulator keeps: {"wall0", "sim0", "speed"}
 _FULL_RELOAD_IDS = 2_000         # more touched ids than this: scan the table instead of IN (...)
@@ -113,6 +112,7 @@ class LiveState:
         self.road_network: tuple[str | None, str | None] = (None, None)   # the store's roads: name, sha256
         self._lock = threading.RLock()
         self._roster_published: RosterArrays | None = None
+        self._state_published: Published | None = None
         self.sequence = 0
         self.officers = ColumnTable({"department": np.int32, "status": np.int8, "on_duty": bool, "lon": np.float64,
                                      "lat": np.float64, "x": np.float64, "y": np.float64, "heading": np.float32,
@@ -141,7 +141,7 @@ class LiveState:
         """Full load (start-up; `refresh` does the same when the feed was pruned past this seat)."""
         with self._lock, reads.read_connection(self.engine) as conn:
             self._load_all(conn)
-            self._publish_roster()
+            self._publish()
 
     def _load_meta(self, conn: Connection) -> bool:
         """The simulator's clock and the city's CRS; True when the CRS changed (everything reprojects)."""
@@ -289,7 +289,7 @@ class LiveState:
                 self._apply(conn, *_sort_changes(batch), full)
                 self.sequence = batch[-1].seq
             if n:
-                self._publish_roster()
+                self._publish()
         return RefreshStats(n, self.sequence, (time.perf_counter() - started) * 1000, tuple(sorted(full)))
 
     def _load_all(self, conn: Connection) -> None:
@@ -367,6 +367,12 @@ class LiveState:
                 got = self._publish_roster()
         return got
 
+    def _publish(self) -> None:
+        """Publish the roster (recommendations) and the snapshot's arrays (the map): under the lock, at
+        the end of each load or refresh that changed something."""
+        self._publish_roster()
+        self._state_published = publish(self.sequence, self.officers, self.incidents, self.tasks)
+
     def _publish_roster(self) -> RosterArrays:
         t = self.officers
         arrays = [t.ids.copy(), t.cols["on_duty"].copy(), t.cols["status"].copy(), t.cols["department"].copy(),
@@ -377,45 +383,24 @@ class LiveState:
         return self._roster_published
 
     def snapshot(self, now_s: float | None = None) -> OperationSnapshot:
-        """Copies of the current arrays (safe to hand to another thread)."""
+        """The operation now, from the arrays published by the last refresh (any thread, no lock: the
+        follower may be reading the store meanwhile). Its arrays are read-only, shared between calls."""
         now = self.now() if now_s is None else now_s
-        with self._lock:
-            o, i, t = self.officers, self.incidents, self.tasks
-            age = (now - o.cols["fix_t"]).astype(np.float32)
-            age[np.isnan(age)] = np.inf
-            officers = OfficerArrays(
-                ids=o.ids.copy(), xy=np.column_stack([o.cols["x"], o.cols["y"]]),
-                heading_deg=o.cols["heading"].copy(), status=o.cols["status"].copy(), fix_age_s=age,
-                # off duty, an officer is not expected to report: shown as off duty, not as a lost fix
-                stale=(age > self.stale_after_s) & (o.cols["status"] != OFFICER_STATUS_CODES["off_duty"]),
-                department=o.cols["department"].copy(),
-                badges=tuple(o.text.get("badge", ())))
-            incidents = IncidentArrays(
-                ids=i.ids.copy(), xy=np.column_stack([i.cols["x"], i.cols["y"]]), priority=i.cols["priority"].copy(),
-                status=i.cols["status"].copy(), age_s=(now - i.cols["reported_t"]).astype(np.float32),
-                codes=tuple(i.text.get("code", ())), categories=tuple(i.text.get("category", ())))
-            routes = self._routes(now)
-            return OperationSnapshot(sequence=self.sequence, time_s=now, officers=officers, incidents=incidents,
-                                     routes=routes)
-
-    def _routes(self, now: float) -> RouteArrays:
-        t = self.tasks
-        polylines = t.text.get("route_xy", [])
-        keep = [k for k, p in enumerate(polylines) if len(p) >= 2 and t.text["status"][k] != "on_scene"]
-        if not keep:
-            return RouteArrays(np.zeros((0, 2)), np.zeros(1, np.int64), np.zeros(0, np.int64),
-                               np.zeros(0, np.float32), np.zeros(0, bool))
-        lengths = np.array([len(polylines[k]) for k in keep])
-        remaining = np.maximum(t.cols["eta_s"][keep] - (now - t.cols["dispatched_t"][keep]), 0.0)
-        return RouteArrays(np.concatenate([polylines[k] for k in keep]), np.r_[0, np.cumsum(lengths)].astype(np.int64),
-                           t.ids[keep].copy(), remaining.astype(np.float32), np.zeros(len(keep), bool))
+        return snapshot_of(self._published_state(), now, self.stale_after_s)
 
     def incident_sla(self, now_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(incident ids, SLA level codes) aligned with `snapshot().incidents` — see domain.sla.LEVEL_CODES."""
         now = self.now() if now_s is None else now_s
-        with self._lock:
-            c = self.incidents.cols
-            return self.incidents.ids.copy(), sla_levels(c["dispatched_t"], c["acknowledged_t"], c["arrived_t"], now)
+        return sla_of(self._published_state(), now)
+
+    def _published_state(self) -> Published:
+        got = self._state_published
+        if got is None:
+            with self._lock:
+                self._publish()
+                got = self._state_published
+        assert got is not None
+        return got
 
     def provider(self) -> Callable[[], OperationSnapshot]:
         """The callable the map's QTimer polls."""

@@ -200,11 +200,29 @@ def test_simulator_clock_is_shared_through_the_store(city) -> None:
     assert live.snapshot().time_s == pytest.approx(NOW_S)
 
 
-def test_snapshot_arrays_are_copies(city) -> None:
+def test_a_snapshot_cannot_change_the_live_state(city) -> None:
+    """Snapshots share the arrays published by the last refresh (no copy per call, no lock): they are
+    read-only, so a consumer that writes fails loudly instead of changing what everyone else sees."""
     live = LiveState(city, clock=lambda: NOW_S)
     snap = live.snapshot()
-    snap.officers.status[:] = 4
+    for arr in (snap.officers.status, snap.officers.xy, snap.incidents.status, snap.incidents.xy, snap.routes.coords):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[...] = 0
     assert live.snapshot().officers.status[0] == OFFICER_STATUS_CODES["available"]
+    snap.officers.fix_age_s[:] = 0          # what depends on the moment asked is the caller's own
+    assert live.snapshot().officers.fix_age_s[0] != 0
+
+
+def test_a_snapshot_never_waits_for_the_follower(city) -> None:
+    """While the follower holds the state's lock (reading the store), a snapshot is still answered."""
+    import threading
+    live = LiveState(city, clock=lambda: NOW_S)
+    got: list[object] = []
+    with live._lock:                        # the follower, mid-refresh
+        t = threading.Thread(target=lambda: got.append(live.snapshot()))
+        t.start()
+        t.join(5)
+        assert not t.is_alive() and got
 
 
 def test_incident_sla_follows_acknowledgements(city) -> None:
