@@ -38,6 +38,7 @@ def test_replay_shows_the_list_the_dispatcher_chose_from(qtbot, mini_store) -> N
         assert a is not None and a.menu.title() and not a.replay_dock.isVisible()
         a.replay_dock.toggleViewAction().trigger()
         from commandmap.services.replay import ReplayHistory
+        window.ctx.workbench.shown.flush()     # the seat's writer thread stores the lists shown in the background
         a.replay.set_history(ReplayHistory(window.ctx.engine, window.ctx.city.crs, sent_at - 600, sent_at + 600))
         assert a.replaying
         snap = a.replay.seek(sent_at + 5)
