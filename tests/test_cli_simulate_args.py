@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BAD = [
     ("--incidents-per-hour", "nan"), ("--incidents-per-hour", "-5"), ("--incidents-per-hour", "1e9"),
     ("--incidents-per-hour", "inf"), ("--seed", "-5"), ("--step", "nan"), ("--step", "0"), ("--step", "-1"),
-    ("--duration", "nan"), ("--duration", "-3"), ("--duration", "inf"), ("--warmup", "nan"),
+    ("--duration", "nan"), ("--duration", "-3"), ("--duration", "inf"), ("--warmup", "nan"), ("--stop-with", "0"),
+    ("--stop-with", "-4"),
 ]
 
 

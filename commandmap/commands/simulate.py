@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 from datetime import datetime
 
@@ -35,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "of P1 dispatched within 60 s, the 1-minute contact and 5-minute arrival rates")
     parser.add_argument("--warmup", type=float, default=1800.0, metavar="S",
                         help="simulated seconds left out of the open-incident band of --report (default 1800)")
+    parser.add_argument("--stop-with", type=int, default=None, metavar="PID",
+                        help="stop when process PID (the app that started this simulator) is gone, even when it "
+                             "was killed without a word")
     parser.set_defaults(func=run)
 
 
@@ -62,6 +66,8 @@ def _check(args: argparse.Namespace) -> None:
         if not 0 <= args.incidents_per_hour <= MAX_INCIDENTS_PER_HOUR:
             raise UserError(f"--incidents-per-hour must be from 0 to {MAX_INCIDENTS_PER_HOUR:,.0f}, "
                             f"got {args.incidents_per_hour}")
+    if getattr(args, "stop_with", None) is not None and args.stop_with <= 1:
+        raise UserError(f"--stop-with must be the process id of this simulator's parent, got {args.stop_with}")
     finite("--warmup", args.warmup)
     if args.warmup < 0:
         raise UserError(f"--warmup must be zero or more seconds, got {args.warmup}")
@@ -103,8 +109,11 @@ def run(args: argparse.Namespace) -> int:
         from ..services.simulation.control import read_auto_dispatch, write_auto_dispatch
         write_auto_dispatch(engine, not args.no_auto_dispatch)   # seats may flip it while we run
         pruner = AutoPruner(engine)
+        watch = getattr(args, "stop_with", None)
         try:
             while end is None or sim.now < end:
+                if watch is not None and os.getppid() != watch:
+                    break        # the app that started us is gone (killed -9 leaves no one to stop us)
                 if speed == float("inf"):
                     target = sim.now + args.step
                 else:

@@ -47,3 +47,45 @@ def _engine_reached(engine) -> float | None:  # type: ignore[no-untyped-def]
     with engine.connect() as conn:
         record = read_clock(conn)
     return None if record is None or "now" not in record else float(record["now"])
+
+
+def test_the_simulator_stops_when_the_app_that_started_it_is_killed(tmp_path) -> None:
+    """An app killed with -9 cannot stop its simulator: the simulator notices its parent is gone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    url = f"sqlite:///{tmp_path / 'sim.sqlite3'}"
+    build_demo(url, "mini", 42)
+    pid_file = tmp_path / "sim.pid"
+    app = textwrap.dedent(f"""
+        import os, subprocess, sys, time
+        from commandmap.services.simulation.process import SimulatorProcess
+        from commandmap.store.migrate import open_store
+        sim = SimulatorProcess(open_store({url!r}), {url!r}, 10.0)
+        sim.start()
+        open({str(pid_file)!r}, "w").write(str(sim._proc.pid))
+        time.sleep(600)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", app], cwd=os.getcwd())
+    try:
+        wait_until(lambda: pid_file.is_file() and pid_file.read_text().strip() != "", timeout_s=60)
+        child = int(pid_file.read_text())
+        engine = open_store(url)
+        wait_until(lambda: _engine_reached(engine) is not None, timeout_s=60)     # it is running
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+
+        def gone() -> bool:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return True
+            with open(f"/proc/{child}/stat") as f:          # a zombie waiting for init counts as gone
+                return f.read().split(")")[-1].split()[0] == "Z"
+        wait_until(gone, timeout_s=30)
+    finally:
+        if parent.poll() is None:
+            parent.kill()

@@ -41,7 +41,7 @@ class SimulatorProcess:
 
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "commandmap.cli", "simulate", "--db", self.db_url,
-               "--speed", f"{self.speed:g}x", "--quiet"]
+               "--speed", f"{self.speed:g}x", "--quiet", "--stop-with", str(os.getpid())]
         return cmd if self._initial_auto else cmd + ["--no-auto-dispatch"]
 
     def start(self) -> None:
