@@ -72,10 +72,30 @@ def _open_window(db_url: str, seat: str, simulate: str) -> Any:
     return window
 
 
-def _officer_status(window: Any, officer_id: int) -> int:
-    snap = window.snapshot
+def _officer_status(snap: Any, officer_id: int) -> int:
+    if snap is None:
+        return -1
     rows = np.flatnonzero(snap.officers.ids == officer_id)
     return int(snap.officers.status[rows[0]]) if len(rows) else -1
+
+
+def _until_frame(app: Any, window: Any, shows: Callable[[], bool], t0: float, timeout_s: float,
+                 start: Callable[[], bool] | None = None) -> float | None:
+    """ms from t0 to the end of the first painted and flushed frame of `window` after which `shows()`
+    holds (the window reports each flushed frame); None on timeout or when `start()` refuses."""
+    seen: list[float] = []
+
+    def frame() -> None:
+        if not seen and shows():
+            seen.append(time.perf_counter())
+    window.frame_listeners.append(frame)
+    try:
+        if start is not None and not start():
+            return None
+        ok = _pump(app, lambda: bool(seen), timeout_s)
+    finally:
+        window.frame_listeners.remove(frame)
+    return (seen[0] - t0) * 1000.0 if ok else None
 
 
 def _select(app: Any, window: Any, row: Any) -> float | None:
@@ -84,45 +104,50 @@ def _select(app: Any, window: Any, row: Any) -> float | None:
     loop next runs dry (the queue, KPI and timeline updates held back during the search follow in
     later frames)."""
     c = window.controller
-    seen: list[float] = []
 
-    def frame() -> None:     # after each flushed frame: did it show the candidates and their routes?
+    def shows() -> bool:     # did the frame just painted show the candidates and their routes?
         rec = c.recommendation
-        if seen or rec is None or rec.incident_id != row.incident_id or window._preview_due:
-            return
+        if rec is None or rec.incident_id != row.incident_id or window._preview_due:
+            return False
         snap = window.canvas.last_frame_snapshot
-        if not rec.candidates or (snap is not None and bool(snap.routes.preview.any())):
-            seen.append(time.perf_counter())
-    window.frame_listeners.append(frame)
-    try:
-        t0 = time.perf_counter()
+        return not rec.candidates or (snap is not None and bool(snap.routes.preview.any()))
+
+    def start() -> bool:
         window.queue.select_incident(row.incident_id)
-        ok = _pump(app, lambda: bool(seen), 10.0)
-    finally:
-        window.frame_listeners.remove(frame)
-    return (seen[0] - t0) * 1000.0 if ok else None
+        return True
+    return _until_frame(app, window, shows, time.perf_counter(), 10.0, start)
 
 
 def _dispatch(app: Any, window: Any, seats: list[Any]) -> tuple[float | None, list[float | None]]:
-    """ms from Enter to the officer's marker repainted dispatched here, and on each other seat."""
+    """ms from Enter to the first flushed frame whose map shows the officer dispatched, here and on
+    each other seat."""
     from ..domain.snapshot import OfficerStatusCode
     cand = window.controller.candidate
     if cand is None:
         return None, []
-    t0 = time.perf_counter()
-    if not window.dispatch_chosen():
-        return None, []
-    here = _pump(app, lambda: _officer_status(window, cand.officer_id) == OfficerStatusCode.DISPATCHED, 5.0)
-    window.canvas.repaint()
-    own = (time.perf_counter() - t0) * 1000.0 if here else None
-    others: list[float | None] = []
-    for other in seats:
-        def shows_it(o: Any = other) -> bool:
-            return _officer_status(o, cand.officer_id) == OfficerStatusCode.DISPATCHED
-        seen = _pump(app, shows_it, 10.0)
-        other.canvas.repaint()
-        others.append((time.perf_counter() - t0) * 1000.0 if seen else None)
-    return own, others
+
+    def dispatched(w: Any) -> Callable[[], bool]:
+        return lambda: _officer_status(w.canvas.last_frame_snapshot, cand.officer_id) == OfficerStatusCode.DISPATCHED
+    seen: dict[int, float] = {}         # other seat -> when its first frame showing the dispatch was flushed
+
+    def watcher(k: int, other: Any) -> Callable[[], None]:
+        def frame() -> None:
+            if k not in seen and dispatched(other)():
+                seen[k] = time.perf_counter()
+        return frame
+    watchers = [watcher(k, other) for k, other in enumerate(seats)]
+    for other, fn in zip(seats, watchers):
+        other.frame_listeners.append(fn)
+    try:
+        t0 = time.perf_counter()
+        own = _until_frame(app, window, dispatched(window), t0, 5.0, window.dispatch_chosen)
+        if own is None:
+            return None, []
+        _pump(app, lambda: len(seen) == len(seats), 10.0)
+    finally:
+        for other, fn in zip(seats, watchers):
+            other.frame_listeners.remove(fn)
+    return own, [(seen[k] - t0) * 1000.0 if k in seen else None for k in range(len(seats))]
 
 
 def _service(window: Any, rows: list[Any]) -> list[float]:
@@ -198,6 +223,9 @@ def _measure_seat(app: Any, window: Any, samples: int, others: list[Any]) -> dic
         if ms is None:
             continue
         select_ms.append(ms)
+        # a person reads the candidates before pressing Enter: the updates held back for their frame
+        # (queue, KPIs, timeline, a live tick) are applied and painted first, as they would be by then
+        _pump(app, lambda: window.controller.settled and window._held_snapshot is None, 2.0)
         own, seen = _dispatch(app, window, others)
         if own is not None:
             dispatch_ms.append(own)

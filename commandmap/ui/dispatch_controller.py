@@ -171,6 +171,11 @@ class DispatchController(QObject):
         at most YIELD_TO_RECOMMENDATION_S after the selection. Other updates wait meanwhile."""
         return (self._rec_pending is not None or self._await_frame) and time.monotonic() < self._hold_until
 
+    @property
+    def settled(self) -> bool:
+        """Nothing is waiting for the candidates' frame any more (what was held back has been applied)."""
+        return not (self._held or self._await_frame or self.recommending)
+
     def frame_shown(self) -> None:
         """The window painted and flushed a frame with everything this controller has said so far."""
         if self._await_frame:
