@@ -323,7 +323,7 @@ class _Connection(asyncio.Protocol):
         body = b"".join(self.body) if self.body else b""
         head = method_b == b"HEAD"
         try:
-            report, is_json = feed.report_of(self.ctype.decode("latin-1"), query.decode("utf-8", "replace"), body)
+            report, is_json = feed.report_of_raw(self.ctype, query, body)
             token = token_of(self.auth.decode("latin-1"), path.decode("utf-8", "replace"))
             grant = feed.admit(report, is_json, token, time.monotonic())
         except FeedError as exc:
