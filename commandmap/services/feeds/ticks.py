@@ -49,15 +49,18 @@ class RateLimiter:
     def __init__(self, rate_per_s: float = 5.0, burst: float = 60.0) -> None:
         self.rate_per_s = rate_per_s
         self.burst = burst
-        self._state: dict[str, tuple[float, float]] = {}
+        self._state: dict[str, list[float]] = {}      # key -> [tokens, last time]: updated in place
 
     def allow(self, key: str, now_s: float) -> bool:
-        tokens, last = self._state.get(key, (self.burst, now_s))
-        tokens = min(self.burst, tokens + (now_s - last) * self.rate_per_s)
+        state = self._state.get(key)
+        if state is None:
+            state = self._state[key] = [self.burst, now_s]
+        tokens = min(self.burst, state[0] + (now_s - state[1]) * self.rate_per_s)
+        state[1] = now_s
         if tokens < 1.0:
-            self._state[key] = (tokens, now_s)
+            state[0] = tokens
             return False
-        self._state[key] = (tokens - 1.0, now_s)
+        state[0] = tokens - 1.0
         return True
 
 

@@ -58,3 +58,16 @@ def test_insert_columns_stores_what_insert_values_stores(n: int) -> None:
         a = conn.exec_driver_sql("SELECT i, s, f FROM a ORDER BY rowid").all()
         b = conn.exec_driver_sql("SELECT i, s, f FROM b ORDER BY rowid").all()
     assert [tuple(r) for r in a] == [tuple(r) for r in b] == rows
+
+
+def test_rate_limiter_bucket() -> None:
+    """A burst at once, then the sustained rate; refusals spend nothing; keys are independent."""
+    from commandmap.services.feeds.ticks import RateLimiter
+
+    limiter = RateLimiter(rate_per_s=2.0, burst=3.0)
+    assert [limiter.allow("a", 10.0) for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("b", 10.0)
+    assert not limiter.allow("a", 10.25)         # half a token back
+    assert limiter.allow("a", 10.5)              # one token back: the refusal cost nothing
+    assert not limiter.allow("a", 10.5)
+    assert [limiter.allow("a", 100.0) for _ in range(4)] == [True, True, True, False]   # never above the burst
