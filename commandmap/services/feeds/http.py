@@ -118,7 +118,7 @@ class OsmAndServer:
         """`report_of` on the bytes as they arrived (the HTTP front): the Traccar Client's plain query is read
         without decoding (`parse_traccar_query`), anything else as `report_of` reads it. A content type that
         does not say json cannot be JSON to `report_of` either, whatever its other bytes."""
-        if raw_query and (not content_type or b"json" not in content_type.lower()):
+        if raw_query and (not content_type or content_type.lower().find(b"json") < 0):
             report = parse_traccar_query(raw_query)
             if report is not None:
                 return report, False
