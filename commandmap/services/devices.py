@@ -206,7 +206,8 @@ class DeviceDirectory:
         revoked or another device's token)."""
         if not token:
             return None
-        self._fresh()
+        if time.monotonic() - self._loaded_at >= self.refresh_s:
+            self._fresh()
         verified = self._verified
         grant = verified.get(token)
         if grant is None:

@@ -30,7 +30,7 @@ from ..domain.position_batch import PositionBatch
 from ..store.changes import record_keyed_change
 from ..store.fix_history import DAY_S, ensure_fix_partitions
 from ..store.schema import district, officer, position_batch
-from ..store.sqlite_rows import insert_values
+from ..store.sqlite_rows import insert_columns
 from .clock import Clock, parse_timestamps, sqlite_timestamps, wall_clock
 
 #: packed batches older than this are deleted (a simulated city at 10x writes ~1 MB of them a second);
@@ -258,23 +258,22 @@ class FixIngestor:
                       codes, stored, last_good, attributes=None) -> None:
         received = sqlite_timestamps(np.array([now]))[0]
         if len(stored):
-            stamps = sqlite_timestamps(t[stored])
-            verdict_names = [VERDICTS[c].value for c in codes[stored].tolist()]
-            cols = [ids[stored].tolist(), lon[stored].tolist(), lat[stored].tolist(),
-                    heading[stored].tolist(), speed[stored].tolist(), acc[stored].tolist(), stamps,
-                    [received] * len(stored), verdict_names, [source] * len(stored)]
+            n = len(stored)
+            cols = [ids[stored].tolist(), lon[stored].tolist(), lat[stored].tolist(), heading[stored].tolist(),
+                    speed[stored].tolist(), acc[stored].tolist(), sqlite_timestamps(t[stored]), [received] * n,
+                    [_VERDICT_NAMES[c] for c in codes[stored].tolist()], [source] * n]
             extra = ""
             if attributes is not None:
                 cols.append([attributes[i] for i in stored.tolist()])
                 extra = ", attributes"
-            insert_values(conn, f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source{extra})",
-                          list(zip(*cols)), "ON CONFLICT (officer_id, fix_time) DO NOTHING")
+            insert_columns(conn, f"INSERT INTO position_fix ({self._COLS}, received_at, verdict, source{extra})",
+                           cols, "ON CONFLICT (officer_id, fix_time) DO NOTHING")
         if len(last_good):
             g = last_good
-            rows = list(zip(ids[g].tolist(), lon[g].tolist(), lat[g].tolist(), heading[g].tolist(),
-                            speed[g].tolist(), acc[g].tolist(), sqlite_timestamps(t[g]), [received] * len(g)))
-            insert_values(
-                conn, f"INSERT INTO officer_position ({self._COLS}, received_at)", rows,
+            insert_columns(
+                conn, f"INSERT INTO officer_position ({self._COLS}, received_at)",
+                [ids[g].tolist(), lon[g].tolist(), lat[g].tolist(), heading[g].tolist(), speed[g].tolist(),
+                 acc[g].tolist(), sqlite_timestamps(t[g]), [received] * len(g)],
                 "ON CONFLICT (officer_id) DO UPDATE SET lon=excluded.lon, lat=excluded.lat, "
                 "heading_deg=excluded.heading_deg, speed_mps=excluded.speed_mps, "
                 "accuracy_m=excluded.accuracy_m, fix_time=excluded.fix_time, received_at=excluded.received_at "

@@ -14,7 +14,7 @@ exist per table and the sqlite3 statement cache keeps them prepared.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -39,15 +39,25 @@ def _update_statement(update: str, columns: tuple[str, ...], where: str, rows: i
     return f"{update} FROM (SELECT {names} FROM ({values})) AS u WHERE {where}"
 
 
-def _chunks(rows: list[tuple[Any, ...]], width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(rows in the chunk, their values flattened): 256-row chunks, the rest in halving sizes."""
+def _chunks(flat: list[Any], width: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(rows in the chunk, their values) from the rows' values laid end to end: 256-row chunks, the rest in
+    halving sizes."""
     chunk = max(1, min(CHUNK_ROWS, _MAX_PARAMS // width))
-    done, n = 0, len(rows)
+    done, n = 0, len(flat) // width
     while done < n:
         while chunk > n - done:
             chunk //= 2
-        yield chunk, tuple(chain.from_iterable(rows[done:done + chunk]))
+        yield chunk, tuple(flat[done * width:(done + chunk) * width])
         done += chunk
+
+
+def _flat_columns(columns: Sequence[Sequence[Any]]) -> list[Any]:
+    """Equal-length columns as one row-major list, one slice assignment a column (no tuple per row)."""
+    width, n = len(columns), len(columns[0])
+    flat: list[Any] = [None] * (width * n)
+    for j, col in enumerate(columns):
+        flat[j::width] = col
+    return flat
 
 
 def insert_values(conn: Connection, head: str, rows: list[tuple[Any, ...]], tail: str = "") -> None:
@@ -55,14 +65,22 @@ def insert_values(conn: Connection, head: str, rows: list[tuple[Any, ...]], tail
     `head` names the table and columns (`INSERT INTO t (a, b)`), `tail` may hold an ON CONFLICT clause."""
     if rows:
         width = len(rows[0])
-        for size, params in _chunks(rows, width):
+        for size, params in _chunks(list(chain.from_iterable(rows)), width):
+            conn.exec_driver_sql(_statement(head, tail, width, size), params)
+
+
+def insert_columns(conn: Connection, head: str, columns: Sequence[Sequence[Any]], tail: str = "") -> None:
+    """`insert_values` for rows given as columns (equal-length sequences, one per named column)."""
+    if columns and len(columns[0]):
+        width = len(columns)
+        for size, params in _chunks(_flat_columns(columns), width):
             conn.exec_driver_sql(_statement(head, tail, width, size), params)
 
 
 def update_from_values(conn: Connection, update: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
                        where: str) -> None:
     """`update FROM (VALUES …) AS u WHERE where`, the VALUES' columns named `columns` (needs SQLite 3.33)."""
-    for size, params in _chunks(rows, len(columns)):
+    for size, params in _chunks(list(chain.from_iterable(rows)), len(columns)):
         conn.exec_driver_sql(_update_statement(update, columns, where, size), params)
 
 

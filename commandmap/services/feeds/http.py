@@ -26,7 +26,7 @@ from aiohttp import web
 from ..devices import DeviceDirectory, Grant
 from .mobile_page import PREFIX as PAGE_PREFIX
 from .mobile_page import MobilePages
-from .osmand import DEFAULT_ZONE, FeedError, Report, parse_json, parse_params
+from .osmand import DEFAULT_ZONE, FeedError, Report, parse_json, parse_params, parse_traccar_query
 from .ticks import RateLimiter, TickWriter
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,16 @@ class OsmAndServer:
         if raw_query:
             return parse_params(_first_values(raw_query), self.zone), False
         return parse_params(_first_values(body.decode("utf-8", errors="replace")), self.zone), False
+
+    def report_of_raw(self, content_type: bytes, raw_query: bytes, body: bytes) -> tuple[Report, bool]:
+        """`report_of` on the bytes as they arrived (the HTTP front): the Traccar Client's plain query is read
+        without decoding (`parse_traccar_query`), anything else as `report_of` reads it. A content type that
+        does not say json cannot be JSON to `report_of` either, whatever its other bytes."""
+        if raw_query and (not content_type or content_type.lower().find(b"json") < 0):
+            report = parse_traccar_query(raw_query)
+            if report is not None:
+                return report, False
+        return self.report_of(content_type.decode("latin-1"), raw_query.decode("utf-8", "replace"), body)
 
     def admit(self, report: Report, is_json: bool, token: str | None, now_s: float) -> Grant:
         """The device's grant, or Refused: 404 unknown device (JSON path), 401 not authorised, 429 too many."""

@@ -49,15 +49,18 @@ class RateLimiter:
     def __init__(self, rate_per_s: float = 5.0, burst: float = 60.0) -> None:
         self.rate_per_s = rate_per_s
         self.burst = burst
-        self._state: dict[str, tuple[float, float]] = {}
+        self._state: dict[str, list[float]] = {}      # key -> [tokens, last time]: updated in place
 
     def allow(self, key: str, now_s: float) -> bool:
-        tokens, last = self._state.get(key, (self.burst, now_s))
-        tokens = min(self.burst, tokens + (now_s - last) * self.rate_per_s)
+        state = self._state.get(key)
+        if state is None:
+            state = self._state[key] = [self.burst, now_s]
+        tokens = min(self.burst, state[0] + (now_s - state[1]) * self.rate_per_s)
+        state[1] = now_s
         if tokens < 1.0:
-            self._state[key] = (tokens, now_s)
+            state[0] = tokens
             return False
-        self._state[key] = (tokens - 1.0, now_s)
+        state[0] = tokens - 1.0
         return True
 
 
@@ -163,20 +166,19 @@ class TickWriter:
                 also(conn)
             return verdicts
         rows = [tick[i] for i in located]
-
-        def col(values: list[float | None]) -> np.ndarray:
-            return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
+        reports = [p.report for p in rows]
+        f64 = np.float64             # None becomes NaN ("not reported")
         batch = FixBatch(
             np.array([p.grant.officer_id for p in rows], dtype=np.int64),
-            col([p.report.lon for p in rows]), col([p.report.lat for p in rows]),
-            col([p.report.time_s if p.report.time_s is not None else p.received_s for p in rows]),
-            heading_deg=col([p.report.heading_deg for p in rows]), speed_mps=col([p.report.speed_mps for p in rows]),
-            accuracy_m=col([p.report.accuracy_m for p in rows]), source=self.source,
-            attributes=[_attributes_json(p) for p in rows])
+            np.array([r.lon for r in reports], f64), np.array([r.lat for r in reports], f64),
+            np.array([p.report.time_s if p.report.time_s is not None else p.received_s for p in rows], f64),
+            heading_deg=np.array([r.heading_deg for r in reports], f64),
+            speed_mps=np.array([r.speed_mps for r in reports], f64),
+            accuracy_m=np.array([r.accuracy_m for r in reports], f64), source=self.source,
+            attributes=_attributes_json(rows))
         report = self.ingestor.ingest(batch, now_s=now, also=also)
         for i, code in zip(located, report.codes.tolist()):
-            verdicts[i] = VERDICTS[code].value
+            verdicts[i] = _VERDICT_NAMES[code]
         return verdicts
 
 
@@ -189,12 +191,29 @@ def _call(done: Done, verdict: str | None, exc: BaseException | None) -> None:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str)   # built once: ~5x faster per fix
+_VERDICT_NAMES = [v.value for v in VERDICTS]
 
 
-def _attributes_json(p: _Pending) -> str | None:
-    attrs = p.report.attributes
-    attrs["device_id"] = p.grant.device_id
-    return _JSON.encode(attrs)
+def _json_encoder() -> Callable[[Any], str]:
+    """`_JSON.encode` without its per-call set-up (a new C encoder and two Python frames a fix, ~70% of
+    the cost for a phone's few attributes): the same C encoder with the same options, made once per tick."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _JSON.encode
+    chunks = make({}, _JSON.default, json.encoder.encode_basestring, None, _JSON.key_separator,
+                  _JSON.item_separator, False, False, False)
+    return lambda attrs: "".join(chunks(attrs, 0))
+
+
+def _attributes_json(rows: list[_Pending]) -> list[str | None]:
+    """Per fix, what the phone sent beyond the columns, with the device id, as JSON text."""
+    encode = _json_encoder()       # per tick: an encoding that fails halfway leaves its marker state behind
+    out: list[str | None] = []
+    for p in rows:
+        attrs = p.report.attributes
+        attrs["device_id"] = p.grant.device_id
+        out.append(encode(attrs))
+    return out
 
 
 _DEVICE_UPDATE_SQLITE = ("UPDATE device SET last_seen_at = ?, battery_pct = COALESCE(?, battery_pct), "
