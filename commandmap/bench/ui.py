@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pg", metavar="URL", default=None,
                         help="PostgreSQL server for the second-seat case (a scratch database is created there); "
                              f"default $COMMANDMAP_TEST_PG_URL or {DEFAULT_PG_URL}; 'off' skips the case")
+    parser.add_argument("--think-ms", type=float, default=300.0, metavar="MS",
+                        help="the event loop runs this long between one action and the next, as a person reads "
+                             "the screen before the next key (default 300; 0: back to back)")
     parser.add_argument("--json", metavar="OUT", default=None, help="also write the figures as JSON")
 
 
@@ -210,7 +213,15 @@ def _sqlite_store(args: argparse.Namespace, folder: Path) -> str:
     return url
 
 
-def _measure_seat(app: Any, window: Any, samples: int, others: list[Any]) -> dict[str, list[float]]:
+def _think(app: Any, seconds: float) -> None:
+    """A person between two actions: the event loop runs on (live ticks, the reads an action started)."""
+    if seconds > 0:
+        deadline = time.perf_counter() + seconds
+        _pump(app, lambda: time.perf_counter() >= deadline, seconds + 1.0)
+
+
+def _measure_seat(app: Any, window: Any, samples: int, others: list[Any],
+                  think_s: float = 0.0) -> dict[str, list[float]]:
     # measured once the seat is ready (its router warmed up at start, as a dispatcher sees it a few
     # seconds after opening the app); the start-up itself is reported as ready_s
     _pump(app, lambda: bool(window.controller.rows) and window.snapshot is not None and window.controller.ready, 120.0)
@@ -219,6 +230,7 @@ def _measure_seat(app: Any, window: Any, samples: int, others: list[Any]) -> dic
     dispatch_ms: list[float] = []
     other_ms: list[float] = []
     for row in rows:
+        _think(app, think_s)
         ms = _select(app, window, row)
         if ms is None:
             continue
@@ -226,6 +238,7 @@ def _measure_seat(app: Any, window: Any, samples: int, others: list[Any]) -> dic
         # a person reads the candidates before pressing Enter: the updates held back for their frame
         # (queue, KPIs, timeline, a live tick) are applied and painted first, as they would be by then
         _pump(app, lambda: window.controller.settled and window._held_snapshot is None, 2.0)
+        _think(app, think_s)
         own, seen = _dispatch(app, window, others)
         if own is not None:
             dispatch_ms.append(own)
@@ -237,10 +250,14 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import UserError
     if args.samples < 1:
         raise UserError("--samples must be at least 1")
+    think_ms = getattr(args, "think_ms", 300.0)
+    if not 0 <= think_ms <= 10_000:      # also refuses nan
+        raise UserError(f"--think-ms must be from 0 to 10000, got {think_ms}")
+    think_s = think_ms / 1000.0
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from ..ui.session import ensure_app
     app = ensure_app()
-    result: dict[str, Any] = {"scale": args.scale, "samples": args.samples}
+    result: dict[str, Any] = {"scale": args.scale, "samples": args.samples, "think_ms": think_ms}
     with tempfile.TemporaryDirectory(prefix="commandmap-bench-ui-") as tmp:
         os.environ.setdefault("COMMANDMAP_HOME", tmp)
         print(f"building the {args.scale} demo city into a scratch SQLite store…", flush=True)
@@ -250,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             _pump(app, lambda: window.controller.ready, 120.0)
             result["ready_s"] = time.perf_counter() - t_open
-            m = _measure_seat(app, window, args.samples, [])
+            m = _measure_seat(app, window, args.samples, [], think_s)
             rows = m.pop("rows")  # type: ignore[misc]
             service = _service(window, rows)
             base = _baseline(window, rows[: max(3, min(len(rows), 5))])   # networkx is slow: a few scenes
@@ -271,7 +288,7 @@ def run(args: argparse.Namespace) -> int:
                 a = _open_window(pg_db, "bench-A", "off")
                 b = _open_window(pg_db, "bench-B", "off")
                 try:
-                    pm = _measure_seat(app, a, max(5, args.samples // 2), [b])
+                    pm = _measure_seat(app, a, max(5, args.samples // 2), [b], think_s)
                 finally:
                     a.close()
                     b.close()
