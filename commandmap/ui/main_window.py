@@ -38,6 +38,7 @@ from .audit_status import AuditStatus
 from .candidates_dock import CandidatesDock
 from .coverage_overlay import CoverageOverlay
 from .dispatch_controller import RELEASE_FALLBACK_MS, DispatchController
+from .frame_watch import FrameWatch
 from .incident_dialog import NewIncidentDialog
 from .kpi_strip import KpiTiles
 from .language import apply_language
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         # called after each frame of the window is painted and flushed (what a person sees changes
         # then; `commandmap bench ui` times a selection up to the frame that shows its candidates)
         self.frame_listeners: list[Callable[[], None]] = []
+        self._frame_watch = FrameWatch(self, self._frame_shown)
 
         self.queue = QueueDock(self._now, self)
         self.candidates = CandidatesDock(self)
@@ -596,12 +598,6 @@ class MainWindow(QMainWindow):
         pending = self._pending_select
         if pending is not None and self.queue.select_incident(pending):
             self._pending_select = None
-
-    def event(self, event: QEvent) -> bool:
-        handled = super().event(event)
-        if event.type() == QEvent.Type.UpdateRequest:    # a frame was painted and flushed
-            self._frame_shown()
-        return handled
 
     def _frame_shown(self) -> None:
         """What waited for the candidates' frame (the queue, KPI and timeline updates, a live tick)
