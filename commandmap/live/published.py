@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..domain.sla import sla_levels
-from ..domain.snapshot import OFFICER_STATUS_CODES, IncidentArrays, OfficerArrays, OperationSnapshot, RouteArrays
+from ..domain.snapshot import (OFFICER_STATUS_CODES, IncidentArrays, OfficerArrays, OperationSnapshot, RosterArrays,
+                               RouteArrays)
 from .columns import ColumnTable
 
 _OFF_DUTY = OFFICER_STATUS_CODES["off_duty"]
@@ -28,9 +29,10 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Published:
-    """Read-only copies of the state's arrays at `sequence`."""
+    """Read-only copies of the state's arrays at `sequence`; `roster` shares the officers' arrays."""
 
     sequence: int
+    roster: RosterArrays          # what a recommendation filters (duty, status, department, fix)
     officer_ids: np.ndarray
     officer_xy: np.ndarray
     heading_deg: np.ndarray
@@ -58,6 +60,9 @@ class Published:
 def publish(sequence: int, officers: ColumnTable, incidents: ColumnTable, tasks: ColumnTable) -> Published:
     """Copy what a snapshot needs (call it under the state's lock)."""
     o, i, t = officers.cols, incidents.cols, tasks.cols
+    ids, status, department, fix_t = (_frozen(a) for a in (officers.ids, o["status"], o["department"], o["fix_t"]))
+    roster = RosterArrays(ids, _frozen(o["on_duty"]), status, department,
+                          _frozen(np.column_stack([o["lon"], o["lat"]])), fix_t)
     polylines = tasks.text.get("route_xy", [])
     statuses = tasks.text.get("status", [])
     keep = [k for k, p in enumerate(polylines) if len(p) >= 2 and statuses[k] != "on_scene"]
@@ -68,9 +73,9 @@ def publish(sequence: int, officers: ColumnTable, incidents: ColumnTable, tasks:
     else:
         route_xy, offsets = np.zeros((0, 2)), np.zeros(1, np.int64)
     return Published(
-        sequence=sequence, officer_ids=_frozen(officers.ids), officer_xy=_frozen(np.column_stack([o["x"], o["y"]])),
-        heading_deg=_frozen(o["heading"]), officer_status=_frozen(o["status"]), fix_t=_frozen(o["fix_t"]),
-        department=_frozen(o["department"]), badges=tuple(officers.text.get("badge", ())),
+        sequence=sequence, roster=roster, officer_ids=ids, officer_xy=_frozen(np.column_stack([o["x"], o["y"]])),
+        heading_deg=_frozen(o["heading"]), officer_status=status, fix_t=fix_t,
+        department=department, badges=tuple(officers.text.get("badge", ())),
         incident_ids=_frozen(incidents.ids), incident_xy=_frozen(np.column_stack([i["x"], i["y"]])),
         priority=_frozen(i["priority"]), incident_status=_frozen(i["status"]), reported_t=_frozen(i["reported_t"]),
         dispatched_t=_frozen(i["dispatched_t"]), acknowledged_t=_frozen(i["acknowledged_t"]),

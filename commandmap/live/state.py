@@ -111,7 +111,6 @@ class LiveState:
         self._sim_clock: tuple[float, float, float] | None = None   # wall0, sim0, speed
         self.road_network: tuple[str | None, str | None] = (None, None)   # the store's roads: name, sha256
         self._lock = threading.RLock()
-        self._roster_published: RosterArrays | None = None
         self._state_published: Published | None = None
         self.sequence = 0
         self.officers = ColumnTable({"department": np.int32, "status": np.int8, "on_duty": bool, "lon": np.float64,
@@ -361,26 +360,12 @@ class LiveState:
         """Every officer's duty, status, department and latest fix as of the last refresh (any thread;
         read-only arrays shared by all callers). Published at the end of each refresh, so a
         recommendation never waits for the follower's lock while it reads the store."""
-        got = self._roster_published
-        if got is None:
-            with self._lock:
-                got = self._publish_roster()
-        return got
+        return self._published_state().roster
 
     def _publish(self) -> None:
-        """Publish the roster (recommendations) and the snapshot's arrays (the map): under the lock, at
-        the end of each load or refresh that changed something."""
-        self._publish_roster()
+        """Publish the arrays the map and the recommendations read: under the lock, at the end of each
+        load or refresh that changed something."""
         self._state_published = publish(self.sequence, self.officers, self.incidents, self.tasks)
-
-    def _publish_roster(self) -> RosterArrays:
-        t = self.officers
-        arrays = [t.ids.copy(), t.cols["on_duty"].copy(), t.cols["status"].copy(), t.cols["department"].copy(),
-                  np.column_stack([t.cols["lon"], t.cols["lat"]]), t.cols["fix_t"].copy()]
-        for a in arrays:
-            a.setflags(write=False)
-        self._roster_published = RosterArrays(*arrays)
-        return self._roster_published
 
     def snapshot(self, now_s: float | None = None) -> OperationSnapshot:
         """The operation now, from the arrays published by the last refresh (any thread, no lock: the
