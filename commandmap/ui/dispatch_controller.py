@@ -55,6 +55,9 @@ class DispatchController(QObject):
     """Open tasks by officer id (dict[int, OpenTask])."""
     sig_committed = Signal()
     """An action changed the store: the seat should refresh its live view now."""
+    sig_candidates_shown = Signal()
+    """The candidates are on the screen (or their frame is overdue, or there are none): what waited
+    for them may be applied now."""
     sig_ready = Signal()
     """The seat is warm: the first recommendation's one-off costs are paid (a read-only seat: its
     first queue is shown)."""
@@ -189,6 +192,7 @@ class DispatchController(QObject):
         if self._rec_pending is None:
             self._rec_idle.set()
         self._release_held()
+        self.sig_candidates_shown.emit()
 
     def _release_held(self) -> None:
         held, self._held = self._held, []

@@ -37,7 +37,7 @@ from .analysis import Analysis
 from .audit_status import AuditStatus
 from .candidates_dock import CandidatesDock
 from .coverage_overlay import CoverageOverlay
-from .dispatch_controller import RELEASE_FALLBACK_MS, DispatchController
+from .dispatch_controller import DispatchController
 from .frame_watch import FrameWatch
 from .incident_dialog import NewIncidentDialog
 from .kpi_strip import KpiTiles
@@ -76,10 +76,6 @@ class MainWindow(QMainWindow):
         self.live_feed: LiveFeed | None = None
         self.snapshot: OperationSnapshot | None = None
         self._held_snapshot: OperationSnapshot | None = None
-        self._held_timer = QTimer(self)           # a held live tick goes out after the candidates' frame, or then
-        self._held_timer.setSingleShot(True)
-        self._held_timer.setInterval(RELEASE_FALLBACK_MS)
-        self._held_timer.timeout.connect(self._apply_held_snapshot)
         self._preview_due = False
         self._snapshot_applied_at = 0.0
         self.preview_index = -1                   # candidate whose route is previewed (-1: the chosen one)
@@ -344,6 +340,7 @@ class MainWindow(QMainWindow):
         c.sig_queue.connect(self._select_pending)
         c.sig_selected.connect(self._on_controller_selected)
         c.sig_recommendation.connect(self._on_controller_recommendation)
+        c.sig_candidates_shown.connect(self._apply_held_snapshot)    # a live tick held back for them
         self.queue.hold_ticks = lambda: c.waiting_for_candidates
         c.sig_candidate.connect(self._on_controller_candidate)
         c.sig_outcome.connect(self._on_controller_outcome)
@@ -439,7 +436,6 @@ class MainWindow(QMainWindow):
         return False
 
     def _apply_held_snapshot(self) -> None:
-        self._held_timer.stop()
         snap, self._held_snapshot = self._held_snapshot, None
         if snap is not None:
             self._on_feed_snapshot(snap)
@@ -480,8 +476,6 @@ class MainWindow(QMainWindow):
         if rec is not None and rec.incident_id is not None and rec.incident_id != self._framed_incident:
             self._framed_incident = rec.incident_id
             self.frame_recommendation(rec)
-        if rec is not None and self._held_snapshot is not None and not self._held_timer.isActive():
-            self._held_timer.start()      # after the candidates' frame (_frame_shown), at the latest then
 
     def _on_controller_candidate(self, index: int) -> None:
         self.candidates.set_chosen(index)
@@ -606,11 +600,8 @@ class MainWindow(QMainWindow):
             fn()
         if self._preview_due:
             return       # the candidates' routes are not on the map yet: this was not their frame
-        c = self.controller
-        if c is not None:
-            c.frame_shown()
-        if self._held_snapshot is not None and not (c is not None and c.waiting_for_candidates):
-            self._apply_held_snapshot()
+        if self.controller is not None:
+            self.controller.frame_shown()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self.canvas and self.ctx is not None:
