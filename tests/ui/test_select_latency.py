@@ -5,6 +5,7 @@ and stores what it showed off the path to the screen."""
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from commandmap.ui.queue_dock import QueueModel
 
@@ -76,12 +77,15 @@ def test_a_live_tick_waits_for_the_candidates_being_computed(qtbot, mini_store) 
         window.live_feed.stop()                          # only this test's ticks from here on
         shown = window.snapshot
         newer = dataclasses.replace(shown, sequence=shown.sequence + 1)
+        qtbot.waitUntil(lambda: c.settled, timeout=3000)  # the first candidates are on the screen
         c._rec_pending = c.selected.incident_id          # the dispatcher is waiting for candidates
+        c._hold_until = time.monotonic() + 30.0          # (no race with the clock's 0.5 s bound)
         window._snapshot_applied_at = 1e18               # and the map was drawn just now
         window._on_feed_snapshot(newer)
         assert window.snapshot is shown                  # held, not drawn over the wait
-        c._rec_pending = None
-        c.sig_recommendation.emit(c.recommendation)      # the candidates arrive: the tick follows
+        # the candidates arrive as a computed result does; the tick follows once they are shown
+        c._on_result(("recommend", c.selected.incident_id, c.widen), c.recommendation, None)
+        assert window.snapshot is shown                  # not in the candidates' own frame
         qtbot.waitUntil(lambda: window.snapshot is newer, timeout=3000)
     finally:
         window.close()
